@@ -150,15 +150,17 @@ export abstract class HttpFake {
     this.requests.push(request);
 
     const fault = this.pickFault(request);
-    const delay = this.latencyMs + (fault?.delayMs ?? 0);
-    if (delay > 0) await sleep(delay);
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
 
     let response: FakeResponse;
-    if (fault?.response && !fault.afterHandling) {
-      response = fault.response;
-    } else {
+    if (fault?.afterHandling) {
+      // The request takes effect, then the answer is late or replaced (e.g. the client times out after Jira acted).
       response = await this.handle(request);
-      if (fault?.response) response = fault.response;
+      if (fault.delayMs) await sleep(fault.delayMs);
+      if (fault.response) response = fault.response;
+    } else {
+      if (fault?.delayMs) await sleep(fault.delayMs);
+      response = fault?.response ?? (await this.handle(request));
     }
     send(res, response);
   }

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import type { RoleName } from '../domain/roles.js';
+
+/**
+ * The YAML settings file (`FRONTLINE_CONFIG`, or ./frontline.yml when present). Every key is optional; the defaults
+ * reproduce the source requirements. Unknown keys are refused so a typo never silently falls back to a default.
+ */
+
+const channelId = z
+  .string()
+  .regex(/^[CGD][A-Z0-9]{2,}$/, 'is not a Slack channel id; expected e.g. C0123ABCD');
+const userId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'is not a Slack user id; expected e.g. U0123ABCD');
+const usergroupId = z
+  .string()
+  .regex(/^S[A-Z0-9]{2,}$/, 'is not a Slack user-group id; expected e.g. S0123ABCD');
+
+const roleMembers = z.strictObject({
+  users: z.array(userId).default([]),
+  usergroups: z.array(usergroupId).default([]),
+});
+
+export { ROLE_NAMES } from '../domain/roles.js';
+
+const rolesSchema = z
+  .strictObject({
+    l1: roleMembers.prefault({}),
+    l2: roleMembers.prefault({}),
+    manager: roleMembers.prefault({}),
+    billing_specialist: roleMembers.prefault({}),
+    vp: roleMembers.prefault({}),
+    legal: roleMembers.prefault({}),
+    engineer: roleMembers.prefault({}),
+  } satisfies Record<RoleName, unknown>)
+  .prefault({});
+
+const channelsSchema = z
+  .strictObject({
+    intake: z.array(channelId).default(['C0INTAKE']),
+    incidents: channelId.default('C0INCIDENTS'),
+    approvals: channelId.default('C0APPROVALS'),
+    product: channelId.default('C0PRODUCT'),
+    marketing: channelId.default('C0MARKETING'),
+  })
+  .prefault({});
+
+const componentSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9-]{0,62}$/,
+      'is not a component id; expected lowercase letters, digits and dashes',
+    ),
+  name: z.string().min(1).max(80),
+  description: z.string().max(300).optional(),
+});
+
+const statusPageSchema = z
+  .strictObject({
+    title: z.string().min(1).max(120).default('Billing status'),
+    components: z
+      .array(componentSchema)
+      .min(1)
+      .default([
+        { id: 'payments', name: 'Card payments' },
+        { id: 'subscriptions', name: 'Subscriptions and renewals' },
+        { id: 'invoicing', name: 'Invoices and receipts' },
+        { id: 'billing-portal', name: 'Billing portal' },
+        { id: 'refunds', name: 'Refunds and credits' },
+      ]),
+  })
+  .prefault({});
+
+export const settingsSchema = z
+  .strictObject({
+    channels: channelsSchema,
+    roles: rolesSchema,
+    statusPage: statusPageSchema,
+  })
+  .superRefine((settings, context) => {
+    const ids = settings.statusPage.components.map((component) => component.id);
+    const repeated = ids.filter((id, index) => ids.indexOf(id) !== index);
+    for (const id of new Set(repeated)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['statusPage', 'components'],
+        message: `component id "${id}" appears twice`,
+      });
+    }
+  });
+
+export type Settings = z.output<typeof settingsSchema>;
+export type StatusComponent = z.output<typeof componentSchema>;

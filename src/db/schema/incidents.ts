@@ -1,0 +1,50 @@
+import { index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { createdAt, instant } from './columns.js';
+import { problems } from './problems.js';
+
+/** A problem classified as an incident: public lifecycle, status updates, status-page entry. */
+export const incidents = pgTable(
+  'incidents',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    problemId: integer('problem_id')
+      .notNull()
+      .references(() => problems.id),
+    publicTitle: text('public_title').notNull(),
+    publicSummary: text('public_summary').notNull().default(''),
+    severity: text('severity').notNull(),
+    state: text('state').notNull().default('investigating'),
+    components: jsonb('components').$type<string[]>().notNull().default([]),
+    ownerId: text('owner_id').notNull(),
+    /** The announcement message in the incidents channel, edited on every change. */
+    channel: text('channel'),
+    messageTs: text('message_ts'),
+    createdAt: createdAt(),
+    identifiedAt: instant('identified_at'),
+    monitoringAt: instant('monitoring_at'),
+    resolvedAt: instant('resolved_at'),
+    lastUpdateAt: instant('last_update_at'),
+  },
+  (table) => [
+    uniqueIndex('incidents_problem_idx').on(table.problemId),
+    index('incidents_state_idx').on(table.state),
+  ],
+);
+
+/** One status update of an incident: what the public reads and what only the team reads. */
+export const statusUpdates = pgTable(
+  'status_updates',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id),
+    state: text('state').notNull(),
+    publicMessage: text('public_message').notNull(),
+    internalNote: text('internal_note'),
+    componentStates: jsonb('component_states').$type<Record<string, string>>().notNull().default({}),
+    authorId: text('author_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index('status_updates_incident_idx').on(table.incidentId, table.createdAt)],
+);

@@ -1,0 +1,73 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { InFlight } from './in-flight.js';
+import type { Logger } from './logger.js';
+
+/**
+ * One HTTP server on one port: Slack's requests (`POST /slack/events`) go to Bolt's receiver, everything else
+ * (status page, webhooks, health) to the web routes.
+ */
+export interface HttpServer {
+  server: Server;
+  url: string;
+  /** Stops accepting connections and closes idle ones; resolves when the server is closed. */
+  close(): Promise<void>;
+}
+
+export async function startHttpServer({
+  port,
+  host,
+  slackListener,
+  web,
+  inFlight,
+  logger,
+}: {
+  port: number;
+  host: string;
+  slackListener: RequestListener | undefined;
+  web: Hono;
+  inFlight: InFlight;
+  logger: Logger;
+}): Promise<HttpServer> {
+  const webListener = getRequestListener(web.fetch);
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    void inFlight.track(
+      () =>
+        new Promise<void>((resolve) => {
+          res.once('close', resolve);
+          try {
+            if (path === '/slack/events' && slackListener) {
+              slackListener(req, res);
+            } else {
+              void webListener(req, res);
+            }
+          } catch (error) {
+            logger.error({ err: error, path }, 'request failed');
+            if (!res.headersSent) res.writeHead(500).end();
+          }
+        }),
+    );
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return {
+    server,
+    url: `http://${shownHost}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
