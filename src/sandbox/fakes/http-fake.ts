@@ -13,7 +13,9 @@ export interface RecordedRequest {
   path: string;
   query: URLSearchParams;
   headers: Record<string, string>;
+  /** The body as UTF-8 text (every API these fakes speak is text), and its exact bytes (for file uploads). */
   rawBody: string;
+  rawBytes: Buffer;
   receivedAt: number;
 }
 
@@ -134,6 +136,7 @@ export abstract class HttpFake {
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const rawBytes = Buffer.concat(chunks);
     const url = new URL(req.url ?? '/', 'http://fake.local');
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
@@ -144,7 +147,8 @@ export abstract class HttpFake {
       path: url.pathname,
       query: url.searchParams,
       headers,
-      rawBody: Buffer.concat(chunks).toString('utf8'),
+      rawBody: rawBytes.toString('utf8'),
+      rawBytes,
       receivedAt: Date.now(),
     };
     this.requests.push(request);
