@@ -1,7 +1,19 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../deps.js';
 import { describeRoles } from '../domain/roles.js';
+import { SLACK_POST_JOB, type SlackPost } from '../jobs/slack-post.js';
 import { helpMessage } from '../views/help.js';
+
+async function renderHelp(deps: Deps, userId: string, unknownSubcommand?: string) {
+  const roles = await deps.directory.rolesOf(userId);
+  return helpMessage({
+    intakeChannels: deps.settings.channels.intake,
+    incidentsChannel: deps.settings.channels.incidents,
+    statusPageUrl: `${deps.config.publicUrl}/status`,
+    viewerRoles: describeRoles(roles),
+    ...(unknownSubcommand ? { unknownSubcommand } : {}),
+  });
+}
 
 /** `/frontline <subcommand>`: help now; the queue, report and audit arrive with their features. */
 export function registerFrontlineCommand(app: App, deps: Deps) {
@@ -9,14 +21,30 @@ export function registerFrontlineCommand(app: App, deps: Deps) {
     await ack();
     const [subcommand = 'help'] = command.text.trim().split(/\s+/).filter(Boolean);
     const known = subcommand.toLowerCase() === 'help';
-    const roles = await deps.directory.rolesOf(command.user_id);
-    const message = helpMessage({
-      intakeChannels: deps.settings.channels.intake,
-      incidentsChannel: deps.settings.channels.incidents,
-      statusPageUrl: `${deps.config.publicUrl}/status`,
-      viewerRoles: describeRoles(roles),
-      ...(known ? {} : { unknownSubcommand: subcommand }),
+    await respond({
+      response_type: 'ephemeral',
+      ...(await renderHelp(deps, command.user_id, known ? undefined : subcommand)),
     });
-    await respond({ response_type: 'ephemeral', ...message });
+  });
+
+  // "@Frontline help" (or a bare mention) answers in the thread of the mention.
+  // The reply goes out through a durable job, keyed by the mention, so it survives a crash and is posted once.
+  app.event('app_mention', async ({ event }) => {
+    const words = event.text
+      .replace(/<@[A-Z0-9]+>/g, '')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    const first = words[0]?.toLowerCase();
+    if ((first !== undefined && first !== 'help') || !event.user) return;
+    const help = await renderHelp(deps, event.user);
+    const post: SlackPost = {
+      key: `mention-help:${event.channel}:${event.ts}`,
+      channel: event.channel,
+      threadTs: event.thread_ts ?? event.ts,
+      text: help.text,
+      blocks: help.blocks as unknown as SlackPost['blocks'],
+    };
+    await deps.jobs.enqueue(deps.db, SLACK_POST_JOB, post);
   });
 }

@@ -54,7 +54,8 @@ export class JobQueue {
   ) {
     const base = {
       schema: 'pgboss',
-      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 120,
+      // Maintenance also expires jobs whose worker died mid-run, so they are retried; keep it frequent.
+      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
     };
     this.boss =
       'connectionString' in database.jobs

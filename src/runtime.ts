@@ -1,0 +1,183 @@
+import type { Hono } from 'hono';
+import { buildApp, type FrontlineApp, type SlackTransport } from './app.js';
+import type { Config } from './config.js';
+import { type DatabaseHandle, openDatabase } from './db/client.js';
+import type { Deps, Integrations } from './deps.js';
+import { InFlight } from './in-flight.js';
+import { createJiraClient } from './integrations/jira/client.js';
+import { createSlackWebClient } from './integrations/slack/web-client.js';
+import { createStripeClient } from './integrations/stripe/client.js';
+import { JobQueue } from './jobs/queue.js';
+import { slackPostJob } from './jobs/slack-post.js';
+import { createLogger, type Logger } from './logger.js';
+import { type SandboxIntegrations, startSandboxIntegrations } from './sandbox/integrations.js';
+import { withSandboxPeople } from './sandbox/people.js';
+import { startHttpServer } from './server.js';
+import { createDirectory } from './services/people.js';
+
+export interface StartOptions {
+  logger?: Logger;
+  now?: () => Date;
+  /** Run job workers in this process (default true). */
+  workJobs?: boolean;
+  /** An already open database to use instead of opening `config.database` (tests). */
+  database?: DatabaseHandle;
+}
+
+export interface RunningFrontline {
+  url: string;
+  deps: Deps;
+  app: FrontlineApp;
+  transport: SlackTransport;
+  /** The local fakes standing in for missing credentials; empty in a real deployment. */
+  sandbox: SandboxIntegrations;
+  /** Stops taking requests, lets in-flight work finish, stops the job workers and closes the database. */
+  stop(): Promise<void>;
+}
+
+const SHUTDOWN_BUDGET_MS = 9_000;
+
+export async function startFrontline(config: Config, options: StartOptions = {}): Promise<RunningFrontline> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const now = options.now ?? (() => new Date());
+  const startedAt = Date.now();
+
+  const sandbox = await startSandboxIntegrations(config, logger);
+  const closers: Array<() => Promise<void>> = [() => sandbox.stop()];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      await close().catch((error: unknown) => logger.warn({ err: error }, 'shutdown step failed'));
+    }
+  };
+
+  try {
+    const transport = slackTransport(config, sandbox);
+    const settings = sandbox.slack ? withSandboxPeople(config.settings) : config.settings;
+
+    const database = options.database ?? (await openDatabase(config.database));
+    closers.push(() => database.close());
+    await database.migrate();
+
+    const slack = createSlackWebClient({ botToken: transport.botToken, apiUrl: transport.apiUrl }, logger);
+    const integrations: Integrations = {
+      slack,
+      stripe: createStripeClient(
+        config.stripe.mode === 'live'
+          ? config.stripe
+          : {
+              secretKey: sandbox.stripe?.secretKey ?? '',
+              apiBase: sandbox.stripe?.apiBase ?? new URL('http://127.0.0.1'),
+            },
+      ),
+      jira: createJiraClient(
+        config.jira.mode === 'live' ? config.jira : (sandbox.jira ?? { host: '', email: '', apiToken: '' }),
+      ),
+      jiraProjectKey: config.jira.projectKey,
+      stripeWebhookSecret: config.stripe.webhookSecret,
+      jiraWebhookSecret: config.jira.webhookSecret,
+    };
+
+    const jobs = new JobQueue(database, logger);
+    const deps: Deps = {
+      config,
+      settings,
+      logger,
+      database,
+      db: database.db,
+      jobs,
+      integrations,
+      directory: createDirectory({ settings, slack, logger }),
+      now,
+    };
+    jobs.define(slackPostJob({ db: database.db, slack }));
+
+    const inFlight = new InFlight();
+    const extraRoutes: Hono[] = [];
+    const app = buildApp(deps, transport, inFlight, extraRoutes);
+
+    await jobs.start({ work: options.workJobs ?? true });
+    closers.push(() => jobs.stop(SHUTDOWN_BUDGET_MS - 2_000));
+
+    const http = await startHttpServer({
+      port: config.port,
+      host: config.host,
+      slackListener: app.slackListener,
+      web: app.web,
+      inFlight,
+      logger,
+    });
+    closers.push(async () => {
+      const closing = http.close();
+      const drained = await inFlight.drained(4_000);
+      if (!drained) logger.warn({ inFlight: inFlight.size }, 'shutting down with requests still in flight');
+      http.server.closeAllConnections();
+      await closing;
+    });
+    await app.start();
+    closers.push(() => app.stop());
+
+    logStartup(logger, config, http.url, sandbox, Date.now() - startedAt);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url: http.url,
+      deps,
+      app,
+      transport,
+      sandbox,
+      stop: () => {
+        stopping ??= closeAll();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function slackTransport(config: Config, sandbox: SandboxIntegrations): SlackTransport {
+  const slack = config.slack;
+  if (slack.mode === 'http') return slack;
+  if (slack.mode === 'socket')
+    return { mode: 'socket', botToken: slack.botToken, appToken: slack.appToken, apiUrl: slack.apiUrl };
+  if (!sandbox.slack) throw new Error('the local Slack sandbox did not start');
+  return {
+    mode: 'http',
+    botToken: sandbox.slack.botToken,
+    signingSecret: sandbox.slack.signingSecret,
+    apiUrl: sandbox.slack.apiUrl,
+  };
+}
+
+function logStartup(
+  logger: Logger,
+  config: Config,
+  url: string,
+  sandbox: SandboxIntegrations,
+  elapsedMs: number,
+) {
+  const database =
+    config.database.kind === 'postgres'
+      ? 'Postgres (DATABASE_URL)'
+      : `embedded PGlite in ${config.database.dataDir}`;
+  const slack =
+    config.slack.mode === 'sandbox'
+      ? `local Slack sandbox (no Slack credentials) at ${sandbox.slack?.apiUrl}`
+      : config.slack.mode === 'socket'
+        ? 'Slack over Socket Mode'
+        : `Slack over HTTP: point the app's request URLs at ${config.publicUrl}/slack/events`;
+  const stripe =
+    config.stripe.mode === 'live'
+      ? `Stripe at ${config.stripe.apiBase.origin}`
+      : `local Stripe fake with demo customers at ${sandbox.stripe?.fake.url}`;
+  const jira =
+    config.jira.mode === 'live'
+      ? `Jira at ${config.jira.host}`
+      : `local Jira fake at ${sandbox.jira?.fake.url}`;
+  logger.info({ url, elapsedMs }, `Frontline is listening on ${url}`);
+  logger.info(`database: ${database}; settings: ${config.settingsSource}`);
+  logger.info(`slack: ${slack}`);
+  logger.info(`stripe: ${stripe}; jira: ${jira}`);
+  logger.info(`health: ${url}/healthz and ${url}/readyz`);
+}
