@@ -1,0 +1,22 @@
+/**
+ * `npm run bench [section …]`: timing and memory figures, measured outside the test suite. With no argument every
+ * section runs. Sections that need Postgres use BENCH_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test).
+ */
+import { foundationBench } from './foundation.js';
+
+const sections: Record<string, () => Promise<void>> = {
+  foundation: foundationBench,
+};
+
+const requested = process.argv.slice(2);
+const unknown = requested.filter((name) => !(name in sections));
+if (unknown.length > 0) {
+  process.stderr.write(
+    `unknown bench section(s): ${unknown.join(', ')}; known: ${Object.keys(sections).join(', ')}\n`,
+  );
+  process.exit(2);
+}
+for (const name of requested.length > 0 ? requested : Object.keys(sections)) {
+  await sections[name]?.();
+}
+process.exit(0);
