@@ -121,6 +121,9 @@ async function openPglite(dataDir: string, snapshot: Blob | undefined): Promise<
   const client = await PGlite.create({
     dataDir,
     extensions: { pg_trgm },
+    // The default 128 MB of shared buffers is sized for a server; an embedded single-team database needs far less,
+    // and every megabyte here is resident memory of the app's process.
+    postgresqlconf: ['shared_buffers = 32MB'],
     ...(snapshot ? { loadDataDir: snapshot } : {}),
   });
   const db = drizzlePglite({ client, schema, casing: 'snake_case' }) as unknown as Database;
