@@ -2,13 +2,12 @@ import type { RequestListener } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
 import { Hono } from 'hono';
 import type { Deps } from './deps.js';
+import type { Feature } from './features.js';
 import { registerErrorHandler } from './handlers/errors.js';
-import { registerFrontlineCommand } from './handlers/frontline.js';
 import { registerMiddleware } from './handlers/middleware.js';
 import type { InFlight } from './in-flight.js';
 import { boltLogger } from './integrations/slack/bolt-logger.js';
 import { slackClientOptions } from './integrations/slack/web-client.js';
-import { healthRoutes } from './web/health.js';
 
 /** How the app reaches Slack once credentials (real or sandbox) are settled. */
 export type SlackTransport =
@@ -30,7 +29,7 @@ export function buildApp(
   deps: Deps,
   transport: SlackTransport,
   inFlight: InFlight,
-  extraRoutes: Hono[] = [],
+  features: readonly Feature[],
 ): FrontlineApp {
   const logger = boltLogger(deps.logger);
   const clientOptions = slackClientOptions(
@@ -68,11 +67,12 @@ export function buildApp(
 
   registerMiddleware(bolt, { db: deps.db, inFlight, logger: deps.logger });
   registerErrorHandler(bolt, { slack: deps.integrations.slack, logger: deps.logger });
-  registerFrontlineCommand(bolt, deps);
-
   const web = new Hono();
-  web.route('/', healthRoutes({ database: deps.database, startedAt: deps.now() }));
-  for (const routes of extraRoutes) web.route('/', routes);
+  for (const feature of features) {
+    feature.register?.(bolt, deps);
+    const routes = feature.routes?.(deps);
+    if (routes) web.route('/', routes);
+  }
   web.notFound((c) => c.json({ error: 'not_found' }, 404));
   web.onError((error, c) => {
     deps.logger.error({ err: error, path: c.req.path }, 'web request failed');

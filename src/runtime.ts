@@ -1,14 +1,13 @@
-import type { Hono } from 'hono';
 import { buildApp, type FrontlineApp, type SlackTransport } from './app.js';
 import type { Config } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import type { Deps, Integrations } from './deps.js';
+import { FEATURES, type Feature } from './features.js';
 import { InFlight } from './in-flight.js';
 import { createJiraClient } from './integrations/jira/client.js';
 import { createSlackWebClient } from './integrations/slack/web-client.js';
 import { createStripeClient } from './integrations/stripe/client.js';
 import { JobQueue } from './jobs/queue.js';
-import { slackPostJob } from './jobs/slack-post.js';
 import { createLogger, type Logger } from './logger.js';
 import { type SandboxIntegrations, startSandboxIntegrations } from './sandbox/integrations.js';
 import { withSandboxPeople } from './sandbox/people.js';
@@ -22,6 +21,8 @@ export interface StartOptions {
   workJobs?: boolean;
   /** An already open database to use instead of opening `config.database` (tests). */
   database?: DatabaseHandle;
+  /** The features to run (default: all of them). */
+  features?: readonly Feature[];
 }
 
 export interface RunningFrontline {
@@ -89,11 +90,11 @@ export async function startFrontline(config: Config, options: StartOptions = {})
       directory: createDirectory({ settings, slack, logger }),
       now,
     };
-    jobs.define(slackPostJob({ db: database.db, slack }));
+    const features = options.features ?? FEATURES;
+    for (const feature of features) for (const job of feature.jobs?.(deps) ?? []) jobs.define(job);
 
     const inFlight = new InFlight();
-    const extraRoutes: Hono[] = [];
-    const app = buildApp(deps, transport, inFlight, extraRoutes);
+    const app = buildApp(deps, transport, inFlight, features);
 
     await jobs.start({ work: options.workJobs ?? true });
     closers.push(() => jobs.stop(SHUTDOWN_BUDGET_MS - 2_000));

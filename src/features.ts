@@ -1,0 +1,28 @@
+import type { App } from '@slack/bolt';
+import type { Hono } from 'hono';
+import type { Deps } from './deps.js';
+import { registerFrontlineCommand } from './handlers/frontline.js';
+import type { JobDefinition } from './jobs/queue.js';
+import { slackPostJob } from './jobs/slack-post.js';
+import { healthRoutes } from './web/health.js';
+
+/**
+ * Everything Frontline does, one entry per feature: the Slack listeners it registers, the durable jobs it defines
+ * and the web routes it serves. Adding a feature means adding it here.
+ */
+export interface Feature {
+  name: string;
+  register?(app: App, deps: Deps): void;
+  // biome-ignore lint/suspicious/noExplicitAny: each feature's jobs carry their own data types
+  jobs?(deps: Deps): JobDefinition<any>[];
+  routes?(deps: Deps): Hono;
+}
+
+export const FEATURES: Feature[] = [
+  {
+    name: 'core',
+    register: registerFrontlineCommand,
+    jobs: (deps) => [slackPostJob({ db: deps.db, slack: deps.integrations.slack })],
+    routes: (deps) => healthRoutes({ database: deps.database, startedAt: deps.now() }),
+  },
+];
