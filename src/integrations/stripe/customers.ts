@@ -1,0 +1,45 @@
+import type Stripe from 'stripe';
+import { type CustomerSummary, parseSegment, readCustomerQuery } from '../../domain/customers.js';
+
+/** Stripe's search query language wants quotes and backslashes escaped inside a quoted value. */
+function quoted(value: string): string {
+  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+}
+
+export function toCustomerSummary(customer: Stripe.Customer): CustomerSummary {
+  return {
+    id: customer.id,
+    name: customer.name ?? '',
+    email: customer.email ?? undefined,
+    createdAt: new Date(customer.created * 1000),
+    segment: parseSegment(customer.metadata?.segment),
+  };
+}
+
+/**
+ * Finds customers by what a person typed: a `cus_…` id (retrieved directly), an email (exact), or part of a name
+ * (Stripe search, substring). Deleted customers are left out.
+ */
+export async function searchCustomers(stripe: Stripe, text: string, limit = 10): Promise<CustomerSummary[]> {
+  const query = readCustomerQuery(text);
+  if (!query) return [];
+  if (query.kind === 'id') {
+    try {
+      const customer = await stripe.customers.retrieve(query.id);
+      return customer.deleted ? [] : [toCustomerSummary(customer)];
+    } catch (error) {
+      if ((error as { code?: string }).code === 'resource_missing') return [];
+      throw error;
+    }
+  }
+  const search =
+    query.kind === 'email'
+      ? `email:${quoted(query.email)}`
+      : `name~${quoted(query.text)} OR email~${quoted(query.text)}`;
+  const found = await stripe.customers.search({ query: search, limit });
+  return found.data.map(toCustomerSummary);
+}
+
+export async function getCustomer(stripe: Stripe, id: string): Promise<CustomerSummary | undefined> {
+  return (await searchCustomers(stripe, id, 1))[0];
+}
