@@ -3,9 +3,11 @@
  * section runs. Sections that need Postgres use BENCH_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test).
  */
 import { foundationBench } from './foundation.js';
+import { matchingBench } from './matching.js';
 
 const sections: Record<string, () => Promise<void>> = {
   foundation: foundationBench,
+  matching: matchingBench,
 };
 
 const requested = process.argv.slice(2);

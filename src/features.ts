@@ -1,9 +1,12 @@
 import type { App } from '@slack/bolt';
 import type { Hono } from 'hono';
 import type { Deps } from './deps.js';
+import { registerEscalation } from './handlers/escalation.js';
 import { registerFrontlineCommand } from './handlers/frontline.js';
+import { refreshTermStatsJob } from './jobs/matching-stats.js';
 import type { JobDefinition } from './jobs/queue.js';
 import { slackPostJob } from './jobs/slack-post.js';
+import { syncTriageCardJob } from './services/triage.js';
 import { healthRoutes } from './web/health.js';
 
 /**
@@ -24,5 +27,13 @@ export const FEATURES: Feature[] = [
     register: registerFrontlineCommand,
     jobs: (deps) => [slackPostJob({ db: deps.db, slack: deps.integrations.slack })],
     routes: (deps) => healthRoutes({ database: deps.database, startedAt: deps.now() }),
+  },
+  {
+    name: 'escalation intake and known-issue matching',
+    register: (app, deps) => registerEscalation(app, deps),
+    jobs: (deps) => [
+      syncTriageCardJob({ db: deps.db, slack: deps.integrations.slack, settings: deps.settings }),
+      refreshTermStatsJob({ db: deps.db, logger: deps.logger }),
+    ],
   },
 ];

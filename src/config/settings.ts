@@ -70,11 +70,24 @@ const statusPageSchema = z
   })
   .prefault({});
 
+const matchingSchema = z
+  .strictObject({
+    /** Matches below this confidence are not shown at all. */
+    possibleThreshold: z.number().min(0).max(1).default(0.25),
+    /** Matches at or above this confidence are presented as likely the same problem. */
+    likelyThreshold: z.number().min(0).max(1).default(0.7),
+  })
+  .prefault({})
+  .refine((matching) => matching.likelyThreshold >= matching.possibleThreshold, {
+    message: 'likelyThreshold must be at least possibleThreshold',
+  });
+
 export const settingsSchema = z
   .strictObject({
     channels: channelsSchema,
     roles: rolesSchema,
     statusPage: statusPageSchema,
+    matching: matchingSchema,
   })
   .superRefine((settings, context) => {
     const ids = settings.statusPage.components.map((component) => component.id);

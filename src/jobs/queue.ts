@@ -28,6 +28,8 @@ export interface JobDefinition<Data> {
   /** Parallel workers in this process for this queue. */
   concurrency?: number;
   pollingIntervalSeconds?: number;
+  /** Cron expression (UTC) for a job that runs on a schedule, once per tick across all instances. */
+  schedule?: string;
 }
 
 export interface EnqueueOptions {
@@ -87,6 +89,8 @@ export class JobQueue {
         retryBackoff: true,
         expireInSeconds: definition.expireInSeconds ?? 300,
       });
+      if (definition.schedule)
+        await this.boss.schedule(definition.name, definition.schedule, {}, { tz: 'UTC' });
       if (work) await this.startWorkers(definition);
     }
   }

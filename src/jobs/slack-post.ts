@@ -7,7 +7,7 @@ import {
   recordOutboundAttempt,
   recordOutboundPosted,
 } from '../db/repositories/outbound-messages.js';
-import { findKeyedMessage, postKeyedMessage } from '../integrations/slack/messages.js';
+import { findKeyedMessage, type KeyedMessage, postKeyedMessage } from '../integrations/slack/messages.js';
 import type { JobDefinition } from './queue.js';
 
 /**
@@ -35,20 +35,28 @@ export function slackPostJob({ db, slack }: { db: Database; slack: WebClient }):
     expireInSeconds: 60,
     concurrency: 4,
     async handler(post) {
-      const message = { ...post, blocks: post.blocks as KnownBlock[] | undefined };
-      const previous = await findOutboundMessage(db, post.key);
-      if (previous?.ts) return;
-      if (previous) {
-        const found = await findKeyedMessage(slack, { ...message, since: previous.createdAt });
-        if (found) {
-          await recordOutboundPosted(db, post.key, found);
-          return;
-        }
-      } else {
-        await recordOutboundAttempt(db, message);
-      }
-      const ts = await postKeyedMessage(slack, message);
-      await recordOutboundPosted(db, post.key, ts);
+      await postOnce(db, slack, { ...post, blocks: post.blocks as KnownBlock[] | undefined });
     },
   };
+}
+
+/**
+ * Posts a keyed message unless it was already posted, and answers its ts. Safe to call again after a crash: a
+ * recorded attempt without a ts is first looked for in Slack by the key in its metadata.
+ */
+export async function postOnce(db: Database, slack: WebClient, message: KeyedMessage): Promise<string> {
+  const previous = await findOutboundMessage(db, message.key);
+  if (previous?.ts) return previous.ts;
+  if (previous) {
+    const found = await findKeyedMessage(slack, { ...message, since: previous.createdAt });
+    if (found) {
+      await recordOutboundPosted(db, message.key, found);
+      return found;
+    }
+  } else {
+    await recordOutboundAttempt(db, message);
+  }
+  const ts = await postKeyedMessage(slack, message);
+  await recordOutboundPosted(db, message.key, ts);
+  return ts;
 }

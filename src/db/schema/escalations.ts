@@ -1,6 +1,6 @@
-import { boolean, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { createdAt, instant } from './columns.js';
-import { problems } from './problems.js';
+import { problems, type StoredSignals } from './problems.js';
 
 /** An agent's request for engineering help on one case for one customer. */
 export const escalations = pgTable(
@@ -9,6 +9,12 @@ export const escalations = pgTable(
     id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
     customerId: text('customer_id').notNull(),
     customerName: text('customer_name').notNull(),
+    customerEmail: text('customer_email'),
+    customerSegment: text('customer_segment'),
+    /** The customer's monthly recurring revenue when the case was escalated (integer minor units). */
+    customerMrrMinor: bigint('customer_mrr_minor', { mode: 'number' }).notNull().default(0),
+    currency: text('currency').notNull().default('usd'),
+    customerSince: instant('customer_since'),
     caseRef: text('case_ref'),
     priority: text('priority').notNull(),
     category: text('category').notNull(),
@@ -22,6 +28,17 @@ export const escalations = pgTable(
     problemId: integer('problem_id').references(() => problems.id),
     requesterId: text('requester_id').notNull(),
     source: text('source').notNull(),
+    /** The Slack message the escalation came from (shortcut, intake message, mention), kept as evidence. */
+    sourceChannel: text('source_channel'),
+    sourceTs: text('source_ts'),
+    sourcePermalink: text('source_permalink'),
+    signals: jsonb('signals')
+      .$type<StoredSignals>()
+      .notNull()
+      .default({ codes: [], stripeIds: [], invoiceNumbers: [] }),
+    /** The escalation card (its message is the root of `thread_ts`, or a message inside that thread). */
+    cardChannel: text('card_channel'),
+    cardTs: text('card_ts'),
     /** Where the escalation card lives; every later update goes to this thread. */
     threadChannel: text('thread_channel'),
     threadTs: text('thread_ts'),
@@ -34,5 +51,6 @@ export const escalations = pgTable(
     index('escalations_problem_idx').on(table.problemId),
     index('escalations_created_idx').on(table.createdAt),
     index('escalations_requester_status_idx').on(table.requesterId, table.status),
+    index('escalations_customer_idx').on(table.customerId),
   ],
 );

@@ -1,10 +1,20 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { customType, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { createdAt, instant } from './columns.js';
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/** Signals collected from the problem's own text and its linked escalations (see `domain/text.ts`). */
+export interface StoredSignals {
+  codes: string[];
+  stripeIds: string[];
+  invoiceNumbers: string[];
+}
 
 /**
  * One confirmed underlying issue that escalations link to. Starts in `triage`; classification makes it a `bug` or
- * an `incident`. `search_text` holds the title, symptoms and the texts of linked escalations that matching searches.
+ * an `incident`. `search_text` holds the texts of the most recent linked escalations; `search_vector` (generated)
+ * is what matching searches: title (weight A), symptoms (B) and those texts (C).
  */
 export const problems = pgTable(
   'problems',
@@ -18,6 +28,16 @@ export const problems = pgTable(
     severity: text('severity'),
     workaround: text('workaround'),
     searchText: text('search_text').notNull().default(''),
+    searchVector: tsvector('search_vector').generatedAlwaysAs(
+      sql`setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || setweight(to_tsvector('english'::regconfig, coalesce(symptoms, '')), 'B') || setweight(to_tsvector('english'::regconfig, coalesce(search_text, '')), 'C')`,
+    ),
+    signals: jsonb('signals')
+      .$type<StoredSignals>()
+      .notNull()
+      .default({ codes: [], stripeIds: [], invoiceNumbers: [] }),
+    /** The triage card in the incidents channel. */
+    triageChannel: text('triage_channel'),
+    triageTs: text('triage_ts'),
     ownerId: text('owner_id'),
     createdBy: text('created_by').notNull(),
     mergedIntoId: integer('merged_into_id'),
@@ -28,6 +48,15 @@ export const problems = pgTable(
   },
   (table) => [
     index('problems_status_idx').on(table.status),
-    index('problems_search_trgm_idx').using('gin', sql`${table.searchText} gin_trgm_ops`),
+    index('problems_search_vector_idx').using('gin', table.searchVector),
   ],
 );
+
+/**
+ * How many open problems contain each word (as a full-text lexeme), refreshed periodically. Matching searches with
+ * the rarest words of a text: a word most problems contain finds nothing in particular and costs the most.
+ */
+export const problemTermStats = pgTable('problem_term_stats', {
+  lexeme: text('lexeme').primaryKey(),
+  problems: integer('problems').notNull(),
+});

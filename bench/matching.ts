@@ -1,0 +1,275 @@
+import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import { type DatabaseHandle, openDatabase, queryRows } from '../src/db/client.js';
+import {
+  addLinkedCaseText,
+  insertProblem,
+  refreshProblemTermStats,
+} from '../src/db/repositories/problems.js';
+import type { Category } from '../src/domain/escalation.js';
+import { extractSignals, mergeSignals } from '../src/domain/text.js';
+import { findKnownProblems } from '../src/services/matching.js';
+import { heading, line, ms, summary } from './support.js';
+
+/**
+ * Matching quality on the labelled set in test/fixtures/matching (through the same SQL and scoring the app uses),
+ * and matching latency at scale on Postgres.
+ *
+ * Definitions, per escalation text: a match is *shown* when its confidence reaches the threshold. recall@3 = share of
+ * linked texts whose problem is among the shown matches (at most three); precision@1 = among linked texts with at
+ * least one shown match, the share whose first match is the right problem; false-match rate = share of unrelated
+ * texts with at least one shown match.
+ */
+
+interface FixtureProblem {
+  id: string;
+  title: string;
+  symptoms: string;
+  category: Category;
+  workaround: string;
+  signals?: Record<string, string>;
+  startedDaysAgo?: number;
+}
+interface FixtureEscalation {
+  id: string;
+  problemId: string | null;
+  category: Category;
+  summary: string;
+  details: string;
+}
+
+const problemsFixture = JSON.parse(
+  readFileSync('test/fixtures/matching/problems.json', 'utf8'),
+) as FixtureProblem[];
+const escalationsFixture = JSON.parse(
+  readFileSync('test/fixtures/matching/escalations.json', 'utf8'),
+) as FixtureEscalation[];
+const NOW = new Date('2026-11-23T12:00:00Z');
+
+const textOf = (escalation: FixtureEscalation) => `${escalation.summary}\n${escalation.details}`;
+
+async function loadProblems(
+  db: DatabaseHandle,
+  warm: boolean,
+): Promise<{ idOf: Map<string, number>; history: Set<string> }> {
+  const idOf = new Map<string, number>();
+  const history = new Set<string>();
+  const byProblem = new Map<string, FixtureEscalation[]>();
+  for (const escalation of escalationsFixture) {
+    if (escalation.problemId)
+      byProblem.set(escalation.problemId, [...(byProblem.get(escalation.problemId) ?? []), escalation]);
+  }
+  for (const problem of problemsFixture) {
+    const signals = mergeSignals(
+      extractSignals(
+        `${problem.title} ${problem.symptoms} ${Object.values(problem.signals ?? {}).join(' ')}`,
+      ),
+    );
+    const row = await insertProblem(db.db, {
+      title: problem.title,
+      symptoms: problem.symptoms,
+      category: problem.category,
+      createdBy: 'U0BENCH',
+      signals,
+      now: new Date(NOW.getTime() - (problem.startedDaysAgo ?? 10) * 86_400_000),
+    });
+    await db.db.execute(
+      sql`update problems set workaround = ${problem.workaround}, status = 'open' where id = ${row.id}`,
+    );
+    idOf.set(problem.id, row.id);
+    if (!warm) continue;
+    const linked = byProblem.get(problem.id) ?? [];
+    for (const escalation of linked.slice(0, Math.floor(linked.length / 3))) {
+      history.add(escalation.id);
+      await addLinkedCaseText(db.db, row.id, {
+        text: textOf(escalation),
+        signals: extractSignals(textOf(escalation)),
+        now: NOW,
+      });
+    }
+  }
+  return { idOf, history };
+}
+
+async function quality(warm: boolean): Promise<void> {
+  const db = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
+  await db.migrate();
+  const { idOf, history } = await loadProblems(db, warm);
+  const results: Array<{
+    truth: number | undefined;
+    shown: Array<{ problemId: number; confidence: number }>;
+  }> = [];
+  for (const escalation of escalationsFixture) {
+    if (history.has(escalation.id)) continue;
+    const matches = await findKnownProblems(db.db, {
+      text: textOf(escalation),
+      category: escalation.category,
+      now: NOW,
+      thresholds: { possible: 0, likely: 1 },
+    });
+    results.push({
+      truth: escalation.problemId ? idOf.get(escalation.problemId) : undefined,
+      shown: matches,
+    });
+  }
+  await db.close();
+  const linked = results.filter((result) => result.truth !== undefined);
+  const unrelated = results.filter((result) => result.truth === undefined);
+  const label = warm
+    ? 'warm (a third of each problem’s cases already linked)'
+    : 'cold (title and symptoms only)';
+  line(`${label}: texts`, `${linked.length} linked, ${unrelated.length} unrelated`);
+  for (const threshold of [0, 0.15, 0.25, 0.35, 0.5, 0.7, 0.8]) {
+    const shown = (result: (typeof results)[number]) =>
+      result.shown.filter((match) => match.confidence >= threshold);
+    const recall =
+      linked.filter((result) => shown(result).some((match) => match.problemId === result.truth)).length /
+      linked.length;
+    const withMatch = linked.filter((result) => shown(result).length > 0);
+    const precision =
+      withMatch.filter((result) => shown(result)[0]?.problemId === result.truth).length /
+      Math.max(1, withMatch.length);
+    const falseMatch = unrelated.filter((result) => shown(result).length > 0).length / unrelated.length;
+    const tag = threshold === 0.25 ? ' ← shown (possible)' : threshold === 0.7 ? ' ← likely' : '';
+    line(
+      `  confidence ≥ ${threshold.toFixed(2)}${tag}`,
+      `recall@3 ${recall.toFixed(3)}  precision@1 ${precision.toFixed(3)}  false-match ${falseMatch.toFixed(3)}`,
+    );
+  }
+}
+
+/** Made-up words, so generated problems have the rare vocabulary real ones have (plan names, features, places). */
+function inventedWords(count: number): string[] {
+  const consonants = 'bcdfghjklmnprstvz';
+  const vowels = 'aeiou';
+  let seed = 42;
+  const next = (n: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed % n;
+  };
+  const out = new Set<string>();
+  while (out.size < count) {
+    let word = '';
+    for (let syllable = 0; syllable < 3; syllable += 1)
+      word += consonants[next(17)] + (vowels[next(5)] ?? 'a');
+    out.add(word + consonants[next(17)]);
+  }
+  return [...out];
+}
+
+/**
+ * 10,000 open problems and 1,000,000 historical escalations, generated in SQL: each problem takes a fixture title,
+ * symptoms and ten linked case texts, plus made-up words of its own (each shared by a handful of problems).
+ */
+async function seedScale(db: DatabaseHandle): Promise<void> {
+  const count = async (table: 'problems' | 'escalations') =>
+    Number(
+      (await queryRows<{ count: string }>(db.db, sql`select count(*) as count from ${sql.raw(table)}`))[0]
+        ?.count ?? 0,
+    );
+  const titles = problemsFixture.map((p) => p.title);
+  const bodies = problemsFixture.map((p) => p.symptoms);
+  const cases = escalationsFixture.map(textOf);
+  const made = inventedWords(20_000);
+  await db.db.execute(sql`create temporary table if not exists bench_text (kind text, n int, body text)`);
+  await db.db.execute(sql`truncate bench_text`);
+  for (const [kind, list] of [
+    ['title', titles],
+    ['symptoms', bodies],
+    ['case', cases],
+  ] as const) {
+    for (const [index, body] of list.entries())
+      await db.db.execute(sql`insert into bench_text values (${kind}, ${index}, ${body})`);
+  }
+  for (let start = 0; start < made.length; start += 1000) {
+    const chunk = made.slice(start, start + 1000);
+    await db.db.execute(
+      sql`insert into bench_text select 'word', ${start} + i - 1, w from unnest(${sql.raw(`ARRAY[${chunk.map((w) => `'${w}'`).join(',')}]`)}) with ordinality as t(w, i)`,
+    );
+  }
+  if ((await count('problems')) < 10_000) {
+    await db.db.execute(sql`delete from problems`);
+    await db.db.execute(sql`
+      insert into problems (title, symptoms, category, status, created_by, search_text, created_at, updated_at)
+      select t.body || ' ' || w1.body || ' ' || w2.body,
+             s.body || ' ' || w3.body || ' ' || w4.body,
+             (array['payment_failed','invoice_discrepancy','plan_change','refund','overcharge_dispute','duplicate_charge','payment_method_update','tax_question','other'])[1 + g % 9],
+             'open', 'U0BENCH',
+             coalesce((select string_agg(x.body || ' ' || w5.body, E'\n') from (
+               select c.body from bench_text c where c.kind = 'case' and c.n >= (g * 7) % ${cases.length - 10}
+               order by c.n limit 10) x), ''),
+             now() - (g % 400) * interval '1 day', now() - (g % 90) * interval '1 day'
+      from generate_series(1, 10000) g
+      join bench_text t on t.kind = 'title' and t.n = g % ${titles.length}
+      join bench_text s on s.kind = 'symptoms' and s.n = (g * 3) % ${bodies.length}
+      join bench_text w1 on w1.kind = 'word' and w1.n = (g * 2) % ${made.length}
+      join bench_text w2 on w2.kind = 'word' and w2.n = (g * 2 + 1) % ${made.length}
+      join bench_text w3 on w3.kind = 'word' and w3.n = (g * 7 + 3) % ${made.length}
+      join bench_text w4 on w4.kind = 'word' and w4.n = (g * 11 + 5) % ${made.length}
+      join bench_text w5 on w5.kind = 'word' and w5.n = (g * 13 + 9) % ${made.length}`);
+  }
+  if ((await count('escalations')) < 1_000_000) {
+    await db.db.execute(sql`delete from escalations`);
+    const [range] = await queryRows<{ low: number; high: number }>(
+      db.db,
+      sql`select min(id) as low, max(id) as high from problems`,
+    );
+    await db.db.execute(sql`
+      insert into escalations (customer_id, customer_name, priority, category, summary, details, status, problem_id,
+                               requester_id, source, customer_mrr_minor, created_at, updated_at, closed_at)
+      select 'cus_bench' || (g % 50000), 'Customer ' || (g % 50000), 'p3', 'refund',
+             left(c.body, 120), c.body, 'closed', ${range?.low ?? 1} + (g % (${range?.high ?? 1} - ${range?.low ?? 1} + 1)),
+             'U0BENCH', 'command', (g % 500) * 1000, now() - (g % 700) * interval '1 day', now(), now()
+      from generate_series(1, 1000000) g
+      join bench_text c on c.kind = 'case' and c.n = g % ${cases.length}`);
+  }
+  await db.db.transaction((tx) => refreshProblemTermStats(tx));
+  await db.db.execute(sql`analyze`);
+}
+
+async function latency(url: string): Promise<void> {
+  const db = await openDatabase({ kind: 'postgres', url });
+  await db.migrate();
+  const started = Date.now();
+  await seedScale(db);
+  const [counts] = await queryRows<{ problems: string; escalations: string }>(
+    db.db,
+    sql`select (select count(*) from problems where status = 'open') as problems, (select count(*) from escalations) as escalations`,
+  );
+  line(
+    'scale data (open problems / escalations)',
+    `${counts?.problems} / ${counts?.escalations} (seeded in ${((Date.now() - started) / 1000).toFixed(0)} s)`,
+  );
+  const queries = escalationsFixture.map((escalation) => ({
+    text: textOf(escalation),
+    category: escalation.category,
+  }));
+  for (const query of queries.slice(0, 20)) {
+    await findKnownProblems(db.db, { ...query, now: NOW, thresholds: { possible: 0.25, likely: 0.7 } });
+  }
+  const timings: number[] = [];
+  for (const query of queries) {
+    const start = performance.now();
+    await findKnownProblems(db.db, { ...query, now: NOW, thresholds: { possible: 0.25, likely: 0.7 } });
+    timings.push(performance.now() - start);
+  }
+  const s = summary(timings);
+  line(
+    `matching latency over ${timings.length} texts (p50 / p95 / p99)`,
+    `${ms(s.p50)} / ${ms(s.p95)} / ${ms(s.p99)}`,
+  );
+  await db.close();
+}
+
+export async function matchingBench(): Promise<void> {
+  heading('Matching quality on the labelled set (test/fixtures/matching)');
+  await quality(false);
+  await quality(true);
+  const url = process.env.BENCH_DATABASE_URL;
+  heading('Matching latency with 10,000 open problems and 1,000,000 escalations (Postgres)');
+  if (!url) {
+    line('skipped', 'set BENCH_DATABASE_URL to a Postgres database (its data is replaced)');
+    return;
+  }
+  await latency(url);
+}

@@ -1,0 +1,46 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import { escalations } from '../schema/index.js';
+
+export type EscalationRow = typeof escalations.$inferSelect;
+export type NewEscalation = typeof escalations.$inferInsert;
+
+export async function insertEscalation(tx: Executor, values: NewEscalation): Promise<EscalationRow> {
+  const [row] = await tx.insert(escalations).values(values).returning();
+  if (!row) throw new Error('escalation insert returned nothing');
+  return row;
+}
+
+export async function getEscalation(db: Executor, id: number): Promise<EscalationRow | undefined> {
+  const [row] = await db.select().from(escalations).where(eq(escalations.id, id));
+  return row;
+}
+
+/**
+ * Links an escalation that is not linked yet; answers the updated row, or undefined when it was already linked
+ * (a second click, a retry, or someone else first) — the caller then reads the current state.
+ */
+export async function linkEscalationOnce(
+  tx: Executor,
+  {
+    escalationId,
+    problemId,
+    status,
+    now,
+  }: { escalationId: number; problemId: number; status: 'linked' | 'open'; now: Date },
+): Promise<EscalationRow | undefined> {
+  const [row] = await tx
+    .update(escalations)
+    .set({ problemId, status, linkedAt: now, updatedAt: now })
+    .where(and(eq(escalations.id, escalationId), isNull(escalations.problemId)))
+    .returning();
+  return row;
+}
+
+export async function setEscalationCard(
+  db: Executor,
+  escalationId: number,
+  card: { cardChannel: string; cardTs: string; threadChannel: string; threadTs: string },
+): Promise<void> {
+  await db.update(escalations).set(card).where(eq(escalations.id, escalationId));
+}

@@ -1,0 +1,288 @@
+import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import { queryRows } from '../client.js';
+import { escalations, problems, type StoredSignals } from '../schema/index.js';
+
+export type ProblemRow = typeof problems.$inferSelect;
+
+/** Problem states in which new escalations may still link to it. */
+export const OPEN_PROBLEM_STATUSES = ['triage', 'open', 'fix_released'] as const;
+
+/** How much of the linked cases' text a problem keeps for matching (most recent first). */
+const SEARCH_TEXT_LIMIT = 6_000;
+
+export interface CandidateRow {
+  id: number;
+  title: string;
+  symptoms: string;
+  category: string;
+  searchText: string;
+  signals: StoredSignals;
+  updatedAt: Date;
+}
+
+/** How many of a text's rarest words the candidate search uses. */
+const SEARCH_TERMS = 8;
+
+/**
+ * Open problems that share words with the text, best first by full-text rank over title (A), symptoms (B) and the
+ * texts of linked escalations (C). The database stems the text; the search uses only its rarest words that some
+ * open problem contains (`problem_term_stats`), so common billing words do not make every problem a candidate and
+ * words no problem contains cost nothing. The ranking that matters happens afterwards, over all the words
+ * (`domain/matching.ts`).
+ */
+export async function findMatchCandidates(
+  db: Executor,
+  { text, limit }: { text: string; limit: number },
+): Promise<CandidateRow[]> {
+  const rows = await queryRows<{
+    id: number;
+    title: string;
+    symptoms: string;
+    category: string;
+    search_text: string;
+    signals: StoredSignals;
+    updated_at: Date | string;
+  }>(
+    db,
+    sql`with words as (
+          select t.lexeme, s.problems as frequency
+          from unnest(to_tsvector('english', ${text.slice(0, 4000)})) as t
+          join problem_term_stats s on s.lexeme = t.lexeme
+          where length(t.lexeme) >= 3
+          order by s.problems, t.lexeme
+          limit ${SEARCH_TERMS}
+        ),
+        search as (
+          select to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) as query from words
+        )
+        select p.id, p.title, p.symptoms, p.category, p.search_text, p.signals, p.updated_at
+        from problems p, search
+        where search.query is not null and p.search_vector @@ search.query
+          and p.status in ('triage', 'open', 'fix_released') and p.merged_into_id is null
+        order by ts_rank_cd(p.search_vector, search.query, 1) desc
+        limit ${limit}`,
+  );
+  return rows.map((row) => ({
+    id: Number(row.id),
+    title: row.title,
+    symptoms: row.symptoms,
+    category: row.category,
+    searchText: row.search_text,
+    signals: row.signals,
+    updatedAt: new Date(row.updated_at),
+  }));
+}
+
+/** Recounts, for every word, how many open problems contain it (see `problem_term_stats`). */
+export async function refreshProblemTermStats(tx: Executor): Promise<number> {
+  await tx.execute(sql`delete from problem_term_stats`);
+  const rows = await queryRows<{ count: number | string }>(
+    tx,
+    sql`with inserted as (
+          insert into problem_term_stats (lexeme, problems)
+          select word, ndoc from ts_stat(
+            'select search_vector from problems where status in (''triage'', ''open'', ''fix_released'') and merged_into_id is null'
+          )
+          returning 1
+        ) select count(*) as count from inserted`,
+  );
+  return Number(rows[0]?.count ?? 0);
+}
+
+export async function getProblem(db: Executor, id: number): Promise<ProblemRow | undefined> {
+  const [row] = await db.select().from(problems).where(eq(problems.id, id));
+  return row;
+}
+
+export async function getProblems(db: Executor, ids: readonly number[]): Promise<ProblemRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(problems)
+    .where(inArray(problems.id, [...ids]));
+}
+
+export async function insertProblem(
+  tx: Executor,
+  values: {
+    title: string;
+    symptoms: string;
+    category: string;
+    createdBy: string;
+    signals: StoredSignals;
+    now: Date;
+  },
+): Promise<ProblemRow> {
+  const [row] = await tx
+    .insert(problems)
+    .values({
+      title: values.title,
+      symptoms: values.symptoms,
+      category: values.category,
+      createdBy: values.createdBy,
+      signals: values.signals,
+      status: 'triage',
+      createdAt: values.now,
+      updatedAt: values.now,
+    })
+    .returning();
+  if (!row) throw new Error('problem insert returned nothing');
+  await countNewTerms(tx, row.id, undefined);
+  return row;
+}
+
+/**
+ * Adds the words a problem's search vector gained to `problem_term_stats` (a word it already had is not counted
+ * twice). The periodic recount also removes what closed problems no longer contribute.
+ */
+async function countNewTerms(tx: Executor, problemId: number, before: string | undefined): Promise<void> {
+  await tx.execute(sql`
+    insert into problem_term_stats (lexeme, problems)
+    select lexeme, 1 from (
+      select unnest(tsvector_to_array(search_vector)) as lexeme from problems where id = ${problemId}
+      except
+      select unnest(tsvector_to_array(coalesce(${before ?? null}::tsvector, ''::tsvector)))
+    ) as added
+    on conflict (lexeme) do update set problems = problem_term_stats.problems + 1`);
+}
+
+/** Adds a newly linked case's text and signals to what matching searches for this problem. */
+export async function addLinkedCaseText(
+  tx: Executor,
+  problemId: number,
+  { text, signals, now }: { text: string; signals: StoredSignals; now: Date },
+): Promise<void> {
+  const [current] = await tx
+    .select({
+      searchText: problems.searchText,
+      signals: problems.signals,
+      searchVector: problems.searchVector,
+    })
+    .from(problems)
+    .where(eq(problems.id, problemId))
+    .for('update');
+  if (!current) return;
+  const searchText = `${text.replaceAll('\n', ' ').trim()}\n${current.searchText}`.slice(
+    0,
+    SEARCH_TEXT_LIMIT,
+  );
+  const merged: StoredSignals = {
+    codes: [...new Set([...current.signals.codes, ...signals.codes])],
+    stripeIds: [...new Set([...current.signals.stripeIds, ...signals.stripeIds])].slice(0, 200),
+    invoiceNumbers: [...new Set([...current.signals.invoiceNumbers, ...signals.invoiceNumbers])].slice(
+      0,
+      200,
+    ),
+  };
+  await tx
+    .update(problems)
+    .set({ searchText, signals: merged, updatedAt: now })
+    .where(eq(problems.id, problemId));
+  await countNewTerms(tx, problemId, current.searchVector ?? undefined);
+}
+
+export async function setTriageCard(
+  db: Executor,
+  problemId: number,
+  card: { channel: string; ts: string },
+): Promise<void> {
+  await db
+    .update(problems)
+    .set({ triageChannel: card.channel, triageTs: card.ts })
+    .where(eq(problems.id, problemId));
+}
+
+export interface ProblemImpact {
+  escalations: number;
+  customers: number;
+  /** Summed MRR of the distinct affected customers, per currency (integer minor units). */
+  revenueAtRisk: Array<{ currency: string; amountMinor: number }>;
+}
+
+/** Who a problem hurts: linked escalations, distinct customers, and their summed MRR (each customer counted once). */
+export async function problemImpact(db: Executor, problemId: number): Promise<ProblemImpact> {
+  const rows = await queryRows<{
+    currency: string;
+    customers: number | string;
+    escalations: number | string;
+    revenue: number | string;
+  }>(
+    db,
+    sql`with per_customer as (
+          select customer_id, max(currency) as currency, max(customer_mrr_minor) as mrr, count(*) as escalations
+          from escalations where problem_id = ${problemId}
+          group by customer_id
+        )
+        select currency, count(*) as customers, sum(escalations) as escalations, sum(mrr) as revenue
+        from per_customer group by currency order by sum(mrr) desc`,
+  );
+  return {
+    escalations: rows.reduce((sum, row) => sum + Number(row.escalations), 0),
+    customers: rows.reduce((sum, row) => sum + Number(row.customers), 0),
+    revenueAtRisk: rows.map((row) => ({ currency: row.currency, amountMinor: Number(row.revenue) })),
+  };
+}
+
+/** Problems an escalation can still be linked to (not closed, not merged away). */
+export async function isLinkable(db: Executor, problemId: number): Promise<boolean> {
+  const [row] = await db
+    .select({ id: problems.id })
+    .from(problems)
+    .where(
+      and(
+        eq(problems.id, problemId),
+        isNull(problems.mergedIntoId),
+        inArray(problems.status, [...OPEN_PROBLEM_STATUSES]),
+        ne(problems.status, 'closed'),
+      ),
+    );
+  return row !== undefined;
+}
+
+export async function linkedEscalations(db: Executor, problemId: number, limit = 20) {
+  return db
+    .select()
+    .from(escalations)
+    .where(eq(escalations.problemId, problemId))
+    .orderBy(escalations.createdAt)
+    .limit(limit);
+}
+
+export interface ProblemSummary {
+  id: number;
+  title: string;
+  kind: string | null;
+  status: string;
+  workaround: string | null;
+  linkedCustomers: number;
+}
+
+/** Title, kind, status, workaround and the number of distinct linked customers of each problem. */
+export async function problemSummaries(db: Executor, ids: readonly number[]): Promise<ProblemSummary[]> {
+  if (ids.length === 0) return [];
+  const rows = await queryRows<{
+    id: number;
+    title: string;
+    kind: string | null;
+    status: string;
+    workaround: string | null;
+    customers: number | string;
+  }>(
+    db,
+    sql`select p.id, p.title, p.kind, p.status, p.workaround,
+               (select count(distinct e.customer_id) from escalations e where e.problem_id = p.id) as customers
+        from problems p where p.id in (${sql.join(
+          ids.map((id) => sql`${id}`),
+          sql`, `,
+        )})`,
+  );
+  return rows.map((row) => ({
+    id: Number(row.id),
+    title: row.title,
+    kind: row.kind,
+    status: row.status,
+    workaround: row.workaround,
+    linkedCustomers: Number(row.customers),
+  }));
+}

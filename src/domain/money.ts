@@ -1,0 +1,41 @@
+/** Money is integer minor units with a currency code; these turn it into text for people. */
+
+const ZERO_DECIMAL = new Set([
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'jpy',
+  'kmf',
+  'krw',
+  'mga',
+  'pyg',
+  'rwf',
+  'ugx',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
+]);
+const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
+
+/** How many minor units make one major unit in this currency (cents per dollar, 1 for yen). */
+export function minorUnitsPerMajor(currency: string): number {
+  const code = currency.toLowerCase();
+  if (ZERO_DECIMAL.has(code)) return 1;
+  if (THREE_DECIMAL.has(code)) return 1000;
+  return 100;
+}
+
+export function formatMoney(amountMinor: number, currency: string): string {
+  const code = currency.toUpperCase();
+  const per = minorUnitsPerMajor(currency);
+  const digits = per === 1 ? 0 : per === 1000 ? 3 : 2;
+  return new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency: code,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(amountMinor / per);
+}

@@ -1,0 +1,196 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { Deps } from '../deps.js';
+import { customerLabel } from '../domain/customers.js';
+import {
+  CATEGORIES,
+  type Category,
+  PRIORITIES,
+  type Priority,
+  TRIGGERS,
+  type Trigger,
+  validateEscalation,
+} from '../domain/escalation.js';
+import { invalidInput } from '../errors.js';
+import { createSlackMessenger } from '../integrations/slack/messenger.js';
+import { fetchCustomerFacts } from '../integrations/stripe/customer-facts.js';
+import { searchCustomers } from '../integrations/stripe/customers.js';
+import {
+  createEscalation,
+  type EscalationContext,
+  linkEscalation,
+  reportNewProblem,
+  suggestForMessage,
+} from '../services/escalation.js';
+import { escalationModal } from '../views/escalation.js';
+import {
+  ESCALATION_IDS,
+  type FormSource,
+  parseEscalation,
+  parseFormSource,
+  parseIntakeMessage,
+  parseLink,
+} from '../views/escalation-actions.js';
+import { checkedOf, selectedLabelOf, selectedOf, stateValues, textOf } from './view-state.js';
+
+const { blocks: B, inputs: I, actions: A } = ESCALATION_IDS;
+
+export function escalationContext(deps: Deps): EscalationContext {
+  const { stripe, slack } = deps.integrations;
+  return {
+    db: deps.db,
+    slack: createSlackMessenger(slack),
+    jobs: deps.jobs,
+    settings: deps.settings,
+    directory: deps.directory,
+    logger: deps.logger,
+    now: deps.now,
+    customerFacts: (customerId) => fetchCustomerFacts(stripe, customerId),
+  };
+}
+
+/** The first line of a message becomes the summary (trimmed to fit), the whole message the details. */
+function prefillFrom(text: string): { summary: string; details: string } {
+  const clean = text
+    .replace(/<@[A-Z0-9]+>/g, '')
+    .replace(/^\s*escalate\b[:\s]*/i, '')
+    .trim();
+  const [first = ''] = clean.split('\n');
+  return { summary: first.slice(0, 150), details: clean };
+}
+
+/** Three ways in (command, message shortcut, intake channel or mention), one form, one card. */
+export function registerEscalation(app: App, deps: Deps, ctx: EscalationContext = escalationContext(deps)) {
+  const intake = new Set(deps.settings.channels.intake);
+
+  app.command('/escalate', async ({ command, ack }) => {
+    await ack();
+    const source: FormSource = { kind: 'command' };
+    await ctx.slack.openView(command.trigger_id, escalationModal({ source, summary: command.text.trim() }));
+  });
+
+  app.shortcut(ESCALATION_IDS.shortcut, async ({ shortcut, ack }) => {
+    await ack();
+    if (shortcut.type !== 'message_action') return;
+    const message = shortcut.message as { text?: string; ts: string; thread_ts?: string };
+    const source: FormSource = {
+      kind: 'shortcut',
+      channel: shortcut.channel.id,
+      messageTs: message.ts,
+      ...(message.thread_ts ? { threadTs: message.thread_ts } : {}),
+    };
+    await ctx.slack.openView(
+      shortcut.trigger_id,
+      escalationModal({
+        source,
+        ...prefillFrom(message.text ?? ''),
+        evidenceNote: ':paperclip: The message you escalate from is kept as evidence.',
+      }),
+    );
+  });
+
+  app.message(async ({ message }) => {
+    const m = message as {
+      subtype?: string;
+      bot_id?: string;
+      thread_ts?: string;
+      channel: string;
+      ts: string;
+      text?: string;
+      user?: string;
+    };
+    if (
+      m.subtype !== undefined ||
+      m.bot_id ||
+      m.thread_ts ||
+      !m.user ||
+      !intake.has(m.channel) ||
+      !m.text?.trim()
+    )
+      return;
+    await suggestForMessage(ctx, { channel: m.channel, ts: m.ts, text: m.text, kind: 'intake' });
+  });
+
+  app.event('app_mention', async ({ event }) => {
+    const words = event.text.replace(/<@[A-Z0-9]+>/g, '').trim();
+    if (!/^escalate\b/i.test(words) || event.bot_id) return;
+    // A top-level mention in an intake channel is also an intake message; answer it once.
+    if (intake.has(event.channel) && !event.thread_ts) return;
+    await suggestForMessage(ctx, {
+      channel: event.channel,
+      ts: event.thread_ts ?? event.ts,
+      text: words.replace(/^escalate\b[:\s]*/i, ''),
+      kind: 'mention',
+    });
+  });
+
+  app.action<BlockAction<ButtonAction>>(A.openForm, async ({ action, body, ack }) => {
+    await ack();
+    const target = parseIntakeMessage(action.value);
+    if (!target) throw invalidInput('That button no longer points at a message.');
+    const message = await ctx.slack.message(target.c, target.ts);
+    const source: FormSource = {
+      kind: target.k,
+      channel: target.c,
+      messageTs: target.ts,
+      threadTs: target.ts,
+    };
+    await ctx.slack.openView(
+      body.trigger_id,
+      escalationModal({ source, ...prefillFrom(message?.text ?? '') }),
+    );
+  });
+
+  app.action<BlockAction<ButtonAction>>(new RegExp(`^${A.link}_\\d+$`), async ({ action, body, ack }) => {
+    await ack();
+    const target = parseLink(action.value);
+    if (!target) throw invalidInput('That button is not valid any more.');
+    await linkEscalation(ctx, { escalationId: target.e, problemId: target.p, actorId: body.user.id });
+  });
+
+  app.action<BlockAction<ButtonAction>>(A.reportNew, async ({ action, body, ack }) => {
+    await ack();
+    const target = parseEscalation(action.value);
+    if (!target) throw invalidInput('That button is not valid any more.');
+    await reportNewProblem(ctx, { escalationId: target.e, actorId: body.user.id });
+  });
+
+  app.options(I.customer, async ({ options, ack }) => {
+    const found = await searchCustomers(deps.integrations.stripe, options.value, 20).catch(() => []);
+    await ack({
+      options: found.map((customer) => ({
+        text: { type: 'plain_text', text: customerLabel(customer).slice(0, 75) },
+        value: customer.id,
+      })),
+    });
+  });
+
+  app.view(ESCALATION_IDS.modal, async ({ view, body, ack }) => {
+    const values = stateValues(view);
+    const pick = <T extends string>(allowed: readonly T[], value: string | undefined, fallback: T): T =>
+      allowed.includes(value as T) ? (value as T) : fallback;
+    const result = validateEscalation({
+      customerId: selectedOf(values, B.customer, I.customer),
+      caseRef: textOf(values, B.caseRef, I.caseRef),
+      priority: pick<Priority>(PRIORITIES, selectedOf(values, B.priority, I.priority), 'p3'),
+      category: pick<Category>(CATEGORIES, selectedOf(values, B.category, I.category), 'other'),
+      summary: textOf(values, B.summary, I.summary),
+      details: textOf(values, B.details, I.details),
+      reproductionSteps: textOf(values, B.reproduction, I.reproduction),
+      evidenceText: textOf(values, B.evidence, I.evidence),
+      triggers: checkedOf(values, B.triggers, I.triggers).filter((t): t is Trigger =>
+        (TRIGGERS as readonly string[]).includes(t),
+      ),
+    });
+    if (!result.ok) {
+      await ack({ response_action: 'errors', errors: result.errors as Record<string, string> });
+      return;
+    }
+    await ack();
+    await createEscalation(ctx, {
+      escalation: result.value,
+      requesterId: body.user.id,
+      source: parseFormSource(view.private_metadata) ?? { kind: 'command' },
+      customerLabel: selectedLabelOf(values, B.customer, I.customer),
+    });
+  });
+}

@@ -1,0 +1,366 @@
+import type { Settings } from '../config.js';
+import type { Database } from '../db/client.js';
+import { countOne } from '../db/repositories/counters.js';
+import {
+  type EscalationRow,
+  getEscalation,
+  insertEscalation,
+  linkEscalationOnce,
+  setEscalationCard,
+} from '../db/repositories/escalations.js';
+import { addLinkedCaseText, getProblem, insertProblem, isLinkable } from '../db/repositories/problems.js';
+import type { CustomerSummary } from '../domain/customers.js';
+import {
+  type Category,
+  escalationRef,
+  type Priority,
+  problemRef,
+  type Trigger,
+  type ValidEscalation,
+} from '../domain/escalation.js';
+import { extractSignals } from '../domain/text.js';
+import { conflict, notFound, notPermitted } from '../errors.js';
+import { cannotPostThere, type SlackMessenger } from '../integrations/slack/messenger.js';
+import type { JobQueue } from '../jobs/queue.js';
+import { SLACK_POST_JOB, type SlackPost } from '../jobs/slack-post.js';
+import type { Logger } from '../logger.js';
+import {
+  type EscalationView,
+  escalationCard,
+  intakeReply,
+  type LinkedProblemView,
+  linkedReply,
+  type MatchView,
+  urgentNotice,
+} from '../views/escalation.js';
+import type { FormSource } from '../views/escalation-actions.js';
+import { findKnownProblems, type KnownProblemMatch } from './matching.js';
+import type { Directory } from './people.js';
+import { SYNC_TRIAGE_CARD_JOB } from './triage.js';
+
+/** What the customer facts port answers (Stripe behind it). */
+export interface CustomerFacts {
+  customer: CustomerSummary;
+  mrrMinor: number;
+  currency: string;
+}
+
+export interface EscalationContext {
+  db: Database;
+  slack: SlackMessenger;
+  jobs: JobQueue;
+  settings: Settings;
+  directory: Directory;
+  logger: Logger;
+  now: () => Date;
+  customerFacts: (customerId: string) => Promise<CustomerFacts | undefined>;
+  /** Extra buttons other features put on every escalation card (billing context, playbooks). */
+  cardActions?: (escalation: EscalationRow) => import('@slack/types').Button[];
+}
+
+const thresholds = (settings: Settings) => ({
+  possible: settings.matching.possibleThreshold,
+  likely: settings.matching.likelyThreshold,
+});
+
+export function toEscalationView(row: EscalationRow): EscalationView {
+  return {
+    id: row.id,
+    customerName: row.customerName,
+    customerId: row.customerId,
+    caseRef: row.caseRef,
+    priority: row.priority as Priority,
+    category: row.category as Category,
+    summary: row.summary,
+    details: row.details,
+    urgent: row.urgent,
+    triggers: row.triggers as Trigger[],
+    requesterId: row.requesterId,
+    evidenceLinks: row.evidenceLinks,
+    sourcePermalink: row.sourcePermalink,
+  };
+}
+
+const toMatchView = (match: KnownProblemMatch): MatchView => ({ ...match });
+
+function matchText(escalation: { summary: string; details: string; reproductionSteps?: string }): string {
+  return [escalation.summary, escalation.details, escalation.reproductionSteps ?? '']
+    .filter(Boolean)
+    .join('\n');
+}
+
+/**
+ * Stores a submitted escalation (the form is already valid), finds the known problems it looks like, and posts the
+ * card where it came from (its thread) or to the requester's direct messages. An urgent escalation is also
+ * announced in the incidents channel, through a durable job enqueued with the escalation itself.
+ */
+export async function createEscalation(
+  ctx: EscalationContext,
+  input: {
+    escalation: ValidEscalation;
+    requesterId: string;
+    source: FormSource;
+    customerLabel: string | undefined;
+  },
+): Promise<{ escalation: EscalationRow; matches: KnownProblemMatch[] }> {
+  const now = ctx.now();
+  const { escalation: valid, source } = input;
+  const facts = await ctx.customerFacts(valid.customerId).catch((error: unknown) => {
+    ctx.logger.warn(
+      { err: error, customerId: valid.customerId },
+      'customer facts unavailable; escalating with what the form gave',
+    );
+    return undefined;
+  });
+  const permalink =
+    source.channel && source.messageTs
+      ? await ctx.slack.permalink(source.channel, source.messageTs)
+      : undefined;
+  const text = matchText(valid);
+  const matches = await findKnownProblems(ctx.db, {
+    text,
+    category: valid.category,
+    now,
+    thresholds: thresholds(ctx.settings),
+  });
+
+  const row = await ctx.db.transaction(async (tx) => {
+    const created = await insertEscalation(tx, {
+      customerId: valid.customerId,
+      customerName: facts?.customer.name || input.customerLabel?.split(' · ')[0] || valid.customerId,
+      customerEmail: facts?.customer.email ?? null,
+      customerSegment: facts?.customer.segment ?? null,
+      customerSince: facts?.customer.createdAt ?? null,
+      customerMrrMinor: facts?.mrrMinor ?? 0,
+      currency: facts?.currency ?? 'usd',
+      caseRef: valid.caseRef || null,
+      priority: valid.priority,
+      category: valid.category,
+      summary: valid.summary,
+      details: valid.details,
+      reproductionSteps: valid.reproductionSteps,
+      evidenceLinks: valid.evidenceLinks,
+      triggers: valid.triggers,
+      urgent: valid.urgent,
+      status: 'open',
+      requesterId: input.requesterId,
+      source: source.kind,
+      sourceChannel: source.channel ?? null,
+      sourceTs: source.messageTs ?? null,
+      sourcePermalink: permalink ?? null,
+      signals: extractSignals(text),
+      createdAt: now,
+      updatedAt: now,
+    });
+    await countOne(tx, { at: now, category: valid.category, metric: 'escalations_created' });
+    if (created.urgent) {
+      const notice = urgentNotice(toEscalationView(created), matches.map(toMatchView));
+      const post: SlackPost = {
+        key: `urgent-escalation:${created.id}`,
+        channel: ctx.settings.channels.incidents,
+        text: notice.text,
+        blocks: notice.blocks as unknown as SlackPost['blocks'],
+      };
+      await ctx.jobs.enqueue(tx, SLACK_POST_JOB, post);
+    }
+    return created;
+  });
+
+  await postCard(ctx, row, matches.map(toMatchView), source);
+  return { escalation: row, matches };
+}
+
+/** Posts the card in the source thread, or to the requester directly when that is not possible. */
+async function postCard(
+  ctx: EscalationContext,
+  row: EscalationRow,
+  matches: MatchView[],
+  source: FormSource,
+): Promise<void> {
+  const card = escalationCard({
+    escalation: toEscalationView(row),
+    matches,
+    extraActions: ctx.cardActions?.(row) ?? [],
+  });
+  const threadTs = source.threadTs ?? source.messageTs;
+  let posted: { channel: string; ts: string } | undefined;
+  if (source.channel && threadTs && source.kind !== 'command' && source.kind !== 'home') {
+    try {
+      posted = await ctx.slack.post({ channel: source.channel, threadTs, ...card });
+      await setEscalationCard(ctx.db, row.id, {
+        cardChannel: posted.channel,
+        cardTs: posted.ts,
+        threadChannel: posted.channel,
+        threadTs,
+      });
+      return;
+    } catch (error) {
+      if (!cannotPostThere(error)) throw error;
+      ctx.logger.info(
+        { channel: source.channel },
+        'cannot post in the source channel; sending the card directly',
+      );
+    }
+  }
+  posted = await ctx.slack.post({ channel: row.requesterId, ...card });
+  await setEscalationCard(ctx.db, row.id, {
+    cardChannel: posted.channel,
+    cardTs: posted.ts,
+    threadChannel: posted.channel,
+    threadTs: posted.ts,
+  });
+}
+
+async function mayActOn(ctx: EscalationContext, escalation: EscalationRow, actorId: string): Promise<void> {
+  if (escalation.requesterId === actorId) return;
+  if ((await ctx.directory.rolesOf(actorId)).length > 0) return;
+  throw notPermitted(
+    `Only the requester or someone with a Frontline role can change ${escalationRef(escalation.id)}.`,
+  );
+}
+
+async function linkedProblemView(
+  ctx: EscalationContext,
+  escalation: EscalationRow,
+): Promise<LinkedProblemView | undefined> {
+  if (!escalation.problemId) return undefined;
+  const problem = await getProblem(ctx.db, escalation.problemId);
+  if (!problem) return undefined;
+  return {
+    id: problem.id,
+    title: problem.title,
+    kind: problem.kind,
+    status: problem.status,
+    workaround: problem.workaround,
+    // A case that joined an existing problem is `linked`; the first case of a problem it reported stays `open`.
+    reportedHere: escalation.status !== 'linked',
+  };
+}
+
+/** Re-renders an escalation's card from the database (after a link, a report, or any change). */
+export async function refreshEscalationCard(ctx: EscalationContext, escalationId: number): Promise<void> {
+  const escalation = await getEscalation(ctx.db, escalationId);
+  if (!escalation?.cardChannel || !escalation.cardTs) return;
+  const linked = await linkedProblemView(ctx, escalation);
+  const card = escalationCard({
+    escalation: toEscalationView(escalation),
+    matches: [],
+    linkedProblem: linked,
+    extraActions: ctx.cardActions?.(escalation) ?? [],
+  });
+  await ctx.slack.update({ channel: escalation.cardChannel, ts: escalation.cardTs, ...card });
+}
+
+/**
+ * Links an escalation to a known problem: no engineering work is created, the problem's impact grows, the
+ * requester gets the workaround now and every later update in the same thread. A second click or a retry changes
+ * nothing (the link is a conditional update; the reply is a keyed, durable post).
+ */
+export async function linkEscalation(
+  ctx: EscalationContext,
+  { escalationId, problemId, actorId }: { escalationId: number; problemId: number; actorId: string },
+): Promise<{ linked: boolean }> {
+  const escalation = await getEscalation(ctx.db, escalationId);
+  if (!escalation) throw notFound(`${escalationRef(escalationId)} does not exist.`);
+  await mayActOn(ctx, escalation, actorId);
+  if (escalation.problemId !== null) {
+    if (escalation.problemId !== problemId) {
+      throw conflict(
+        `${escalationRef(escalationId)} is already part of ${problemRef(escalation.problemId)}.`,
+      );
+    }
+    await refreshEscalationCard(ctx, escalationId);
+    return { linked: false };
+  }
+  if (!(await isLinkable(ctx.db, problemId))) {
+    throw conflict(
+      `${problemRef(problemId)} is closed or was merged; report a new problem or pick another match.`,
+    );
+  }
+  const now = ctx.now();
+  const linked = await ctx.db.transaction(async (tx) => {
+    const row = await linkEscalationOnce(tx, { escalationId, problemId, status: 'linked', now });
+    if (!row) return undefined;
+    const text = matchText(row);
+    await addLinkedCaseText(tx, problemId, { text, signals: extractSignals(text), now });
+    await countOne(tx, { at: now, category: row.category, metric: 'duplicates_avoided' });
+    const problem = await getProblem(tx, problemId);
+    if (problem && row.threadChannel && row.threadTs) {
+      const reply: SlackPost = {
+        key: `linked:${row.id}`,
+        channel: row.threadChannel,
+        threadTs: row.threadTs,
+        text: linkedReply({ ...problem, reportedHere: false }),
+      };
+      await ctx.jobs.enqueue(tx, SLACK_POST_JOB, reply);
+    }
+    await ctx.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId });
+    return row;
+  });
+  await refreshEscalationCard(ctx, escalationId);
+  return { linked: linked !== undefined };
+}
+
+/**
+ * Reports a new problem with this escalation as its first: the problem starts in triage and its card goes to the
+ * incidents channel. Idempotent: an escalation that already has a problem changes nothing.
+ */
+export async function reportNewProblem(
+  ctx: EscalationContext,
+  { escalationId, actorId }: { escalationId: number; actorId: string },
+): Promise<{ problemId: number; created: boolean }> {
+  const escalation = await getEscalation(ctx.db, escalationId);
+  if (!escalation) throw notFound(`${escalationRef(escalationId)} does not exist.`);
+  await mayActOn(ctx, escalation, actorId);
+  if (escalation.problemId !== null) {
+    await refreshEscalationCard(ctx, escalationId);
+    return { problemId: escalation.problemId, created: false };
+  }
+  const now = ctx.now();
+  const result = await ctx.db
+    .transaction(async (tx) => {
+      const problem = await insertProblem(tx, {
+        title: escalation.summary,
+        symptoms: [escalation.details, escalation.reproductionSteps].filter(Boolean).join('\n\n'),
+        category: escalation.category,
+        createdBy: actorId,
+        signals: escalation.signals,
+        now,
+      });
+      const row = await linkEscalationOnce(tx, { escalationId, problemId: problem.id, status: 'open', now });
+      if (!row) {
+        // Someone linked or reported it a moment ago: undo this problem and keep theirs.
+        tx.rollback();
+      }
+      await countOne(tx, { at: now, category: escalation.category, metric: 'problems_created' });
+      await ctx.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId: problem.id });
+      return problem.id;
+    })
+    .catch(async (error: unknown) => {
+      if ((error as { name?: string }).name !== 'TransactionRollbackError') throw error;
+      const current = await getEscalation(ctx.db, escalationId);
+      return current?.problemId ?? undefined;
+    });
+  await refreshEscalationCard(ctx, escalationId);
+  if (result === undefined)
+    throw conflict(`${escalationRef(escalationId)} changed while reporting; try again.`);
+  return { problemId: result, created: true };
+}
+
+/**
+ * Answers an intake message or an "@Frontline escalate" mention in its thread: the known problems it looks like and a
+ * button that opens the escalation form filled in from the message.
+ */
+export async function suggestForMessage(
+  ctx: EscalationContext,
+  { channel, ts, text, kind }: { channel: string; ts: string; text: string; kind: 'intake' | 'mention' },
+): Promise<void> {
+  const matches = await findKnownProblems(ctx.db, {
+    text,
+    category: 'other',
+    now: ctx.now(),
+    thresholds: thresholds(ctx.settings),
+  });
+  const reply = intakeReply({ channel, messageTs: ts, kind, matches: matches.map(toMatchView) });
+  await ctx.slack.post({ channel, threadTs: ts, ...reply });
+}

@@ -1,0 +1,57 @@
+import type { Button } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import { z } from 'zod';
+import type { Settings } from '../config.js';
+import type { Database } from '../db/client.js';
+import { getProblem, linkedEscalations, problemImpact, setTriageCard } from '../db/repositories/problems.js';
+import type { Category } from '../domain/escalation.js';
+import type { JobDefinition } from '../jobs/queue.js';
+import { postOnce } from '../jobs/slack-post.js';
+import { triageCard } from '../views/escalation.js';
+
+/**
+ * Keeps a problem's card in the incidents channel current: posted once when the problem is reported, edited in place
+ * (`chat.update`) whenever its facts change. Runs as a durable job so a Slack hiccup only delays it.
+ */
+export const SYNC_TRIAGE_CARD_JOB = 'problems.sync-triage-card';
+
+export interface TriageCardDeps {
+  db: Database;
+  slack: WebClient;
+  settings: Settings;
+  /** Buttons later features put on the card (classify, assess, …). */
+  problemActions?: (problem: NonNullable<Awaited<ReturnType<typeof getProblem>>>) => Button[];
+}
+
+export async function syncTriageCard(deps: TriageCardDeps, problemId: number): Promise<void> {
+  const problem = await getProblem(deps.db, problemId);
+  if (!problem) return;
+  const [impact, escalations] = await Promise.all([
+    problemImpact(deps.db, problemId),
+    linkedEscalations(deps.db, problemId, 11),
+  ]);
+  const card = triageCard({
+    problem: { ...problem, category: problem.category as Category },
+    impact,
+    escalations,
+    actions: deps.problemActions?.(problem) ?? [],
+  });
+  if (problem.triageChannel && problem.triageTs) {
+    await deps.slack.chat.update({ channel: problem.triageChannel, ts: problem.triageTs, ...card });
+    return;
+  }
+  const channel = deps.settings.channels.incidents;
+  const ts = await postOnce(deps.db, deps.slack, { key: `triage-card:${problemId}`, channel, ...card });
+  await setTriageCard(deps.db, problemId, { channel, ts });
+}
+
+export function syncTriageCardJob(deps: TriageCardDeps): JobDefinition<{ problemId: number }> {
+  return {
+    name: SYNC_TRIAGE_CARD_JOB,
+    schema: z.object({ problemId: z.number().int().positive() }),
+    retryLimit: 8,
+    retryDelaySeconds: 2,
+    expireInSeconds: 120,
+    handler: ({ problemId }) => syncTriageCard(deps, problemId),
+  };
+}
