@@ -1,4 +1,4 @@
-import type { App } from '@slack/bolt';
+import type { App, RespondFn } from '@slack/bolt';
 import type { Hono } from 'hono';
 import type { Deps } from './deps.js';
 import { registerEscalation } from './handlers/escalation.js';
@@ -19,12 +19,27 @@ export interface Feature {
   // biome-ignore lint/suspicious/noExplicitAny: each feature's jobs carry their own data types
   jobs?(deps: Deps): JobDefinition<any>[];
   routes?(deps: Deps): Hono;
+  /**
+   * `/frontline <word> …` subcommands this feature answers (e.g. `queue`, `report`, `audit`). The command is acked
+   * before the handler runs; the handler answers with `respond` (ephemeral unless it says otherwise).
+   */
+  frontline?(deps: Deps): Record<string, FrontlineSubcommand>;
 }
+
+export interface FrontlineSubcommandContext {
+  userId: string;
+  channelId: string;
+  /** The words after the subcommand, as typed. */
+  args: string;
+  respond: RespondFn;
+  triggerId: string;
+}
+export type FrontlineSubcommand = (context: FrontlineSubcommandContext) => Promise<void>;
 
 export const FEATURES: Feature[] = [
   {
     name: 'core',
-    register: registerFrontlineCommand,
+    register: (app, deps) => registerFrontlineCommand(app, deps, FEATURES),
     jobs: (deps) => [slackPostJob({ db: deps.db, slack: deps.integrations.slack })],
     routes: (deps) => healthRoutes({ database: deps.database, startedAt: deps.now() }),
   },

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../deps.js';
 import { describeRoles } from '../domain/roles.js';
+import type { Feature, FrontlineSubcommand } from '../features.js';
 import { SLACK_POST_JOB, type SlackPost } from '../jobs/slack-post.js';
 import { helpMessage } from '../views/help.js';
 
@@ -15,15 +16,34 @@ async function renderHelp(deps: Deps, userId: string, unknownSubcommand?: string
   });
 }
 
-/** `/frontline <subcommand>`: help now; the queue, report and audit arrive with their features. */
-export function registerFrontlineCommand(app: App, deps: Deps) {
+/** `/frontline <subcommand>`: help, and whatever subcommands the features declare (queue, report, audit). */
+export function registerFrontlineCommand(app: App, deps: Deps, features: readonly Feature[]) {
+  const subcommands = new Map<string, FrontlineSubcommand>();
+  for (const feature of features) {
+    for (const [word, handler] of Object.entries(feature.frontline?.(deps) ?? {})) {
+      if (subcommands.has(word)) throw new Error(`/frontline ${word} is declared by two features`);
+      subcommands.set(word, handler);
+    }
+  }
   app.command('/frontline', async ({ command, ack, respond }) => {
     await ack();
-    const [subcommand = 'help'] = command.text.trim().split(/\s+/).filter(Boolean);
-    const known = subcommand.toLowerCase() === 'help';
+    const text = command.text.trim();
+    const [first = 'help'] = text.split(/\s+/).filter(Boolean);
+    const word = first.toLowerCase();
+    const handler = subcommands.get(word);
+    if (handler) {
+      await handler({
+        userId: command.user_id,
+        channelId: command.channel_id,
+        args: text.slice(first.length).trim(),
+        respond,
+        triggerId: command.trigger_id,
+      });
+      return;
+    }
     await respond({
       response_type: 'ephemeral',
-      ...(await renderHelp(deps, command.user_id, known ? undefined : subcommand)),
+      ...(await renderHelp(deps, command.user_id, word === 'help' ? undefined : first)),
     });
   });
 

@@ -42,12 +42,16 @@ export const problems = pgTable(
     createdBy: text('created_by').notNull(),
     mergedIntoId: integer('merged_into_id'),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    /** Who is hurt, as one number (see `domain/priority.ts`), and one line per factor explaining it. */
+    priorityScore: integer('priority_score').notNull().default(0),
+    priorityExplanation: jsonb('priority_explanation').$type<string[]>().notNull().default([]),
     createdAt: createdAt(),
     updatedAt: instant('updated_at').notNull().defaultNow(),
     closedAt: instant('closed_at'),
   },
   (table) => [
     index('problems_status_idx').on(table.status),
+    index('problems_priority_idx').on(table.status, table.priorityScore),
     index('problems_search_vector_idx').using('gin', table.searchVector),
   ],
 );
