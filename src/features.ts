@@ -1,11 +1,12 @@
 import type { App, RespondFn } from '@slack/bolt';
 import type { Hono } from 'hono';
 import type { Deps } from './deps.js';
-import { registerEscalation } from './handlers/escalation.js';
+import { escalationContext, registerEscalation } from './handlers/escalation.js';
 import { registerFrontlineCommand } from './handlers/frontline.js';
 import { refreshTermStatsJob } from './jobs/matching-stats.js';
 import type { JobDefinition } from './jobs/queue.js';
 import { slackPostJob } from './jobs/slack-post.js';
+import { escalationIntakeJob } from './services/escalation.js';
 import { syncTriageCardJob } from './services/triage.js';
 import { healthRoutes } from './web/health.js';
 
@@ -47,6 +48,7 @@ export const FEATURES: Feature[] = [
     name: 'escalation intake and known-issue matching',
     register: (app, deps) => registerEscalation(app, deps),
     jobs: (deps) => [
+      escalationIntakeJob(escalationContext(deps)),
       syncTriageCardJob({ db: deps.db, slack: deps.integrations.slack, settings: deps.settings }),
       refreshTermStatsJob({ db: deps.db, logger: deps.logger }),
     ],

@@ -14,10 +14,11 @@ import { invalidInput } from '../errors.js';
 import { createSlackMessenger } from '../integrations/slack/messenger.js';
 import { fetchCustomerFacts } from '../integrations/stripe/customer-facts.js';
 import { searchCustomers } from '../integrations/stripe/customers.js';
+import { postOnce } from '../jobs/slack-post.js';
 import {
-  createEscalation,
   type EscalationContext,
   linkEscalation,
+  recordEscalation,
   reportNewProblem,
   suggestForMessage,
 } from '../services/escalation.js';
@@ -45,6 +46,7 @@ export function escalationContext(deps: Deps): EscalationContext {
     logger: deps.logger,
     now: deps.now,
     customerFacts: (customerId) => fetchCustomerFacts(stripe, customerId),
+    postKeyed: (message) => postOnce(deps.db, slack, message),
   };
 }
 
@@ -185,12 +187,13 @@ export function registerEscalation(app: App, deps: Deps, ctx: EscalationContext 
       await ack({ response_action: 'errors', errors: result.errors as Record<string, string> });
       return;
     }
-    await ack();
-    await createEscalation(ctx, {
+    // Stored (with its intake queued) before the form closes; the slow part runs in the intake job.
+    await recordEscalation(ctx, {
       escalation: result.value,
       requesterId: body.user.id,
       source: parseFormSource(view.private_metadata) ?? { kind: 'command' },
       customerLabel: selectedLabelOf(values, B.customer, I.customer),
     });
+    await ack();
   });
 }

@@ -1,3 +1,5 @@
+import type { KnownBlock } from '@slack/types';
+import { z } from 'zod';
 import type { Settings } from '../config.js';
 import type { Database } from '../db/client.js';
 import { countOne } from '../db/repositories/counters.js';
@@ -7,6 +9,7 @@ import {
   insertEscalation,
   linkEscalationOnce,
   setEscalationCard,
+  setEscalationFacts,
 } from '../db/repositories/escalations.js';
 import { addLinkedCaseText, getProblem, insertProblem, isLinkable } from '../db/repositories/problems.js';
 import type { CustomerSummary } from '../domain/customers.js';
@@ -20,8 +23,9 @@ import {
 } from '../domain/escalation.js';
 import { extractSignals } from '../domain/text.js';
 import { conflict, notFound, notPermitted } from '../errors.js';
+import type { KeyedMessage } from '../integrations/slack/messages.js';
 import { cannotPostThere, type SlackMessenger } from '../integrations/slack/messenger.js';
-import type { JobQueue } from '../jobs/queue.js';
+import type { JobDefinition, JobQueue } from '../jobs/queue.js';
 import { SLACK_POST_JOB, type SlackPost } from '../jobs/slack-post.js';
 import type { Logger } from '../logger.js';
 import {
@@ -33,7 +37,7 @@ import {
   type MatchView,
   urgentNotice,
 } from '../views/escalation.js';
-import type { FormSource } from '../views/escalation-actions.js';
+import { type FormSource, formSource } from '../views/escalation-actions.js';
 import { findKnownProblems, type KnownProblemMatch } from './matching.js';
 import type { Directory } from './people.js';
 import { SYNC_TRIAGE_CARD_JOB } from './triage.js';
@@ -54,6 +58,8 @@ export interface EscalationContext {
   logger: Logger;
   now: () => Date;
   customerFacts: (customerId: string) => Promise<CustomerFacts | undefined>;
+  /** Posts a message at most once per key (see `jobs/slack-post.ts`), answering its ts. */
+  postKeyed: (message: KeyedMessage) => Promise<string>;
   /** Extra buttons other features put on every escalation card (billing context, playbooks). */
   cardActions?: (escalation: EscalationRow) => import('@slack/types').Button[];
 }
@@ -94,7 +100,17 @@ function matchText(escalation: { summary: string; details: string; reproductionS
  * card where it came from (its thread) or to the requester's direct messages. An urgent escalation is also
  * announced in the incidents channel, through a durable job enqueued with the escalation itself.
  */
-export async function createEscalation(
+export const ESCALATION_INTAKE_JOB = 'escalations.intake';
+
+const intakeJobSchema = z.object({ escalationId: z.number().int().positive(), source: formSource });
+export type EscalationIntakeJob = z.infer<typeof intakeJobSchema>;
+
+/**
+ * Records a submitted escalation and queues the rest of its intake, in one transaction. This is all that runs
+ * before Slack gets its answer: once the form closes, the case is stored and its intake will run even if the
+ * process dies right after (the job does the slow part: Stripe facts, matching, the card).
+ */
+export async function recordEscalation(
   ctx: EscalationContext,
   input: {
     escalation: ValidEscalation;
@@ -102,37 +118,18 @@ export async function createEscalation(
     source: FormSource;
     customerLabel: string | undefined;
   },
-): Promise<{ escalation: EscalationRow; matches: KnownProblemMatch[] }> {
+): Promise<EscalationRow> {
   const now = ctx.now();
   const { escalation: valid, source } = input;
-  const facts = await ctx.customerFacts(valid.customerId).catch((error: unknown) => {
-    ctx.logger.warn(
-      { err: error, customerId: valid.customerId },
-      'customer facts unavailable; escalating with what the form gave',
-    );
-    return undefined;
-  });
-  const permalink =
-    source.channel && source.messageTs
-      ? await ctx.slack.permalink(source.channel, source.messageTs)
-      : undefined;
-  const text = matchText(valid);
-  const matches = await findKnownProblems(ctx.db, {
-    text,
-    category: valid.category,
-    now,
-    thresholds: thresholds(ctx.settings),
-  });
-
-  const row = await ctx.db.transaction(async (tx) => {
+  return ctx.db.transaction(async (tx) => {
     const created = await insertEscalation(tx, {
       customerId: valid.customerId,
-      customerName: facts?.customer.name || input.customerLabel?.split(' · ')[0] || valid.customerId,
-      customerEmail: facts?.customer.email ?? null,
-      customerSegment: facts?.customer.segment ?? null,
-      customerSince: facts?.customer.createdAt ?? null,
-      customerMrrMinor: facts?.mrrMinor ?? 0,
-      currency: facts?.currency ?? 'usd',
+      customerName: input.customerLabel?.split(' · ')[0] || valid.customerId,
+      customerEmail: null,
+      customerSegment: null,
+      customerSince: null,
+      customerMrrMinor: 0,
+      currency: 'usd',
       caseRef: valid.caseRef || null,
       priority: valid.priority,
       category: valid.category,
@@ -147,30 +144,94 @@ export async function createEscalation(
       source: source.kind,
       sourceChannel: source.channel ?? null,
       sourceTs: source.messageTs ?? null,
-      sourcePermalink: permalink ?? null,
-      signals: extractSignals(text),
+      sourcePermalink: null,
+      signals: extractSignals(matchText(valid)),
       createdAt: now,
       updatedAt: now,
     });
     await countOne(tx, { at: now, category: valid.category, metric: 'escalations_created' });
-    if (created.urgent) {
-      const notice = urgentNotice(toEscalationView(created), matches.map(toMatchView));
-      const post: SlackPost = {
-        key: `urgent-escalation:${created.id}`,
-        channel: ctx.settings.channels.incidents,
-        text: notice.text,
-        blocks: notice.blocks as unknown as SlackPost['blocks'],
-      };
-      await ctx.jobs.enqueue(tx, SLACK_POST_JOB, post);
-    }
+    await ctx.jobs.enqueue(tx, ESCALATION_INTAKE_JOB, {
+      escalationId: created.id,
+      source,
+    } satisfies EscalationIntakeJob);
     return created;
   });
-
-  await postCard(ctx, row, matches.map(toMatchView), source);
-  return { escalation: row, matches };
 }
 
-/** Posts the card in the source thread, or to the requester directly when that is not possible. */
+/**
+ * The intake of a recorded escalation: the customer's facts from Stripe, the source permalink, the known problems
+ * it looks like, the urgent notice and the requester's card. Safe to run again: facts are overwritten, the notice
+ * and the card are keyed posts (posted once, found again after a crash), and a finished intake is not redone.
+ */
+export async function processEscalation(
+  ctx: EscalationContext,
+  { escalationId, source }: EscalationIntakeJob,
+): Promise<KnownProblemMatch[]> {
+  const existing = await getEscalation(ctx.db, escalationId);
+  if (!existing || existing.cardTs) return [];
+  const facts = await ctx.customerFacts(existing.customerId).catch((error: unknown) => {
+    ctx.logger.warn(
+      { err: error, customerId: existing.customerId },
+      'customer facts unavailable; escalating with what the form gave',
+    );
+    return undefined;
+  });
+  const permalink =
+    source.channel && source.messageTs
+      ? await ctx.slack.permalink(source.channel, source.messageTs)
+      : undefined;
+  const row = await setEscalationFacts(ctx.db, escalationId, {
+    ...(facts
+      ? {
+          customerName: facts.customer.name || existing.customerName,
+          customerEmail: facts.customer.email ?? null,
+          customerSegment: facts.customer.segment ?? null,
+          customerSince: facts.customer.createdAt ?? null,
+          customerMrrMinor: facts.mrrMinor,
+          currency: facts.currency,
+        }
+      : {}),
+    sourcePermalink: permalink ?? null,
+    updatedAt: ctx.now(),
+  });
+  const matches = await findKnownProblems(ctx.db, {
+    text: matchText(row),
+    category: row.category as Category,
+    now: ctx.now(),
+    thresholds: thresholds(ctx.settings),
+  });
+  if (row.urgent) {
+    const notice = urgentNotice(toEscalationView(row), matches.map(toMatchView));
+    const post: SlackPost = {
+      key: `urgent-escalation:${row.id}`,
+      channel: ctx.settings.channels.incidents,
+      text: notice.text,
+      blocks: notice.blocks as unknown as SlackPost['blocks'],
+    };
+    await ctx.jobs.enqueue(ctx.db, SLACK_POST_JOB, post);
+  }
+  await postCard(ctx, row, matches.map(toMatchView), source);
+  return matches;
+}
+
+export function escalationIntakeJob(ctx: EscalationContext): JobDefinition<EscalationIntakeJob> {
+  return {
+    name: ESCALATION_INTAKE_JOB,
+    schema: intakeJobSchema,
+    retryLimit: 10,
+    retryDelaySeconds: 2,
+    expireInSeconds: 120,
+    concurrency: 4,
+    async handler(data) {
+      await processEscalation(ctx, data);
+    },
+  };
+}
+
+/**
+ * Posts the card in the source thread, or to the requester directly when that is not possible. The post is keyed
+ * by the escalation, so a retried intake finds the card it already posted instead of posting a second one.
+ */
 async function postCard(
   ctx: EscalationContext,
   row: EscalationRow,
@@ -183,14 +244,20 @@ async function postCard(
     extraActions: ctx.cardActions?.(row) ?? [],
   });
   const threadTs = source.threadTs ?? source.messageTs;
-  let posted: { channel: string; ts: string } | undefined;
+  const blocks = card.blocks as KnownBlock[];
   if (source.channel && threadTs && source.kind !== 'command' && source.kind !== 'home') {
     try {
-      posted = await ctx.slack.post({ channel: source.channel, threadTs, ...card });
+      const ts = await ctx.postKeyed({
+        key: `escalation-card:${row.id}`,
+        channel: source.channel,
+        threadTs,
+        text: card.text,
+        blocks,
+      });
       await setEscalationCard(ctx.db, row.id, {
-        cardChannel: posted.channel,
-        cardTs: posted.ts,
-        threadChannel: posted.channel,
+        cardChannel: source.channel,
+        cardTs: ts,
+        threadChannel: source.channel,
         threadTs,
       });
       return;
@@ -202,12 +269,18 @@ async function postCard(
       );
     }
   }
-  posted = await ctx.slack.post({ channel: row.requesterId, ...card });
+  const direct = await ctx.slack.openDirect(row.requesterId);
+  const ts = await ctx.postKeyed({
+    key: `escalation-card-direct:${row.id}`,
+    channel: direct,
+    text: card.text,
+    blocks,
+  });
   await setEscalationCard(ctx.db, row.id, {
-    cardChannel: posted.channel,
-    cardTs: posted.ts,
-    threadChannel: posted.channel,
-    threadTs: posted.ts,
+    cardChannel: direct,
+    cardTs: ts,
+    threadChannel: direct,
+    threadTs: ts,
   });
 }
 

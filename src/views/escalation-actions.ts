@@ -48,7 +48,7 @@ export const encodeEscalation = (escalationId: number) => JSON.stringify({ e: es
 export const parseEscalation = (value: string | undefined) => parseJson(escalationValue, value);
 
 /** Where the form was opened from, so the card can go back to that thread and keep the message as evidence. */
-const formSource = z.object({
+export const formSource = z.object({
   kind: z.enum(['command', 'shortcut', 'intake', 'mention', 'home']),
   channel: z
     .string()

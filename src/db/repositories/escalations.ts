@@ -44,3 +44,26 @@ export async function setEscalationCard(
 ): Promise<void> {
   await db.update(escalations).set(card).where(eq(escalations.id, escalationId));
 }
+
+/** Overwrites what the intake learned about an escalation (customer facts, permalink) and answers the row. */
+export async function setEscalationFacts(
+  db: Executor,
+  escalationId: number,
+  facts: Partial<
+    Pick<
+      NewEscalation,
+      | 'customerName'
+      | 'customerEmail'
+      | 'customerSegment'
+      | 'customerSince'
+      | 'customerMrrMinor'
+      | 'currency'
+      | 'sourcePermalink'
+      | 'updatedAt'
+    >
+  >,
+): Promise<EscalationRow> {
+  const [row] = await db.update(escalations).set(facts).where(eq(escalations.id, escalationId)).returning();
+  if (!row) throw new Error(`escalation ${escalationId} does not exist`);
+  return row;
+}

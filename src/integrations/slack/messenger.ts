@@ -19,6 +19,8 @@ export interface SlackMessenger {
   }): Promise<void>;
   permalink(channel: string, ts: string): Promise<string | undefined>;
   openView(triggerId: string, view: View): Promise<void>;
+  /** The id of the bot's direct-message channel with a person (opened if needed). */
+  openDirect(userId: string): Promise<string>;
   /** A message by channel and ts (top-level or in a thread), or undefined when it cannot be read. */
   message(
     channel: string,
@@ -61,6 +63,11 @@ export function createSlackMessenger(client: WebClient): SlackMessenger {
     },
     async openView(triggerId, view) {
       await client.views.open({ trigger_id: triggerId, view });
+    },
+    async openDirect(userId) {
+      const answer = await client.conversations.open({ users: userId });
+      if (!answer.channel?.id) throw new Error('Slack opened the conversation but returned no channel id');
+      return answer.channel.id;
     },
     async message(channel, ts) {
       try {
