@@ -9,6 +9,8 @@ import {
 import type { Category } from '../src/domain/escalation.js';
 import { extractSignals, mergeSignals } from '../src/domain/text.js';
 import { findKnownProblems } from '../src/services/matching.js';
+import { eventually, startTestApp } from '../test/support/app.js';
+import { seedKnownProblem } from '../test/support/seed.js';
 import { heading, line, ms, summary } from './support.js';
 
 /**
@@ -261,7 +263,66 @@ async function latency(url: string): Promise<void> {
   await db.close();
 }
 
+/**
+ * The escalation modal's submit as Slack sends it (signed), against the running app on the embedded database with
+ * the labelled set's problems: the ack time Slack waits for, and the time until the requester's card is posted.
+ */
+async function submitAck(): Promise<void> {
+  const app = await startTestApp({ kind: 'pglite' });
+  try {
+    for (const problem of problemsFixture) {
+      await seedKnownProblem(app.running.deps.db, {
+        title: problem.title,
+        symptoms: problem.symptoms,
+        category: problem.category,
+        ...(problem.workaround ? { workaround: problem.workaround } : {}),
+      });
+    }
+    const user = app.people.l1;
+    const dm = app.slack.dmChannel(user);
+    const acks: number[] = [];
+    const cards: number[] = [];
+    const runs = 60;
+    for (const [index, escalation] of escalationsFixture.slice(0, runs + 5).entries()) {
+      const seen = new Set(app.slack.openViews(user).map((view) => view.id));
+      await app.driver.command({
+        user,
+        channel: 'C0SUPPORT',
+        command: '/escalate',
+        text: escalation.summary,
+      });
+      const viewId = await eventually(() => app.slack.openViews(user).find((view) => !seen.has(view.id))?.id);
+      const before = app.slack.messages(dm).length;
+      const started = performance.now();
+      const submitted = await app.driver.submitView({
+        user,
+        viewId,
+        values: {
+          customer_select: { value: 'cus_DemoHalcyonFreight', text: 'Halcyon Freight Systems' },
+          category_select: escalation.category,
+          details_input: escalation.details,
+        },
+      });
+      await eventually(() => app.slack.messages(dm).length > before, 20_000);
+      if (index < 5) continue; // warm-up
+      acks.push(submitted.elapsedMs);
+      cards.push(performance.now() - started);
+    }
+    const ack = summary(acks);
+    const card = summary(cards);
+    line(
+      `modal submit ack over ${acks.length} submits (p50 / p95 / p99)`,
+      `${ms(ack.p50)} / ${ms(ack.p95)} / ${ms(ack.p99)}`,
+    );
+    line('submit → card posted (p50 / p95)', `${ms(card.p50)} / ${ms(card.p95)}`);
+  } finally {
+    await app.stop();
+  }
+}
+
 export async function matchingBench(): Promise<void> {
+  heading('Escalation modal submit (signed view_submission, embedded database, labelled set problems)');
+  await submitAck();
   heading('Matching quality on the labelled set (test/fixtures/matching)');
   await quality(false);
   await quality(true);

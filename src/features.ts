@@ -9,6 +9,7 @@ import { slackPostJob } from './jobs/slack-post.js';
 import { escalationIntakeJob } from './services/escalation.js';
 import { syncTriageCardJob } from './services/triage.js';
 import { healthRoutes } from './web/health.js';
+import { stripeWebhookRoutes } from './web/stripe-webhook.js';
 
 /**
  * Everything Frontline does, one entry per feature: the Slack listeners it registers, the durable jobs it defines
@@ -43,6 +44,16 @@ export const FEATURES: Feature[] = [
     register: (app, deps) => registerFrontlineCommand(app, deps, FEATURES),
     jobs: (deps) => [slackPostJob({ db: deps.db, slack: deps.integrations.slack })],
     routes: (deps) => healthRoutes({ database: deps.database, startedAt: deps.now() }),
+  },
+  {
+    name: 'stripe webhooks',
+    routes: (deps) =>
+      stripeWebhookRoutes({
+        db: deps.db,
+        stripe: deps.integrations.stripe,
+        secret: deps.integrations.stripeWebhookSecret,
+        logger: deps.logger,
+      }),
   },
   {
     name: 'escalation intake and known-issue matching',
