@@ -144,9 +144,11 @@ async function quality(warm: boolean): Promise<void> {
 function inventedWords(count: number): string[] {
   const consonants = 'bcdfghjklmnprstvz';
   const vowels = 'aeiou';
+  // MINSTD: every product stays below 2^53, so the sequence is exact in floating point (a larger multiplier
+  // loses precision, falls into a short cycle and never yields enough distinct words).
   let seed = 42;
   const next = (n: number) => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    seed = (seed * 48_271) % 2_147_483_647;
     return seed % n;
   };
   const out = new Set<string>();
