@@ -222,10 +222,10 @@ async function seedScale(db: DatabaseHandle): Promise<void> {
       insert into escalations (customer_id, customer_name, priority, category, summary, details, status, problem_id,
                                requester_id, source, customer_mrr_minor, created_at, updated_at, closed_at)
       select 'cus_bench' || (g % 50000), 'Customer ' || (g % 50000), 'p3', 'refund',
-             left(c.body, 120), c.body, 'closed', ${range?.low ?? 1} + (g % (${range?.high ?? 1} - ${range?.low ?? 1} + 1)),
+             left(c.body, 120), c.body, 'closed', ${sql.raw(String(range?.low ?? 1))} + (g % ${sql.raw(String((range?.high ?? 1) - (range?.low ?? 1) + 1))}),
              'U0BENCH', 'command', (g % 500) * 1000, now() - (g % 700) * interval '1 day', now(), now()
       from generate_series(1, 1000000) g
-      join bench_text c on c.kind = 'case' and c.n = g % ${cases.length}`);
+      join bench_text c on c.kind = 'case' and c.n = g % ${sql.raw(String(cases.length))}`);
   }
   await db.db.transaction((tx) => refreshProblemTermStats(tx));
   await db.db.execute(sql`analyze`);
