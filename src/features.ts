@@ -1,6 +1,7 @@
 import type { App, RespondFn } from '@slack/bolt';
 import type { Hono } from 'hono';
 import type { Deps } from './deps.js';
+import { registerBilling } from './handlers/billing.js';
 import { registerEscalation } from './handlers/escalation.js';
 import { registerFrontlineCommand } from './handlers/frontline.js';
 import { refreshTermStatsJob } from './jobs/matching-stats.js';
@@ -50,5 +51,9 @@ export const FEATURES: Feature[] = [
       syncTriageCardJob({ db: deps.db, slack: deps.integrations.slack, settings: deps.settings }),
       refreshTermStatsJob({ db: deps.db, logger: deps.logger }),
     ],
+  },
+  {
+    name: 'billing context and playbooks',
+    register: (app, deps) => registerBilling(app, deps),
   },
 ];

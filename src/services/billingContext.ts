@@ -1,0 +1,368 @@
+import type { Settings } from '../config.js';
+import {
+  type BillingCustomer,
+  type ChargeFacts,
+  type ChurnRisk,
+  churnRisk,
+  consecutiveFailures,
+  creditSummary,
+  failedCharges,
+  type InvoiceFacts,
+  isLive,
+  lifetimeValue,
+  mainSubscription,
+  monthsBetween,
+  outstandingBalance,
+  type PaymentRow,
+  paymentHistory,
+  recurringRevenue,
+  type SubscriptionFacts,
+  seatUse,
+  splitPlan,
+  type UpcomingInvoice,
+} from '../domain/billing.js';
+import type { CustomerSummary } from '../domain/customers.js';
+import { buildTimeline, type TimelineEntry } from '../domain/lifecycle.js';
+import type { Interval } from '../domain/revenue.js';
+import { annualRecurringRevenue } from '../domain/revenue.js';
+import type { Logger } from '../logger.js';
+
+/** What the billing card needs from the payment provider (Stripe behind it, a fake port in unit tests). */
+export interface BillingPort {
+  search(text: string): Promise<CustomerSummary[]>;
+  customer(id: string): Promise<BillingCustomer | undefined>;
+  subscriptions(customerId: string): Promise<SubscriptionFacts[]>;
+  invoices(customerId: string): Promise<{ invoices: InvoiceFacts[]; complete: boolean }>;
+  charges(customerId: string): Promise<{ charges: ChargeFacts[]; complete: boolean }>;
+  upcomingInvoice(subscriptionId: string): Promise<UpcomingInvoice | undefined>;
+  previewPlanChange(change: {
+    subscriptionId: string;
+    itemId: string;
+    priceId: string;
+    quantity: number;
+  }): Promise<UpcomingInvoice>;
+  plans(): Promise<PlanOption[]>;
+  lifecycleEvents(customerId: string): Promise<LifecycleEventFacts[]>;
+}
+
+export interface PlanOption {
+  priceId: string;
+  productName: string;
+  nickname: string | undefined;
+  unitAmountMinor: number;
+  currency: string;
+  interval: Interval;
+  intervalCount: number;
+}
+
+export interface LifecycleEventFacts {
+  id: string;
+  type: string;
+  at: Date;
+  objectId: string;
+  subscription: SubscriptionFacts | undefined;
+  previousItems: Array<{ priceId: string; quantity: number }> | undefined;
+  previousStatus: string | undefined;
+  previousCancelAtPeriodEnd: boolean | undefined;
+}
+
+/** One part of the picture: fetched, or missing with a reason the card shows in its place. */
+export type Part<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export interface BillingContext {
+  customerId: string;
+  fetchedAt: Date;
+  customer: Part<BillingCustomer | undefined>;
+  subscriptions: Part<SubscriptionFacts[]>;
+  invoices: Part<{ invoices: InvoiceFacts[]; complete: boolean }>;
+  charges: Part<{ charges: ChargeFacts[]; complete: boolean }>;
+  upcoming: Part<UpcomingInvoice | undefined>;
+}
+
+export interface BillingServiceContext {
+  port: BillingPort;
+  settings: Settings;
+  logger: Logger;
+  now: () => Date;
+  /** How long one part may take before the card is shown without it. */
+  partTimeoutMs?: number;
+}
+
+// ------------------------------------------------------------------------------------------------- cache
+
+interface CacheEntry {
+  at: number;
+  value: Promise<BillingContext>;
+}
+
+/**
+ * The short cache of billing pictures, per customer and per port (each running app has its own port). It lives at
+ * module level so that account actions can drop a customer's picture without being handed the billing feature.
+ */
+const cache = new Map<string, WeakMap<BillingPort, CacheEntry>>();
+
+/** Drops the cached billing picture of a customer; call it after anything changes the customer in Stripe. */
+export function forgetBillingContext(customerId: string): void {
+  cache.delete(customerId);
+}
+
+const DEFAULT_PART_TIMEOUT_MS = 3_000;
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+async function part<T>(ctx: BillingServiceContext, name: string, work: () => Promise<T>): Promise<Part<T>> {
+  try {
+    return { ok: true, value: await withDeadline(work(), ctx.partTimeoutMs ?? DEFAULT_PART_TIMEOUT_MS) };
+  } catch (error) {
+    ctx.logger.warn({ err: error, part: name }, 'billing card: a Stripe part is missing');
+    const timedOut = error instanceof Error && error.message.startsWith('no answer within');
+    return { ok: false, reason: timedOut ? 'Stripe did not answer in time' : 'Stripe returned an error' };
+  }
+}
+
+async function fetchContext(ctx: BillingServiceContext, customerId: string): Promise<BillingContext> {
+  const { port } = ctx;
+  // Round trip one: everything that only needs the customer id, in parallel.
+  const subscriptionsPromise = part(ctx, 'subscriptions', () => port.subscriptions(customerId));
+  const [customer, subscriptions, invoices, charges] = await Promise.all([
+    part(ctx, 'customer', () => port.customer(customerId)),
+    subscriptionsPromise,
+    part(ctx, 'invoices', () => port.invoices(customerId)),
+    part(ctx, 'charges', () => port.charges(customerId)),
+  ]);
+  // Round trip two: the invoice preview needs the subscription.
+  let upcoming: Part<UpcomingInvoice | undefined>;
+  if (!subscriptions.ok) upcoming = { ok: false, reason: 'needs the subscription, which is missing' };
+  else {
+    const main = mainSubscription(subscriptions.value);
+    upcoming =
+      main && isLive(main.status)
+        ? await part(ctx, 'upcoming invoice', () => port.upcomingInvoice(main.id))
+        : { ok: true, value: undefined };
+  }
+  return { customerId, fetchedAt: ctx.now(), customer, subscriptions, invoices, charges, upcoming };
+}
+
+const complete = (context: BillingContext) =>
+  context.customer.ok &&
+  context.subscriptions.ok &&
+  context.invoices.ok &&
+  context.charges.ok &&
+  context.upcoming.ok;
+
+/**
+ * The customer's billing picture from Stripe, reused for `billing.cacheSeconds`. A picture with a missing part is
+ * not kept, so the next look asks Stripe again.
+ */
+export function getBillingContext(ctx: BillingServiceContext, customerId: string): Promise<BillingContext> {
+  const ttlMs = ctx.settings.billing.cacheSeconds * 1000;
+  const now = Date.now();
+  let perPort = cache.get(customerId);
+  const hit = perPort?.get(ctx.port);
+  if (hit && now - hit.at < ttlMs) return hit.value;
+  const value = fetchContext(ctx, customerId);
+  if (ttlMs > 0) {
+    if (!perPort) {
+      perPort = new WeakMap();
+      cache.set(customerId, perPort);
+    }
+    const entry = { at: now, value };
+    perPort.set(ctx.port, entry);
+    void value.then((context) => {
+      if (!complete(context) && cache.get(customerId)?.get(ctx.port) === entry)
+        cache.get(customerId)?.delete(ctx.port);
+    });
+  }
+  return value;
+}
+
+// ------------------------------------------------------------------------------------------------- the card model
+
+export interface BillingCardModel {
+  customerId: string;
+  now: Date;
+  customer: Part<BillingCustomer | undefined>;
+  subscription: Part<SummarisedSubscription | undefined>;
+  payments: Part<PaymentSummary>;
+  upcoming: Part<UpcomingInvoice | undefined>;
+  revenue: Part<RevenueSummary>;
+  churn: Part<ChurnRisk>;
+}
+
+export interface SummarisedSubscription {
+  facts: SubscriptionFacts;
+  plan: SubscriptionFacts['items'][number] | undefined;
+  addOns: SubscriptionFacts['items'];
+  seats: { used: number; purchased: number; percent: number } | undefined;
+  contractEnd: string | undefined;
+}
+
+export interface PaymentSummary {
+  lastPayment: PaymentRow | undefined;
+  history: PaymentRow[];
+  failuresLast12Months: number;
+  consecutiveFailures: number;
+  outstandingMinor: number;
+  availableCreditMinor: number;
+  creditAppliedThisCycleMinor: number;
+  currency: string;
+  /** False when Stripe had more than one page: lifetime figures are then lower bounds. */
+  complete: boolean;
+}
+
+export interface RevenueSummary {
+  lifetime: Map<string, number>;
+  lifetimeComplete: boolean;
+  monthsActive: number;
+  mrr: Map<string, number>;
+  arr: Map<string, number>;
+}
+
+const missing = <T>(reason: string): Part<T> => ({ ok: false, reason });
+
+/** Turns the fetched parts into what the card shows; a figure that needs a missing part is itself marked missing. */
+export function summariseBillingContext(
+  context: BillingContext,
+  settings: Settings,
+  now: Date,
+): BillingCardModel {
+  const { customer, subscriptions, invoices, charges } = context;
+  const customerFacts = customer.ok ? customer.value : undefined;
+  const main = subscriptions.ok ? mainSubscription(subscriptions.value) : undefined;
+  const seatsFromCustomer = Number(customerFacts?.metadata.seats_used);
+  const withSeats =
+    main &&
+    main.seatsUsed === undefined &&
+    Number.isFinite(seatsFromCustomer) &&
+    customerFacts?.metadata.seats_used
+      ? { ...main, seatsUsed: seatsFromCustomer }
+      : main;
+
+  const subscription: Part<SummarisedSubscription | undefined> = subscriptions.ok
+    ? {
+        ok: true,
+        value: withSeats
+          ? {
+              facts: withSeats,
+              ...splitPlan(withSeats),
+              seats: seatUse(withSeats),
+              contractEnd: withSeats.metadata.contract_end ?? customerFacts?.metadata.contract_end,
+            }
+          : undefined,
+      }
+    : missing(subscriptions.reason);
+
+  let payments: Part<PaymentSummary>;
+  if (!invoices.ok) payments = missing(invoices.reason);
+  else if (!charges.ok) payments = missing(charges.reason);
+  else {
+    const history = paymentHistory(invoices.value.invoices, charges.value.charges, 6);
+    const yearAgo = new Date(now.getTime() - 365 * 86_400_000);
+    const credit = customerFacts
+      ? creditSummary(customerFacts, invoices.value.invoices, main?.currentPeriodStart)
+      : { availableMinor: 0, appliedThisCycleMinor: 0 };
+    payments = {
+      ok: true,
+      value: {
+        lastPayment: history.find((row) => row.status !== 'open'),
+        history,
+        failuresLast12Months: failedCharges(charges.value.charges, yearAgo).length,
+        consecutiveFailures: consecutiveFailures(charges.value.charges).length,
+        outstandingMinor: outstandingBalance(customerFacts ?? { balanceMinor: 0 }, invoices.value.invoices),
+        availableCreditMinor: credit.availableMinor,
+        creditAppliedThisCycleMinor: credit.appliedThisCycleMinor,
+        currency:
+          customerFacts?.currency ??
+          main?.items[0]?.currency ??
+          invoices.value.invoices[0]?.currency ??
+          'usd',
+        complete: invoices.value.complete && charges.value.complete,
+      },
+    };
+  }
+
+  let revenue: Part<RevenueSummary>;
+  if (!subscriptions.ok) revenue = missing(subscriptions.reason);
+  else if (!charges.ok) revenue = missing(charges.reason);
+  else {
+    const mrr = recurringRevenue(subscriptions.value);
+    const starts = subscriptions.value.map((s) => s.startedAt.getTime());
+    const since = starts.length > 0 ? new Date(Math.min(...starts)) : customerFacts?.createdAt;
+    const ended = main?.canceledAt && main.status === 'canceled' ? main.canceledAt : now;
+    revenue = {
+      ok: true,
+      value: {
+        lifetime: lifetimeValue(charges.value.charges),
+        lifetimeComplete: charges.value.complete,
+        monthsActive: since ? monthsBetween(since, ended) : 0,
+        mrr,
+        arr: annualRecurringRevenue(mrr),
+      },
+    };
+  }
+
+  let churn: Part<ChurnRisk>;
+  if (!subscriptions.ok || !invoices.ok || !charges.ok)
+    churn = missing('needs subscriptions, invoices and payments, and one of them is missing');
+  else
+    churn = {
+      ok: true,
+      value: churnRisk({
+        now,
+        subscription: withSeats,
+        charges: charges.value.charges,
+        invoices: invoices.value.invoices,
+        card: customerFacts?.defaultCard,
+        lowSeatUsePercent: settings.billing.lowSeatUsePercent,
+      }),
+    };
+
+  return {
+    customerId: context.customerId,
+    now,
+    customer,
+    subscription,
+    payments,
+    upcoming: context.upcoming,
+    revenue,
+    churn,
+  };
+}
+
+// ------------------------------------------------------------------------------------------------- lifecycle
+
+export interface LifecycleModel {
+  customerId: string;
+  customerName: string;
+  entries: TimelineEntry[];
+  /** Parts that could not be read; the timeline is then incomplete. */
+  missing: string[];
+}
+
+/** The subscription timeline: the (cached) billing picture plus Stripe's recent events, read in parallel. */
+export async function getLifecycle(ctx: BillingServiceContext, customerId: string): Promise<LifecycleModel> {
+  const [context, events] = await Promise.all([
+    getBillingContext(ctx, customerId),
+    part(ctx, 'events', () => ctx.port.lifecycleEvents(customerId)),
+  ]);
+  const missing: string[] = [];
+  if (!context.subscriptions.ok) missing.push('subscriptions');
+  if (!context.invoices.ok) missing.push('invoices');
+  if (!context.charges.ok) missing.push('payments');
+  if (!events.ok) missing.push('recent events');
+  const entries = buildTimeline({
+    subscriptions: context.subscriptions.ok ? context.subscriptions.value : [],
+    invoices: context.invoices.ok ? context.invoices.value.invoices : [],
+    charges: context.charges.ok ? context.charges.value.charges : [],
+    events: events.ok ? events.value : [],
+    now: ctx.now(),
+  });
+  const customer = context.customer.ok ? context.customer.value : undefined;
+  return { customerId, customerName: customer?.name || customerId, entries, missing };
+}
