@@ -297,6 +297,11 @@ export function monthsBetween(from: Date, to: Date): number {
   return Math.max(0, months);
 }
 
+/** Billing months begun since `from`: the month under way counts, as it has been billed. */
+export function monthsActive(from: Date, to: Date): number {
+  return to > from ? monthsBetween(from, to) + 1 : 0;
+}
+
 /** Credit the customer holds, and credit used on invoices since `since` (the start of the current period). */
 export function creditSummary(
   customer: Pick<BillingCustomer, 'balanceMinor'>,

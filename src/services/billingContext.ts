@@ -11,7 +11,7 @@ import {
   isLive,
   lifetimeValue,
   mainSubscription,
-  monthsBetween,
+  monthsActive,
   outstandingBalance,
   type PaymentRow,
   paymentHistory,
@@ -300,7 +300,7 @@ export function summariseBillingContext(
       value: {
         lifetime: lifetimeValue(charges.value.charges),
         lifetimeComplete: charges.value.complete,
-        monthsActive: since ? monthsBetween(since, ended) : 0,
+        monthsActive: since ? monthsActive(since, ended) : 0,
         mrr,
         arr: annualRecurringRevenue(mrr),
       },
