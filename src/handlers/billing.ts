@@ -2,6 +2,7 @@ import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/
 import type { ModalView } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Deps } from '../deps.js';
+import { readCustomerQuery } from '../domain/customers.js';
 import { PLAYBOOK_LABELS, type PlaybookKind } from '../domain/playbooks.js';
 import { invalidInput, upstreamFailed, userFacingText } from '../errors.js';
 import { createStripeBillingPort } from '../integrations/stripe/billing.js';
@@ -81,6 +82,15 @@ export function registerBilling(
     const query = command.text.trim();
     if (!query) {
       await respond({ response_type: 'ephemeral', text: BILLING_USAGE });
+      return;
+    }
+    // A customer id goes straight to the card: the card reads the customer anyway, so no search round trip.
+    const direct = readCustomerQuery(query);
+    if (direct?.kind === 'id') {
+      const model = await card(direct.id);
+      if (model.customer.ok && !model.customer.value)
+        await respond({ response_type: 'ephemeral', text: noCustomerMessage(query) });
+      else await respond({ response_type: 'ephemeral', ...billingCardMessage(model) });
       return;
     }
     const found = await ctx.port.search(query).catch((error) => {
