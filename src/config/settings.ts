@@ -99,6 +99,8 @@ const billingSchema = z
     lowSeatUsePercent: z.number().int().min(0).max(100).default(50),
     /** How long a customer's billing picture is reused before Stripe is asked again. */
     cacheSeconds: z.number().int().min(0).max(3600).default(60),
+    /** A part of the card Stripe has not answered within this time is shown as missing. */
+    stripeTimeoutMs: z.number().int().min(100).max(30_000).default(2_000),
   })
   .prefault({});
 

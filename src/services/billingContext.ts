@@ -84,8 +84,6 @@ export interface BillingServiceContext {
   settings: Settings;
   logger: Logger;
   now: () => Date;
-  /** How long one part may take before the card is shown without it. */
-  partTimeoutMs?: number;
 }
 
 // ------------------------------------------------------------------------------------------------- cache
@@ -106,8 +104,6 @@ export function forgetBillingContext(customerId: string): void {
   cache.delete(customerId);
 }
 
-const DEFAULT_PART_TIMEOUT_MS = 3_000;
-
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -118,7 +114,7 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
 
 async function part<T>(ctx: BillingServiceContext, name: string, work: () => Promise<T>): Promise<Part<T>> {
   try {
-    return { ok: true, value: await withDeadline(work(), ctx.partTimeoutMs ?? DEFAULT_PART_TIMEOUT_MS) };
+    return { ok: true, value: await withDeadline(work(), ctx.settings.billing.stripeTimeoutMs) };
   } catch (error) {
     ctx.logger.warn({ err: error, part: name }, 'billing card: a Stripe part is missing');
     const timedOut = error instanceof Error && error.message.startsWith('no answer within');

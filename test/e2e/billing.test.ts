@@ -309,6 +309,25 @@ describe.each(DATABASE_KINDS)('billing context and playbooks (%s)', (kind) => {
     expect(text(again.blocks)).not.toContain('unavailable');
   });
 
+  it('shows the card without the invoice preview when that Stripe call is too slow', async () => {
+    forgetBillingContext(JUNIPER);
+    const stop = app.stripe.inject({
+      match: (request) => request.path === '/v1/invoices/create_preview',
+      delayMs: 4_000,
+    });
+    try {
+      const started = Date.now();
+      const card = await billing(JUNIPER);
+      expect(Date.now() - started).toBeLessThan(3_500);
+      const blocks = text(card.blocks);
+      expect(blocks).toContain('Invoice preview unavailable — Stripe did not answer in time');
+      expect(blocks).toContain('Starter · $29.00/month');
+      expect(blocks).toContain('Payment history (last 6)');
+    } finally {
+      stop();
+    }
+  });
+
   it('caches the card for a minute and forgets it when told', async () => {
     await billing(OSTRANDER);
     const before = app.stripe.requests.length;
