@@ -54,7 +54,7 @@ async function cardAlone(): Promise<void> {
     const before = fake.requests.length;
     const started = performance.now();
     const context = await getBillingContext(ctx, customer);
-    billingCardMessage(summariseBillingContext(context, settings, new Date()));
+    billingCardMessage(summariseBillingContext(context, settings.billing, new Date()));
     const elapsed = performance.now() - started;
     if (run >= 5) {
       times.push(elapsed);

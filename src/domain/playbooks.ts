@@ -69,6 +69,16 @@ export interface PlaybookResult {
   refundOffer?: { chargeId: string; amountMinor: number; currency: string };
 }
 
+/** A playbook as shown to the agent: the result, and the choices that refine it. */
+export interface PlaybookModel {
+  customerId: string;
+  customerName: string;
+  result: PlaybookResult;
+  /** Change plan: the plans to choose from; tax invoice: the invoices to choose from. */
+  choices: Array<{ value: string; label: string }>;
+  selected: string | undefined;
+}
+
 const money = formatMoney;
 const DAY_MS = 86_400_000;
 

@@ -75,7 +75,7 @@ export function registerBilling(
 ) {
   const slack = deps.integrations.slack;
   const card = async (customerId: string) =>
-    summariseBillingContext(await getBillingContext(ctx, customerId), ctx.settings, ctx.now());
+    summariseBillingContext(await getBillingContext(ctx, customerId), ctx.settings.billing, ctx.now());
 
   app.command('/billing', async ({ command, ack, respond }) => {
     await ack();

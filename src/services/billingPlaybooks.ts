@@ -5,7 +5,7 @@ import {
   overchargedPlaybook,
   type PlanChoice,
   type PlaybookKind,
-  type PlaybookResult,
+  type PlaybookModel,
   paymentFailedPlaybook,
   refundRequestPlaybook,
   taxInvoiceCandidates,
@@ -21,15 +21,6 @@ export interface PlaybookRequest {
   targetPriceId?: string | undefined;
   /** Tax invoice: the invoice of the period asked for. */
   invoiceId?: string | undefined;
-}
-
-export interface PlaybookModel {
-  customerId: string;
-  customerName: string;
-  result: PlaybookResult;
-  /** Change plan: the plans to choose from; tax invoice: the invoices to choose from. */
-  choices: Array<{ value: string; label: string }>;
-  selected: string | undefined;
 }
 
 function need<T>(value: Part<T>, what: string): T {
@@ -139,3 +130,5 @@ export async function runPlaybook(
     }
   }
 }
+
+export type { PlaybookModel } from '../domain/playbooks.js';

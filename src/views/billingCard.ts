@@ -16,6 +16,7 @@ import {
   type PaymentRow,
   type PlanItem,
 } from '../domain/billing.js';
+import type { BillingCardModel, LifecycleModel } from '../domain/billing-card.js';
 import { type CustomerSummary, customerLabel } from '../domain/customers.js';
 import type { Category } from '../domain/escalation.js';
 import type { TimelineEntry } from '../domain/lifecycle.js';
@@ -25,10 +26,9 @@ import {
   PLAYBOOK_LABELS,
   PLAYBOOKS,
   type PlaybookKind,
+  type PlaybookModel,
   type PlaybookResult,
 } from '../domain/playbooks.js';
-import type { BillingCardModel, LifecycleModel } from '../services/billingContext.js';
-import type { PlaybookModel } from '../services/billingPlaybooks.js';
 import {
   BILLING_IDS,
   encodeAccountActions,

@@ -85,7 +85,7 @@ function checkLimits(blocks: KnownBlock[]) {
 
 describe('billing card view', () => {
   it('stays within Block Kit limits with long names and many add-ons, and marks missing parts', () => {
-    const model = summariseBillingContext(longContext(), settings, NOW);
+    const model = summariseBillingContext(longContext(), settings.billing, NOW);
     const message = billingCardMessage(model);
     expect(message.blocks.length).toBeLessThanOrEqual(50);
     checkLimits(message.blocks);
