@@ -178,6 +178,18 @@ describe.each(DATABASE_KINDS)('billing context and playbooks (%s)', (kind) => {
     expect(blocks).toContain('Payment of $99.00 failed: the card has expired');
   });
 
+  it('the Lifecycle view shows a seat change with what it was before and the invoice it caused', async () => {
+    const card = await billing(seatsCustomer);
+    const view = await openModal(
+      app.people.l1,
+      { channel: 'C0SUPPORT', messageTs: card.ts },
+      'billing_lifecycle_open',
+    );
+    const blocks = text(view.blocks);
+    expect(blocks).toContain('Changed from Enterprise Pro × 10 to Enterprise Pro × 12');
+    expect(blocks).toContain('Plan or seats changed; invoiced $');
+  });
+
   it('charged twice: finds the duplicate on the same card and offers its refund through account actions', async () => {
     const view = await playbook(CORVID, 'charged_twice');
     const blocks = text(view.blocks);
