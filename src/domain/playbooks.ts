@@ -667,15 +667,24 @@ export function taxInvoiceCandidates(invoices: readonly InvoiceFacts[]): Invoice
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
 }
 
+/** The invoice asked for, else the latest paid one, else the latest. */
+export function pickTaxInvoice(
+  invoices: readonly InvoiceFacts[],
+  invoiceId: string | undefined,
+): InvoiceFacts | undefined {
+  const candidates = taxInvoiceCandidates(invoices);
+  return (
+    candidates.find((candidate) => candidate.id === invoiceId) ??
+    candidates.find((candidate) => candidate.status === 'paid') ??
+    candidates[0]
+  );
+}
+
 export function taxInvoicePlaybook(input: {
   invoices: readonly InvoiceFacts[];
   invoiceId: string | undefined;
 }): PlaybookResult {
-  const candidates = taxInvoiceCandidates(input.invoices);
-  const invoice =
-    candidates.find((candidate) => candidate.id === input.invoiceId) ??
-    candidates.find((candidate) => candidate.status === 'paid') ??
-    candidates[0];
+  const invoice = pickTaxInvoice(input.invoices, input.invoiceId);
   if (!invoice) {
     return {
       kind: 'tax_invoice',

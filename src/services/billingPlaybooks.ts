@@ -7,6 +7,7 @@ import {
   type PlaybookKind,
   type PlaybookModel,
   paymentFailedPlaybook,
+  pickTaxInvoice,
   refundRequestPlaybook,
   taxInvoiceCandidates,
   taxInvoicePlaybook,
@@ -100,7 +101,7 @@ export async function runPlaybook(
           value: invoice.id,
           label: `${invoice.number ?? invoice.id} · ${invoice.periodStart.toISOString().slice(0, 10)}`,
         })),
-        selected: candidates.find((c) => result.finding.includes(c.number ?? c.id))?.id,
+        selected: pickTaxInvoice(invoices, request.invoiceId)?.id,
       };
     }
     case 'change_plan': {

@@ -153,14 +153,14 @@ function paymentBlocks(model: BillingCardModel): KnownBlock[] {
         isoDay(row.date),
         formatMoney(row.amountMinor, row.currency).padStart(11),
         STATUS_MARK[row.status].replace(/:[a-z_]+: /, '').padEnd(13),
-        (row.method ?? '—').padEnd(20),
+        (row.method ?? '—').padEnd(22),
         row.number ?? row.invoiceId,
       ].join(' | '),
     );
     blocks.push(
       section(
         rows.length > 0
-          ? `*Payment history (last ${rows.length})*\n\`\`\`Date       |      Amount | Status        | Method               | Invoice\n${rows.join('\n')}\`\`\``
+          ? `*Payment history (last ${rows.length})*\n\`\`\`Date       |      Amount | Status        | Method                 | Invoice\n${rows.join('\n')}\`\`\``
           : '*Payment history*\nNo invoices yet.',
       ),
     );
