@@ -10,6 +10,7 @@ import {
   type BillingServiceContext,
   getBillingContext,
   getLifecycle,
+  type KnownFacts,
   summariseBillingContext,
 } from '../services/billingContext.js';
 import { runPlaybook } from '../services/billingPlaybooks.js';
@@ -74,8 +75,8 @@ export function registerBilling(
   ctx: BillingServiceContext = billingServiceContext(deps),
 ) {
   const slack = deps.integrations.slack;
-  const card = async (customerId: string) =>
-    summariseBillingContext(await getBillingContext(ctx, customerId), ctx.settings.billing, ctx.now());
+  const card = async (customerId: string, known?: KnownFacts) =>
+    summariseBillingContext(await getBillingContext(ctx, customerId, known), ctx.settings.billing, ctx.now());
 
   app.command('/billing', async ({ command, ack, respond }) => {
     await ack();
@@ -99,8 +100,18 @@ export function registerBilling(
     const [only] = found;
     if (!only) await respond({ response_type: 'ephemeral', text: noCustomerMessage(query) });
     else if (found.length > 1)
-      await respond({ response_type: 'ephemeral', ...customerPickList(query, found) });
-    else await respond({ response_type: 'ephemeral', ...billingCardMessage(await card(only.id)) });
+      await respond({
+        response_type: 'ephemeral',
+        ...customerPickList(
+          query,
+          found.map((f) => f.summary),
+        ),
+      });
+    else {
+      // The search already read the customer and its subscription: the card asks Stripe in one round trip more.
+      const model = await card(only.summary.id, only.known);
+      await respond({ response_type: 'ephemeral', ...billingCardMessage(model) });
+    }
   });
 
   app.action<BlockAction<StaticSelectAction>>(A.pickCustomer, async ({ action, ack, respond }) => {

@@ -16,7 +16,8 @@ import type { Logger } from '../logger.js';
 
 /** What the billing card needs from the payment provider (Stripe behind it, a fake port in unit tests). */
 export interface BillingPort {
-  search(text: string): Promise<CustomerSummary[]>;
+  /** Customers matching an email or (part of) a name, each with what its card can reuse. */
+  search(text: string): Promise<FoundCustomer[]>;
   customer(id: string): Promise<BillingCustomer | undefined>;
   subscriptions(customerId: string): Promise<SubscriptionFacts[]>;
   invoices(customerId: string): Promise<{ invoices: InvoiceFacts[]; complete: boolean }>;
@@ -30,6 +31,18 @@ export interface BillingPort {
   }): Promise<UpcomingInvoice>;
   plans(): Promise<PlanOption[]>;
   lifecycleEvents(customerId: string): Promise<LifecycleEventFacts[]>;
+}
+
+export interface FoundCustomer {
+  summary: CustomerSummary;
+  /** The search already read the customer and its live subscription: the card need not ask again. */
+  known: KnownFacts;
+}
+
+export interface KnownFacts {
+  customer: BillingCustomer;
+  /** The subscription whose next invoice the card previews (undefined: none live). */
+  mainSubscriptionId: string | undefined;
 }
 
 export interface PlanOption {
@@ -96,25 +109,33 @@ async function part<T>(ctx: BillingServiceContext, name: string, work: () => Pro
   }
 }
 
-async function fetchContext(ctx: BillingServiceContext, customerId: string): Promise<BillingContext> {
+async function fetchContext(
+  ctx: BillingServiceContext,
+  customerId: string,
+  known: KnownFacts | undefined,
+): Promise<BillingContext> {
   const { port } = ctx;
-  // Round trip one: everything that only needs the customer id, in parallel.
-  const subscriptionsPromise = part(ctx, 'subscriptions', () => port.subscriptions(customerId));
-  const [customer, subscriptions, invoices, charges] = await Promise.all([
-    part(ctx, 'customer', () => port.customer(customerId)),
-    subscriptionsPromise,
+  const preview = (subscriptionId: string | undefined): Promise<Part<UpcomingInvoice | undefined>> =>
+    subscriptionId
+      ? part(ctx, 'upcoming invoice', () => port.upcomingInvoice(subscriptionId))
+      : Promise.resolve({ ok: true, value: undefined });
+  // Everything that only needs the customer id, in parallel; when a search already read the customer and its
+  // subscription, the preview joins them, otherwise it follows (it needs the subscription).
+  const [customer, subscriptions, invoices, charges, knownUpcoming] = await Promise.all([
+    known
+      ? Promise.resolve({ ok: true as const, value: known.customer })
+      : part(ctx, 'customer', () => port.customer(customerId)),
+    part(ctx, 'subscriptions', () => port.subscriptions(customerId)),
     part(ctx, 'invoices', () => port.invoices(customerId)),
     part(ctx, 'charges', () => port.charges(customerId)),
+    known ? preview(known.mainSubscriptionId) : Promise.resolve(undefined),
   ]);
-  // Round trip two: the invoice preview needs the subscription.
   let upcoming: Part<UpcomingInvoice | undefined>;
-  if (!subscriptions.ok) upcoming = { ok: false, reason: 'needs the subscription, which is missing' };
+  if (knownUpcoming) upcoming = knownUpcoming;
+  else if (!subscriptions.ok) upcoming = { ok: false, reason: 'needs the subscription, which is missing' };
   else {
     const main = mainSubscription(subscriptions.value);
-    upcoming =
-      main && isLive(main.status)
-        ? await part(ctx, 'upcoming invoice', () => port.upcomingInvoice(main.id))
-        : { ok: true, value: undefined };
+    upcoming = await preview(main && isLive(main.status) ? main.id : undefined);
   }
   return { customerId, fetchedAt: ctx.now(), customer, subscriptions, invoices, charges, upcoming };
 }
@@ -130,13 +151,17 @@ const complete = (context: BillingContext) =>
  * The customer's billing picture from Stripe, reused for `billing.cacheSeconds`. A picture with a missing part is
  * not kept, so the next look asks Stripe again.
  */
-export function getBillingContext(ctx: BillingServiceContext, customerId: string): Promise<BillingContext> {
+export function getBillingContext(
+  ctx: BillingServiceContext,
+  customerId: string,
+  known?: KnownFacts,
+): Promise<BillingContext> {
   const ttlMs = ctx.settings.billing.cacheSeconds * 1000;
   const now = Date.now();
   let perPort = cache.get(customerId);
   const hit = perPort?.get(ctx.port);
   if (hit && now - hit.at < ttlMs) return hit.value;
-  const value = fetchContext(ctx, customerId);
+  const value = fetchContext(ctx, customerId, known);
   if (ttlMs > 0) {
     if (!perPort) {
       perPort = new WeakMap();

@@ -113,4 +113,26 @@ describe('billing context service', () => {
     expect(slow.upcoming).toEqual({ ok: false, reason: 'Stripe did not answer in time' });
     expect(slow.subscriptions.ok).toBe(true);
   });
+
+  it('after a search it reuses the customer it found and previews the invoice in the same round', async () => {
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const { port, calls } = fakePort({ gate });
+    const customer = await fakePort().port.customer('cus_D');
+    if (!customer) throw new Error('no customer');
+    const pending = getBillingContext(contextFor(port), 'cus_D', { customer, mainSubscriptionId: 'sub_1' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.map((call) => call.name).sort()).toEqual([
+      'charges',
+      'invoices',
+      'subscriptions',
+      'upcoming',
+    ]);
+    open();
+    const context = await pending;
+    expect(context.customer).toEqual({ ok: true, value: customer });
+    expect(calls).toHaveLength(4);
+  });
 });

@@ -13,7 +13,7 @@ import type {
 import { parseSegment } from '../../domain/customers.js';
 import type { Interval } from '../../domain/revenue.js';
 import type { BillingPort, LifecycleEventFacts, PlanOption } from '../../services/billingContext.js';
-import { searchCustomers } from './customers.js';
+import { searchStripeCustomers, toCustomerSummary } from './customers.js';
 
 /**
  * The billing port over Stripe: each method is one request (lists ask for up to 100 objects, the most Stripe gives
@@ -217,6 +217,8 @@ function toUpcoming(invoice: Stripe.Invoice): UpcomingInvoice {
   };
 }
 
+const LIVE = new Set<string>(['active', 'trialing', 'past_due', 'paused']);
+
 const LIFECYCLE_TYPES = [
   'customer.subscription.created',
   'customer.subscription.updated',
@@ -230,7 +232,21 @@ const LIFECYCLE_TYPES = [
 
 export function createStripeBillingPort(stripe: Stripe): BillingPort {
   return {
-    search: (text) => searchCustomers(stripe, text, 10),
+    async search(text) {
+      const found = await searchStripeCustomers(stripe, text, 10, [
+        'data.invoice_settings.default_payment_method',
+        'data.subscriptions',
+      ]);
+      return found.map((customer) => {
+        const live = (customer.subscriptions?.data ?? [])
+          .filter((subscription) => LIVE.has(subscription.status))
+          .sort((a, b) => b.created - a.created)[0];
+        return {
+          summary: toCustomerSummary(customer),
+          known: { customer: toCustomer(customer), mainSubscriptionId: live?.id },
+        };
+      });
+    },
 
     async customer(id) {
       try {
