@@ -6,7 +6,8 @@ import {
   insertProblem,
   refreshProblemTermStats,
 } from '../src/db/repositories/problems.js';
-import type { Category } from '../src/domain/escalation.js';
+import { problems } from '../src/db/schema/index.js';
+import { CATEGORIES, type Category } from '../src/domain/escalation.js';
 import { extractSignals, mergeSignals } from '../src/domain/text.js';
 import { findKnownProblems } from '../src/services/matching.js';
 import { eventually, startTestApp } from '../test/support/app.js';
@@ -162,8 +163,10 @@ function inventedWords(count: number): string[] {
 }
 
 /**
- * 10,000 open problems and 1,000,000 historical escalations, generated in SQL: each problem takes a fixture title,
- * symptoms and ten linked case texts, plus made-up words of its own (each shared by a handful of problems).
+ * 10,000 open problems and 1,000,000 historical escalations. The labelled set's 30 problems (with a third of their
+ * cases linked) are among them; the other 9,970 are about other things: their titles, symptoms and ten linked case
+ * texts mix made-up product words (each shared by a handful of problems) with everyday billing words drawn at random
+ * from the labelled texts, so every query still meets many problems that share its common words.
  */
 async function seedScale(db: DatabaseHandle): Promise<void> {
   const count = async (table: 'problems' | 'escalations') =>
@@ -171,49 +174,52 @@ async function seedScale(db: DatabaseHandle): Promise<void> {
       (await queryRows<{ count: string }>(db.db, sql`select count(*) as count from ${sql.raw(table)}`))[0]
         ?.count ?? 0,
     );
-  const titles = problemsFixture.map((p) => p.title);
-  const bodies = problemsFixture.map((p) => p.symptoms);
-  const cases = escalationsFixture.map(textOf);
-  const made = inventedWords(20_000);
-  await db.db.execute(sql`create temporary table if not exists bench_text (kind text, n int, body text)`);
-  await db.db.execute(sql`truncate bench_text`);
-  for (const [kind, list] of [
-    ['title', titles],
-    ['symptoms', bodies],
-    ['case', cases],
-  ] as const) {
-    for (const [index, body] of list.entries())
-      await db.db.execute(sql`insert into bench_text values (${kind}, ${index}, ${body})`);
-  }
-  for (let start = 0; start < made.length; start += 1000) {
-    const chunk = made.slice(start, start + 1000);
-    await db.db.execute(
-      sql`insert into bench_text select 'word', ${start} + i - 1, w from unnest(${sql.raw(`ARRAY[${chunk.map((w) => `'${w}'`).join(',')}]`)}) with ordinality as t(w, i)`,
-    );
-  }
   if ((await count('problems')) < 10_000) {
+    await db.db.execute(sql`delete from escalations`);
     await db.db.execute(sql`delete from problems`);
-    await db.db.execute(sql`
-      insert into problems (title, symptoms, category, status, created_by, search_text, created_at, updated_at)
-      select t.body || ' ' || w1.body || ' ' || w2.body,
-             s.body || ' ' || w3.body || ' ' || w4.body,
-             (array['payment_failed','invoice_discrepancy','plan_change','refund','overcharge_dispute','duplicate_charge','payment_method_update','tax_question','other'])[1 + g % 9],
-             'open', 'U0BENCH',
-             coalesce((select string_agg(x.body || ' ' || w5.body, E'\n') from (
-               select c.body from bench_text c where c.kind = 'case' and c.n >= (g * 7) % ${cases.length - 10}
-               order by c.n limit 10) x), ''),
-             now() - (g % 400) * interval '1 day', now() - (g % 90) * interval '1 day'
-      from generate_series(1, 10000) g
-      join bench_text t on t.kind = 'title' and t.n = g % ${titles.length}
-      join bench_text s on s.kind = 'symptoms' and s.n = (g * 3) % ${bodies.length}
-      join bench_text w1 on w1.kind = 'word' and w1.n = (g * 2) % ${made.length}
-      join bench_text w2 on w2.kind = 'word' and w2.n = (g * 2 + 1) % ${made.length}
-      join bench_text w3 on w3.kind = 'word' and w3.n = (g * 7 + 3) % ${made.length}
-      join bench_text w4 on w4.kind = 'word' and w4.n = (g * 11 + 5) % ${made.length}
-      join bench_text w5 on w5.kind = 'word' and w5.n = (g * 13 + 9) % ${made.length}`);
+    await loadProblems(db, true);
+    const made = inventedWords(20_000);
+    const everyday = escalationsFixture
+      .flatMap((escalation) => textOf(escalation).split(/\s+/))
+      .filter(Boolean);
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return seed % n;
+    };
+    const phrase = (inventedCount: number, everydayCount: number) => {
+      const out: string[] = [];
+      for (let i = 0; i < inventedCount; i += 1) out.push(made[next(made.length)] ?? 'zorv');
+      for (let i = 0; i < everydayCount; i += 1)
+        out.splice(next(out.length + 1), 0, everyday[next(everyday.length)] ?? 'invoice');
+      return out.join(' ');
+    };
+    const categories = CATEGORIES;
+    const filler = 10_000 - problemsFixture.length;
+    for (let start = 0; start < filler; start += 250) {
+      const rows = [];
+      for (let g = start; g < Math.min(filler, start + 250); g += 1) {
+        rows.push({
+          title: phrase(4, 4),
+          symptoms: phrase(18, 14),
+          category: categories[g % categories.length] ?? 'other',
+          status: 'open',
+          createdBy: 'U0BENCH',
+          searchText: Array.from({ length: 10 }, () => phrase(10, 14)).join('\n'),
+          createdAt: new Date(NOW.getTime() - (g % 400) * 86_400_000),
+          updatedAt: new Date(NOW.getTime() - (g % 90) * 86_400_000),
+        });
+      }
+      await db.db.insert(problems).values(rows);
+    }
   }
   if ((await count('escalations')) < 1_000_000) {
     await db.db.execute(sql`delete from escalations`);
+    await db.db.execute(sql`create temporary table if not exists bench_text (kind text, n int, body text)`);
+    await db.db.execute(sql`truncate bench_text`);
+    const cases = escalationsFixture.map(textOf);
+    for (const [index, body] of cases.entries())
+      await db.db.execute(sql`insert into bench_text values ('case', ${index}, ${body})`);
     const [range] = await queryRows<{ low: number; high: number }>(
       db.db,
       sql`select min(id) as low, max(id) as high from problems`,

@@ -1,11 +1,13 @@
 import type { App, RespondFn } from '@slack/bolt';
 import type { Hono } from 'hono';
 import type { Deps } from './deps.js';
+import { registerBilling } from './handlers/billing.js';
 import { escalationContext, registerEscalation } from './handlers/escalation.js';
 import { registerFrontlineCommand } from './handlers/frontline.js';
 import { refreshTermStatsJob } from './jobs/matching-stats.js';
 import type { JobDefinition } from './jobs/queue.js';
 import { slackPostJob } from './jobs/slack-post.js';
+import { forgetBillingContext } from './services/billingContext.js';
 import { escalationIntakeJob } from './services/escalation.js';
 import { syncTriageCardJob } from './services/triage.js';
 import { healthRoutes } from './web/health.js';
@@ -53,6 +55,7 @@ export const FEATURES: Feature[] = [
         stripe: deps.integrations.stripe,
         secret: deps.integrations.stripeWebhookSecret,
         logger: deps.logger,
+        onCustomerEvent: forgetBillingContext,
       }),
   },
   {
@@ -63,5 +66,9 @@ export const FEATURES: Feature[] = [
       syncTriageCardJob({ db: deps.db, slack: deps.integrations.slack, settings: deps.settings }),
       refreshTermStatsJob({ db: deps.db, logger: deps.logger }),
     ],
+  },
+  {
+    name: 'billing context and playbooks',
+    register: (app, deps) => registerBilling(app, deps),
   },
 ];

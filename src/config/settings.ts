@@ -82,12 +82,35 @@ const matchingSchema = z
     message: 'likelyThreshold must be at least possibleThreshold',
   });
 
+/** The billing card and playbooks: policy numbers the drafted replies quote. */
+const billingSchema = z
+  .strictObject({
+    /** A charge can be refunded by policy within this many days of being paid. */
+    refundWindowDays: z.number().int().min(0).max(365).default(30),
+    /** Refunds above this amount (minor units of the charge's currency) go to a manager (seed 003: $1,000). */
+    refundReviewAboveMinor: z.number().int().min(0).default(100_000),
+    /** How long an account stays active after a failed payment while the customer updates their card. */
+    gracePeriodDays: z.number().int().min(0).max(90).default(7),
+    /** Consecutive failed attempts after which the suspension warning and CSM outreach start (seed 003: 3). */
+    suspensionAfterFailures: z.number().int().min(1).max(10).default(3),
+    /** Two charges of one amount on one card within this many hours count as a duplicate. */
+    duplicateWindowHours: z.number().int().min(1).max(168).default(24),
+    /** Seat use below this share of purchased seats is a churn signal. */
+    lowSeatUsePercent: z.number().int().min(0).max(100).default(50),
+    /** How long a customer's billing picture is reused before Stripe is asked again. */
+    cacheSeconds: z.number().int().min(0).max(3600).default(60),
+    /** A part of the card Stripe has not answered within this time is shown as missing. */
+    stripeTimeoutMs: z.number().int().min(100).max(30_000).default(2_000),
+  })
+  .prefault({});
+
 export const settingsSchema = z
   .strictObject({
     channels: channelsSchema,
     roles: rolesSchema,
     statusPage: statusPageSchema,
     matching: matchingSchema,
+    billing: billingSchema,
   })
   .superRefine((settings, context) => {
     const ids = settings.statusPage.components.map((component) => component.id);

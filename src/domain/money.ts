@@ -39,3 +39,13 @@ export function formatMoney(amountMinor: number, currency: string): string {
     maximumFractionDigits: digits,
   }).format(amountMinor / per);
 }
+
+/** Amounts in several currencies as one line ("$1,200.00 + €80.00"); `empty` when there is nothing. */
+export function formatMoneyTotals(
+  totals: ReadonlyMap<string, number>,
+  empty = formatMoney(0, 'usd'),
+): string {
+  const parts = [...totals].filter(([, amount]) => amount !== 0);
+  if (parts.length === 0) return empty;
+  return parts.map(([currency, amount]) => formatMoney(amount, currency)).join(' + ');
+}

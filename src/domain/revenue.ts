@@ -30,3 +30,8 @@ export function monthlyRecurringRevenue(
   const factor = 1 - Math.min(100, Math.max(0, percentOff)) / 100;
   return new Map([...totals].map(([currency, amount]) => [currency, Math.round(amount * factor)]));
 }
+
+/** Annual recurring revenue from monthly figures: twelve months of each currency's MRR. */
+export function annualRecurringRevenue(monthly: ReadonlyMap<string, number>): Map<string, number> {
+  return new Map([...monthly].map(([currency, amount]) => [currency, amount * 12]));
+}

@@ -20,6 +20,7 @@ import {
   type Trigger,
 } from '../domain/escalation.js';
 import { formatMoney } from '../domain/money.js';
+import { billingEscalationButtons } from './billingCard.js';
 import {
   ESCALATION_IDS,
   encodeEscalation,
@@ -301,8 +302,9 @@ export function escalationCard(model: EscalationCardModel): { text: string; bloc
     );
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(context.join(' · '), 2900) }] });
-  if (model.extraActions && model.extraActions.length > 0) {
-    blocks.push({ type: 'actions', block_id: 'escalation_tools', elements: model.extraActions.slice(0, 25) });
+  const tools = [...billingEscalationButtons(escalation), ...(model.extraActions ?? [])];
+  if (tools.length > 0) {
+    blocks.push({ type: 'actions', block_id: 'escalation_tools', elements: tools.slice(0, 25) });
   }
   blocks.push({ type: 'divider' });
 

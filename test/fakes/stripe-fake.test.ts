@@ -486,3 +486,24 @@ describe('Stripe demo data', () => {
     expect(refund.charge).toBe(demo.selfServe.refundedCharge);
   });
 });
+
+describe('expansion depth', () => {
+  it('allows data.items.data.price.product when listing subscriptions (four levels, as Stripe documents)', async () => {
+    const page = await stripe.subscriptions.list({
+      customer: demo.enterprise.customer,
+      expand: ['data.items.data.price.product'],
+    });
+    const product = page.data[0]?.items.data[0]?.price.product;
+    expect(
+      typeof product === 'object' && product !== null && 'name' in product ? product.name : product,
+    ).toBe('Enterprise Pro');
+  });
+
+  it('still refuses five levels', async () => {
+    await expect(
+      stripe.subscriptions.retrieve(demo.enterprise.subscription, {
+        expand: ['items.data.price.product.default_price'],
+      }),
+    ).rejects.toThrow(/four levels/);
+  });
+});

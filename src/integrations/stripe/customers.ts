@@ -32,12 +32,28 @@ export async function searchCustomers(stripe: Stripe, text: string, limit = 10):
       throw error;
     }
   }
+  return (await searchStripeCustomers(stripe, text, limit)).map(toCustomerSummary);
+}
+
+/** The same search by email or (part of a) name, answering Stripe's customers with `expand` applied. */
+export async function searchStripeCustomers(
+  stripe: Stripe,
+  text: string,
+  limit = 10,
+  expand: string[] = [],
+): Promise<Stripe.Customer[]> {
+  const query = readCustomerQuery(text);
+  if (!query || query.kind === 'id') return [];
   const search =
     query.kind === 'email'
       ? `email:${quoted(query.email)}`
       : `name~${quoted(query.text)} OR email~${quoted(query.text)}`;
-  const found = await stripe.customers.search({ query: search, limit });
-  return found.data.map(toCustomerSummary);
+  const found = await stripe.customers.search({
+    query: search,
+    limit,
+    ...(expand.length > 0 ? { expand } : {}),
+  });
+  return found.data;
 }
 
 export async function getCustomer(stripe: Stripe, id: string): Promise<CustomerSummary | undefined> {

@@ -108,6 +108,9 @@ function expandAt(env: FakeEnv, node: unknown, segments: string[], path: string,
 
 /** Replaces ids with objects along each dotted path of `expand[]` (`customer`, `data.customer`, `a.b.c`). */
 export function expandPaths(env: FakeEnv, body: JsonObject, paths: string[]): JsonObject {
-  for (const path of paths) expandAt(env, body, path.split('.'), path, 1);
+  // On a list, the leading `data.` does not count towards the four levels: Stripe's own example of the deepest
+  // expansion allowed is `data.items.data.price.product` when listing subscriptions.
+  const start = body.object === 'list' ? 0 : 1;
+  for (const path of paths) expandAt(env, body, path.split('.'), path, path.startsWith('data.') ? start : 1);
   return body;
 }

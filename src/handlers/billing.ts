@@ -1,0 +1,176 @@
+import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
+import type { ModalView } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import type { Deps } from '../deps.js';
+import { readCustomerQuery } from '../domain/customers.js';
+import { PLAYBOOK_LABELS, type PlaybookKind } from '../domain/playbooks.js';
+import { invalidInput, upstreamFailed, userFacingText } from '../errors.js';
+import { createStripeBillingPort } from '../integrations/stripe/billing.js';
+import {
+  type BillingServiceContext,
+  getBillingContext,
+  getLifecycle,
+  type KnownFacts,
+  summariseBillingContext,
+} from '../services/billingContext.js';
+import { runPlaybook } from '../services/billingPlaybooks.js';
+import {
+  BILLING_IDS,
+  parseCustomerId,
+  parsePlaybookActionId,
+  parsePlaybookMetadata,
+} from '../views/billing-actions.js';
+import {
+  BILLING_USAGE,
+  billingCardMessage,
+  billingCardModal,
+  customerPickList,
+  errorModal,
+  lifecycleModal,
+  loadingModal,
+  noCustomerMessage,
+  playbookModal,
+} from '../views/billingCard.js';
+
+const { actions: A } = BILLING_IDS;
+
+export function billingServiceContext(deps: Deps): BillingServiceContext {
+  return {
+    port: createStripeBillingPort(deps.integrations.stripe),
+    settings: deps.settings,
+    logger: deps.logger,
+    now: deps.now,
+  };
+}
+
+/**
+ * Opens a modal at once (the trigger id lasts three seconds) with a loading text, then replaces it with what
+ * `render` builds; a failure is shown in the modal itself. From inside a modal the new one is pushed on top.
+ */
+async function modalFromStripe(
+  slack: WebClient,
+  body: BlockAction,
+  title: string,
+  render: () => Promise<ModalView>,
+): Promise<void> {
+  const loading = loadingModal(title);
+  const opened = body.view
+    ? await slack.views.push({ trigger_id: body.trigger_id, view: loading })
+    : await slack.views.open({ trigger_id: body.trigger_id, view: loading });
+  const viewId = opened.view?.id;
+  if (!viewId) return;
+  let view: ModalView;
+  try {
+    view = await render();
+  } catch (error) {
+    view = errorModal(title, userFacingText(error));
+  }
+  await slack.views.update({ view_id: viewId, view });
+}
+
+/** `/billing <customer>`, the billing card, its Lifecycle view and the six playbooks. */
+export function registerBilling(
+  app: App,
+  deps: Deps,
+  ctx: BillingServiceContext = billingServiceContext(deps),
+) {
+  const slack = deps.integrations.slack;
+  const card = async (customerId: string, known?: KnownFacts) =>
+    summariseBillingContext(await getBillingContext(ctx, customerId, known), ctx.settings.billing, ctx.now());
+
+  app.command('/billing', async ({ command, ack, respond }) => {
+    await ack();
+    const query = command.text.trim();
+    if (!query) {
+      await respond({ response_type: 'ephemeral', text: BILLING_USAGE });
+      return;
+    }
+    // A customer id goes straight to the card: the card reads the customer anyway, so no search round trip.
+    const direct = readCustomerQuery(query);
+    if (direct?.kind === 'id') {
+      const model = await card(direct.id);
+      if (model.customer.ok && !model.customer.value)
+        await respond({ response_type: 'ephemeral', text: noCustomerMessage(query) });
+      else await respond({ response_type: 'ephemeral', ...billingCardMessage(model) });
+      return;
+    }
+    const found = await ctx.port.search(query).catch((error) => {
+      throw upstreamFailed('Stripe did not answer the customer search; try again in a moment.', error);
+    });
+    const [only] = found;
+    if (!only) await respond({ response_type: 'ephemeral', text: noCustomerMessage(query) });
+    else if (found.length > 1)
+      await respond({
+        response_type: 'ephemeral',
+        ...customerPickList(
+          query,
+          found.map((f) => f.summary),
+        ),
+      });
+    else {
+      // The search already read the customer and its subscription: the card asks Stripe in one round trip more.
+      const model = await card(only.summary.id, only.known);
+      await respond({ response_type: 'ephemeral', ...billingCardMessage(model) });
+    }
+  });
+
+  app.action<BlockAction<StaticSelectAction>>(A.pickCustomer, async ({ action, ack, respond }) => {
+    await ack();
+    const customerId = parseCustomerId(action.selected_option?.value);
+    if (!customerId) throw invalidInput('That choice is not a Stripe customer.');
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: true,
+      ...billingCardMessage(await card(customerId)),
+    });
+  });
+
+  app.action<BlockAction<ButtonAction>>(A.openFromEscalation, async ({ action, body, ack }) => {
+    await ack();
+    const customerId = parseCustomerId(action.value);
+    if (!customerId) throw invalidInput('This escalation has no Stripe customer.');
+    await modalFromStripe(slack, body, 'Billing context', async () =>
+      billingCardModal(await card(customerId)),
+    );
+  });
+
+  app.action<BlockAction<ButtonAction>>(A.lifecycle, async ({ action, body, ack }) => {
+    await ack();
+    const customerId = parseCustomerId(action.value);
+    if (!customerId) throw invalidInput('That button does not name a Stripe customer.');
+    await modalFromStripe(slack, body, 'Lifecycle', async () =>
+      lifecycleModal(await getLifecycle(ctx, customerId)),
+    );
+  });
+
+  app.action<BlockAction<ButtonAction>>(new RegExp(`^${A.playbookPrefix}`), async ({ action, body, ack }) => {
+    await ack();
+    const kind: PlaybookKind | undefined = parsePlaybookActionId(action.action_id);
+    const customerId = parseCustomerId(action.value);
+    if (!kind || !customerId) throw invalidInput('That playbook button is not valid any more.');
+    await modalFromStripe(slack, body, PLAYBOOK_LABELS[kind], async () =>
+      playbookModal(await runPlaybook(ctx, { customerId, kind })),
+    );
+  });
+
+  // Inside a playbook: the target plan (change plan) or the invoice period (tax invoice) was chosen.
+  const refine = async (body: BlockAction<StaticSelectAction>, action: StaticSelectAction) => {
+    const metadata = parsePlaybookMetadata(body.view?.private_metadata);
+    if (!metadata || !body.view) throw invalidInput('This playbook is not valid any more; open it again.');
+    const choice = action.selected_option?.value;
+    const model = await runPlaybook(ctx, {
+      customerId: metadata.customer,
+      kind: metadata.kind,
+      ...(metadata.kind === 'change_plan' ? { targetPriceId: choice } : { invoiceId: choice }),
+    });
+    await slack.views.update({ view_id: body.view.id, hash: body.view.hash, view: playbookModal(model) });
+  };
+  app.action<BlockAction<StaticSelectAction>>(A.planTarget, async ({ action, body, ack }) => {
+    await ack();
+    await refine(body, action);
+  });
+  app.action<BlockAction<StaticSelectAction>>(A.taxInvoice, async ({ action, body, ack }) => {
+    await ack();
+    await refine(body, action);
+  });
+}

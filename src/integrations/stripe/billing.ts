@@ -1,0 +1,368 @@
+import type Stripe from 'stripe';
+import type {
+  BillingCustomer,
+  CardFacts,
+  ChargeFacts,
+  InvoiceFacts,
+  InvoiceLine,
+  PlanItem,
+  SubscriptionFacts,
+  SubscriptionStatus,
+  UpcomingInvoice,
+} from '../../domain/billing.js';
+import { parseSegment } from '../../domain/customers.js';
+import type { Interval } from '../../domain/revenue.js';
+import type { BillingPort, LifecycleEventFacts, PlanOption } from '../../services/billingContext.js';
+import { searchStripeCustomers, toCustomerSummary } from './customers.js';
+
+/**
+ * The billing port over Stripe: each method is one request (lists ask for up to 100 objects, the most Stripe gives
+ * in one page) and expands what the card needs in that same request, so the card costs two round trips.
+ */
+
+const date = (seconds: number | null | undefined): Date | undefined =>
+  seconds === null || seconds === undefined ? undefined : new Date(seconds * 1000);
+const dateOf = (seconds: number): Date => new Date(seconds * 1000);
+const idOf = (value: string | { id: string } | null | undefined): string | undefined =>
+  typeof value === 'string' ? value : (value?.id ?? undefined);
+
+function asInterval(value: string | undefined): Interval {
+  return value === 'day' || value === 'week' || value === 'year' ? value : 'month';
+}
+
+function cardOf(method: Stripe.PaymentMethod | string | null | undefined): CardFacts | undefined {
+  if (!method || typeof method === 'string' || !method.card) return undefined;
+  return {
+    brand: method.card.brand,
+    last4: method.card.last4,
+    expMonth: method.card.exp_month,
+    expYear: method.card.exp_year,
+    fingerprint: method.card.fingerprint ?? undefined,
+  };
+}
+
+function addressText(address: Stripe.Address | null | undefined): string | undefined {
+  if (!address) return undefined;
+  const cityLine = [address.city, [address.state, address.postal_code].filter(Boolean).join(' ')]
+    .filter(Boolean)
+    .join(', ');
+  const text = [address.line1, address.line2, cityLine, address.country].filter(Boolean).join(', ');
+  return text || undefined;
+}
+
+function isAddOn(product: Stripe.Product | Stripe.DeletedProduct | string): boolean {
+  if (typeof product === 'string' || product.deleted) return false;
+  return product.metadata?.kind === 'add_on' || /^add-on\b/i.test(product.description ?? '');
+}
+
+function productName(price: Stripe.Price): string {
+  const product = price.product;
+  if (typeof product !== 'string' && !product.deleted) return product.name;
+  return price.nickname ?? price.id;
+}
+
+function toCustomer(customer: Stripe.Customer): BillingCustomer {
+  return {
+    id: customer.id,
+    name: customer.name ?? '',
+    email: customer.email ?? undefined,
+    address: addressText(customer.address),
+    createdAt: dateOf(customer.created),
+    segment: parseSegment(customer.metadata?.segment),
+    balanceMinor: customer.balance ?? 0,
+    currency: customer.currency ?? undefined,
+    delinquent: customer.delinquent ?? false,
+    metadata: { ...customer.metadata },
+    defaultCard: cardOf(customer.invoice_settings?.default_payment_method),
+  };
+}
+
+function toPlanItem(item: Stripe.SubscriptionItem): PlanItem {
+  const price = item.price;
+  return {
+    itemId: item.id,
+    priceId: price.id,
+    productId: idOf(price.product as string | { id: string }) ?? '',
+    productName: productName(price),
+    unitAmountMinor: price.unit_amount ?? 0,
+    currency: price.currency,
+    quantity: item.quantity ?? 1,
+    interval: asInterval(price.recurring?.interval),
+    intervalCount: price.recurring?.interval_count ?? 1,
+    addOn: isAddOn(price.product),
+  };
+}
+
+function percentOffOf(subscription: Stripe.Subscription): number {
+  let percent = 0;
+  for (const discount of subscription.discounts ?? []) {
+    if (typeof discount === 'string') continue;
+    const coupon = discount.source?.coupon;
+    if (coupon && typeof coupon !== 'string' && coupon.percent_off)
+      percent = Math.max(percent, coupon.percent_off);
+  }
+  return percent;
+}
+
+function toSubscription(subscription: Stripe.Subscription): SubscriptionFacts {
+  const items = subscription.items.data;
+  const seats = Number(subscription.metadata?.seats_used);
+  return {
+    id: subscription.id,
+    status: subscription.status as SubscriptionStatus,
+    createdAt: dateOf(subscription.created),
+    startedAt: dateOf(subscription.start_date),
+    currentPeriodStart: date(items[0]?.current_period_start),
+    currentPeriodEnd: date(items[0]?.current_period_end),
+    cancelAtPeriodEnd: subscription.cancel_at_period_end,
+    cancelAt: date(subscription.cancel_at),
+    canceledAt: date(subscription.canceled_at),
+    trialStart: date(subscription.trial_start),
+    trialEnd: date(subscription.trial_end),
+    paused: subscription.pause_collection
+      ? { resumesAt: date(subscription.pause_collection.resumes_at) }
+      : undefined,
+    items: items.map(toPlanItem),
+    percentOff: percentOffOf(subscription),
+    seatsUsed: Number.isFinite(seats) && subscription.metadata?.seats_used ? seats : undefined,
+    metadata: { ...subscription.metadata },
+  };
+}
+
+function toLine(line: Stripe.InvoiceLineItem): InvoiceLine {
+  const details = line.parent?.subscription_item_details ?? line.parent?.invoice_item_details;
+  const price = line.pricing?.price_details;
+  return {
+    description: line.description ?? '',
+    amountMinor: line.amount,
+    currency: line.currency,
+    quantity: line.quantity ?? undefined,
+    priceId: price ? idOf(price.price as string | { id: string }) : undefined,
+    productId: price?.product ?? undefined,
+    proration: details?.proration ?? false,
+    periodStart: dateOf(line.period.start),
+    periodEnd: dateOf(line.period.end),
+  };
+}
+
+function toInvoice(invoice: Stripe.Invoice): InvoiceFacts {
+  const tax = (invoice.total_taxes ?? []).reduce((sum, t) => sum + t.amount, 0);
+  const discount = (invoice.total_discount_amounts ?? []).reduce((sum, d) => sum + d.amount, 0);
+  const starting = invoice.starting_balance ?? 0;
+  const ending = invoice.ending_balance ?? starting;
+  const paymentIntentIds = (invoice.payments?.data ?? [])
+    .map((payment) => idOf(payment.payment.payment_intent as string | { id: string } | undefined))
+    .filter((id): id is string => Boolean(id));
+  return {
+    id: invoice.id ?? '',
+    number: invoice.number ?? undefined,
+    status: (invoice.status ?? 'draft') as InvoiceFacts['status'],
+    createdAt: dateOf(invoice.created),
+    periodStart: dateOf(invoice.period_start),
+    periodEnd: dateOf(invoice.period_end),
+    totalMinor: invoice.total,
+    subtotalMinor: invoice.subtotal,
+    taxMinor: tax,
+    discountMinor: discount,
+    amountPaidMinor: invoice.amount_paid,
+    amountRemainingMinor: invoice.amount_remaining,
+    currency: invoice.currency,
+    paidAt: date(invoice.status_transitions?.paid_at),
+    attemptCount: invoice.attempt_count,
+    nextAttemptAt: date(invoice.next_payment_attempt),
+    hostedUrl: invoice.hosted_invoice_url ?? undefined,
+    pdfUrl: invoice.invoice_pdf ?? undefined,
+    billingReason: invoice.billing_reason ?? undefined,
+    subscriptionId: idOf(
+      invoice.parent?.subscription_details?.subscription as string | { id: string } | undefined,
+    ),
+    paymentIntentIds,
+    lines: invoice.lines.data.map(toLine),
+    creditAppliedMinor: starting < 0 ? Math.max(0, ending - starting) : 0,
+  };
+}
+
+function toCharge(charge: Stripe.Charge): ChargeFacts {
+  const card = charge.payment_method_details?.card;
+  return {
+    id: charge.id,
+    createdAt: dateOf(charge.created),
+    amountMinor: charge.amount,
+    refundedMinor: charge.amount_refunded,
+    currency: charge.currency,
+    status: charge.status === 'succeeded' ? 'succeeded' : charge.status === 'failed' ? 'failed' : 'pending',
+    paymentIntentId: idOf(charge.payment_intent as string | { id: string } | null),
+    card: card
+      ? {
+          brand: card.brand ?? 'card',
+          last4: card.last4 ?? '????',
+          expMonth: card.exp_month ?? 0,
+          expYear: card.exp_year ?? 0,
+          fingerprint: card.fingerprint ?? undefined,
+        }
+      : undefined,
+    failureCode: charge.failure_code ?? undefined,
+    declineCode: charge.outcome?.reason ?? undefined,
+    failureMessage: charge.failure_message ?? undefined,
+    description: charge.description ?? undefined,
+  };
+}
+
+function toUpcoming(invoice: Stripe.Invoice): UpcomingInvoice {
+  return {
+    amountMinor: invoice.amount_due,
+    currency: invoice.currency,
+    at: date(invoice.next_payment_attempt ?? invoice.period_end),
+    lines: invoice.lines.data.map(toLine),
+  };
+}
+
+const LIVE = new Set<string>(['active', 'trialing', 'past_due', 'paused']);
+
+const LIFECYCLE_TYPES = [
+  'customer.subscription.created',
+  'customer.subscription.updated',
+  'customer.subscription.deleted',
+  'customer.subscription.paused',
+  'customer.subscription.resumed',
+  'customer.subscription.trial_will_end',
+  'invoice.payment_failed',
+  'invoice.paid',
+];
+
+export function createStripeBillingPort(stripe: Stripe): BillingPort {
+  return {
+    async search(text) {
+      const found = await searchStripeCustomers(stripe, text, 10, [
+        'data.invoice_settings.default_payment_method',
+        'data.subscriptions',
+      ]);
+      return found.map((customer) => {
+        const live = (customer.subscriptions?.data ?? [])
+          .filter((subscription) => LIVE.has(subscription.status))
+          .sort((a, b) => b.created - a.created)[0];
+        return {
+          summary: toCustomerSummary(customer),
+          known: { customer: toCustomer(customer), mainSubscriptionId: live?.id },
+        };
+      });
+    },
+
+    async customer(id) {
+      try {
+        const customer = await stripe.customers.retrieve(id, {
+          expand: ['invoice_settings.default_payment_method'],
+        });
+        return customer.deleted ? undefined : toCustomer(customer);
+      } catch (error) {
+        if ((error as { code?: string }).code === 'resource_missing') return undefined;
+        throw error;
+      }
+    },
+
+    async subscriptions(customerId) {
+      const page = await stripe.subscriptions.list({
+        customer: customerId,
+        status: 'all',
+        limit: 20,
+        expand: ['data.items.data.price.product', 'data.discounts'],
+      });
+      return page.data.map(toSubscription);
+    },
+
+    async invoices(customerId) {
+      const page = await stripe.invoices.list({
+        customer: customerId,
+        limit: 100,
+        expand: ['data.payments'],
+      });
+      return { invoices: page.data.map(toInvoice), complete: !page.has_more };
+    },
+
+    async charges(customerId) {
+      const page = await stripe.charges.list({ customer: customerId, limit: 100 });
+      return { charges: page.data.map(toCharge), complete: !page.has_more };
+    },
+
+    async upcomingInvoice(subscriptionId) {
+      try {
+        return toUpcoming(await stripe.invoices.createPreview({ subscription: subscriptionId }));
+      } catch (error) {
+        // A cancelled subscription has no next invoice.
+        if ((error as { code?: string }).code === 'invoice_upcoming_none') return undefined;
+        throw error;
+      }
+    },
+
+    async previewPlanChange({ subscriptionId, itemId, priceId, quantity }) {
+      const preview = await stripe.invoices.createPreview({
+        subscription: subscriptionId,
+        subscription_details: {
+          items: [{ id: itemId, price: priceId, quantity }],
+          proration_behavior: 'create_prorations',
+        },
+      });
+      return toUpcoming(preview);
+    },
+
+    async plans() {
+      const page = await stripe.prices.list({
+        active: true,
+        type: 'recurring',
+        limit: 100,
+        expand: ['data.product'],
+      });
+      return page.data
+        .filter((price) => !isAddOn(price.product))
+        .map(
+          (price): PlanOption => ({
+            priceId: price.id,
+            productName: productName(price),
+            nickname: price.nickname ?? undefined,
+            unitAmountMinor: price.unit_amount ?? 0,
+            currency: price.currency,
+            interval: asInterval(price.recurring?.interval),
+            intervalCount: price.recurring?.interval_count ?? 1,
+          }),
+        );
+    },
+
+    async lifecycleEvents(customerId) {
+      // Stripe keeps events for 30 days and cannot filter them by customer: read the latest of the kinds that
+      // matter and keep this customer's.
+      const page = await stripe.events.list({ types: LIFECYCLE_TYPES, limit: 100 });
+      const events: LifecycleEventFacts[] = [];
+      for (const event of page.data) {
+        const object = event.data.object as { id?: string; customer?: string | { id: string } | null };
+        if (idOf(object.customer) !== customerId) continue;
+        const previous = (event.data.previous_attributes ?? {}) as Record<string, unknown>;
+        events.push({
+          id: event.id,
+          type: event.type,
+          at: dateOf(event.created),
+          objectId: object.id ?? '',
+          subscription:
+            event.type.startsWith('customer.subscription.') && object.id
+              ? toSubscription(event.data.object as Stripe.Subscription)
+              : undefined,
+          previousItems: previousItems(previous),
+          previousStatus: typeof previous.status === 'string' ? previous.status : undefined,
+          previousCancelAtPeriodEnd:
+            typeof previous.cancel_at_period_end === 'boolean' ? previous.cancel_at_period_end : undefined,
+        });
+      }
+      return events;
+    },
+  };
+}
+
+/** Plan and quantities before an update, from an event's `previous_attributes.items`. */
+function previousItems(
+  previous: Record<string, unknown>,
+): Array<{ priceId: string; quantity: number }> | undefined {
+  const items = previous.items as
+    | { data?: Array<{ price?: { id?: string }; quantity?: number }> }
+    | undefined;
+  if (!items?.data) return undefined;
+  return items.data.map((item) => ({ priceId: item.price?.id ?? '', quantity: item.quantity ?? 1 }));
+}

@@ -1,0 +1,370 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type ChargeFacts,
+  churnRisk,
+  type InvoiceFacts,
+  type InvoiceLine,
+  monthsActive,
+  type PlanItem,
+  paymentHistory,
+  recurringRevenue,
+  type SubscriptionFacts,
+} from '../../src/domain/billing.js';
+import { buildTimeline } from '../../src/domain/lifecycle.js';
+import { formatMoney, formatMoneyTotals } from '../../src/domain/money.js';
+import {
+  explainInvoice,
+  failureReason,
+  findDuplicateCharges,
+  PLAYBOOK_FOR_CATEGORY,
+  refundEligibility,
+} from '../../src/domain/playbooks.js';
+import { annualRecurringRevenue } from '../../src/domain/revenue.js';
+
+const NOW = new Date('2026-11-23T12:00:00Z');
+const DAY = 86_400_000;
+const ago = (days: number) => new Date(NOW.getTime() - days * DAY);
+
+const card = { brand: 'visa', last4: '4242', expMonth: 3, expYear: 2027, fingerprint: 'fp1' };
+
+function charge(overrides: Partial<ChargeFacts>): ChargeFacts {
+  return {
+    id: 'ch_1',
+    createdAt: ago(1),
+    amountMinor: 9_900,
+    refundedMinor: 0,
+    currency: 'usd',
+    status: 'succeeded',
+    paymentIntentId: undefined,
+    card,
+    failureCode: undefined,
+    declineCode: undefined,
+    failureMessage: undefined,
+    description: undefined,
+    ...overrides,
+  };
+}
+
+function item(overrides: Partial<PlanItem>): PlanItem {
+  return {
+    itemId: 'si_1',
+    priceId: 'price_plan',
+    productId: 'prod_plan',
+    productName: 'Plan',
+    unitAmountMinor: 4_800,
+    currency: 'usd',
+    quantity: 50,
+    interval: 'month',
+    intervalCount: 1,
+    addOn: false,
+    ...overrides,
+  };
+}
+
+function subscription(overrides: Partial<SubscriptionFacts>): SubscriptionFacts {
+  return {
+    id: 'sub_1',
+    status: 'active',
+    createdAt: ago(600),
+    startedAt: ago(600),
+    currentPeriodStart: ago(18),
+    currentPeriodEnd: new Date(NOW.getTime() + 12 * DAY),
+    cancelAtPeriodEnd: false,
+    cancelAt: undefined,
+    canceledAt: undefined,
+    trialStart: undefined,
+    trialEnd: undefined,
+    paused: undefined,
+    items: [item({})],
+    percentOff: 0,
+    seatsUsed: 45,
+    metadata: {},
+    ...overrides,
+  };
+}
+
+function line(overrides: Partial<InvoiceLine>): InvoiceLine {
+  return {
+    description: 'line',
+    amountMinor: 0,
+    currency: 'usd',
+    quantity: 1,
+    priceId: undefined,
+    productId: undefined,
+    proration: false,
+    periodStart: ago(30),
+    periodEnd: ago(0),
+    ...overrides,
+  };
+}
+
+function invoice(overrides: Partial<InvoiceFacts>): InvoiceFacts {
+  return {
+    id: 'in_1',
+    number: 'INV-1',
+    status: 'paid',
+    createdAt: ago(18),
+    periodStart: ago(18),
+    periodEnd: ago(-12),
+    totalMinor: 240_000,
+    subtotalMinor: 240_000,
+    taxMinor: 0,
+    discountMinor: 0,
+    amountPaidMinor: 240_000,
+    amountRemainingMinor: 0,
+    currency: 'usd',
+    paidAt: ago(18),
+    attemptCount: 1,
+    nextAttemptAt: undefined,
+    hostedUrl: undefined,
+    pdfUrl: undefined,
+    billingReason: 'subscription_cycle',
+    subscriptionId: 'sub_1',
+    paymentIntentIds: [],
+    lines: [],
+    creditAppliedMinor: 0,
+    ...overrides,
+  };
+}
+
+describe('recurring revenue', () => {
+  it('normalises intervals, quantities and percentage discounts to one month, and ARR is twelve of them', () => {
+    const mrr = recurringRevenue([
+      subscription({
+        items: [
+          item({ unitAmountMinor: 4_800, quantity: 50 }),
+          item({ itemId: 'si_2', unitAmountMinor: 50_000, quantity: 1, addOn: true }),
+        ],
+      }),
+      subscription({
+        id: 'sub_2',
+        items: [item({ unitAmountMinor: 99_000, quantity: 1, interval: 'year' })],
+        percentOff: 10,
+      }),
+      subscription({
+        id: 'sub_3',
+        status: 'canceled',
+        items: [item({ unitAmountMinor: 100_000, quantity: 1 })],
+      }),
+      subscription({
+        id: 'sub_4',
+        status: 'trialing',
+        items: [item({ unitAmountMinor: 9_900, quantity: 1 })],
+      }),
+    ]);
+    // 2,400 + 500 + 990 × 0.9 / 12 = 2,974.25
+    expect(mrr.get('usd')).toBe(290_000 + 7_425);
+    expect(annualRecurringRevenue(mrr).get('usd')).toBe((290_000 + 7_425) * 12);
+    expect(
+      formatMoneyTotals(
+        new Map([
+          ['usd', 340_000],
+          ['eur', 8_000],
+        ]),
+      ),
+    ).toBe('$3,400.00 + €80.00');
+    expect(formatMoney(12_345, 'jpy')).toBe('¥12,345');
+  });
+});
+
+describe('payment history', () => {
+  it('shows the newest invoices first with the card that paid each, and marks refunds and failures', () => {
+    const rows = paymentHistory(
+      [
+        invoice({ id: 'in_a', createdAt: ago(40), paymentIntentIds: ['pi_a'] }),
+        invoice({
+          id: 'in_b',
+          createdAt: ago(10),
+          status: 'open',
+          attemptCount: 2,
+          paymentIntentIds: ['pi_b'],
+        }),
+        invoice({ id: 'in_c', createdAt: ago(70), paymentIntentIds: ['pi_c'] }),
+      ],
+      [
+        charge({ id: 'ch_a', paymentIntentId: 'pi_a', refundedMinor: 1_000 }),
+        charge({ id: 'ch_b', paymentIntentId: 'pi_b', status: 'failed' }),
+        charge({ id: 'ch_c', paymentIntentId: 'pi_c' }),
+      ],
+    );
+    expect(rows.map((row) => [row.invoiceId, row.status, row.method])).toEqual([
+      ['in_b', 'failed', 'Visa ending 4242'],
+      ['in_a', 'partly_refunded', 'Visa ending 4242'],
+      ['in_c', 'paid', 'Visa ending 4242'],
+    ]);
+  });
+});
+
+describe('churn risk', () => {
+  const base = { now: NOW, invoices: [invoice({})], card, lowSeatUsePercent: 50 };
+
+  it('is low with on-time payments and high seat use, and says why', () => {
+    expect(churnRisk({ ...base, subscription: subscription({}), charges: [charge({})] })).toEqual({
+      level: 'low',
+      reasons: ['payments on time', 'high seat use (90%)'],
+    });
+  });
+
+  it('is medium with one lesser signal (low seat use)', () => {
+    const risk = churnRisk({ ...base, subscription: subscription({ seatsUsed: 10 }), charges: [charge({})] });
+    expect(risk).toEqual({ level: 'medium', reasons: ['low seat use: 10 of 50 (20%)'] });
+  });
+
+  it('is high with a scheduled cancellation, failures in a row, or two lesser signals', () => {
+    expect(
+      churnRisk({ ...base, subscription: subscription({ cancelAtPeriodEnd: true }), charges: [charge({})] })
+        .level,
+    ).toBe('high');
+    const failing = churnRisk({
+      ...base,
+      subscription: subscription({}),
+      charges: [
+        charge({ status: 'failed', id: 'ch_2' }),
+        charge({ status: 'failed', id: 'ch_3', createdAt: ago(2) }),
+        charge({ createdAt: ago(40) }),
+      ],
+    });
+    expect(failing.level).toBe('high');
+    expect(failing.reasons[0]).toBe('2 failed payments in a row');
+    const downgradeAndSeats = churnRisk({
+      ...base,
+      invoices: [invoice({ lines: [line({ proration: true, amountMinor: -5_000 })] })],
+      subscription: subscription({ seatsUsed: 10 }),
+      charges: [charge({})],
+    });
+    expect(downgradeAndSeats).toEqual({
+      level: 'high',
+      reasons: ['downgraded in the last 90 days', 'low seat use: 10 of 50 (20%)'],
+    });
+  });
+
+  it('warns when the card expires before the next renewal', () => {
+    const risk = churnRisk({
+      ...base,
+      card: { ...card, expMonth: 11, expYear: 2026 },
+      subscription: subscription({ currentPeriodEnd: new Date('2026-12-05T00:00:00Z') }),
+      charges: [charge({})],
+    });
+    expect(risk.reasons).toContain('card expires 11/2026, before the next renewal');
+  });
+});
+
+describe('playbook rules', () => {
+  it('charged twice: same amount, same card fingerprint, within the window, not refunded', () => {
+    const first = charge({ id: 'ch_first', createdAt: new Date(NOW.getTime() - 60 * 60_000) });
+    const second = charge({ id: 'ch_second', createdAt: new Date(NOW.getTime() - 57 * 60_000) });
+    expect(findDuplicateCharges([second, first], 24)).toEqual([{ original: first, duplicate: second }]);
+    expect(findDuplicateCharges([first, { ...second, refundedMinor: 9_900 }], 24)).toEqual([]);
+    expect(findDuplicateCharges([first, { ...second, card: { ...card, fingerprint: 'other' } }], 24)).toEqual(
+      [],
+    );
+    expect(findDuplicateCharges([first, { ...second, amountMinor: 9_901 }], 24)).toEqual([]);
+    expect(findDuplicateCharges([{ ...first, createdAt: ago(3) }, second], 24)).toEqual([]);
+  });
+
+  it('refund eligibility: window, amounts already refunded, review above the limit', () => {
+    const policy = { windowDays: 30, reviewAboveMinor: 100_000 };
+    expect(refundEligibility(charge({ createdAt: ago(5) }), policy, NOW)).toMatchObject({
+      eligible: true,
+      refundableMinor: 9_900,
+      needsReview: false,
+    });
+    expect(refundEligibility(charge({ createdAt: ago(45) }), policy, NOW)).toMatchObject({
+      eligible: false,
+      reasons: ['paid 45 days ago, outside the 30-day refund window'],
+    });
+    expect(refundEligibility(charge({ refundedMinor: 9_900 }), policy, NOW)).toMatchObject({
+      eligible: false,
+      reasons: ['already refunded in full'],
+    });
+    expect(refundEligibility(charge({ amountMinor: 340_000 }), policy, NOW)).toMatchObject({
+      eligible: true,
+      needsReview: true,
+    });
+  });
+
+  it('overcharged: explains proration, seat changes, new add-ons, removed lines and tax', () => {
+    const usual = invoice({
+      lines: [
+        line({
+          priceId: 'price_plan',
+          quantity: 10,
+          amountMinor: 48_000,
+          description: '10 × Enterprise Pro',
+        }),
+        line({
+          priceId: 'price_old',
+          amountMinor: 20_000,
+          description: 'API Extra Pack',
+          productId: 'prod_api',
+        }),
+      ],
+    });
+    const current = invoice({
+      taxMinor: 1_000,
+      lines: [
+        line({
+          priceId: 'price_plan',
+          quantity: 12,
+          amountMinor: 57_600,
+          description: '12 × Enterprise Pro',
+        }),
+        line({
+          priceId: 'price_addon',
+          productId: 'prod_analytics',
+          amountMinor: 50_000,
+          description: 'Advanced Analytics',
+        }),
+        line({
+          proration: true,
+          priceId: 'price_plan',
+          amountMinor: 3_200,
+          description: 'Remaining time on 2 seats',
+        }),
+      ],
+    });
+    const explained = explainInvoice(current, usual, new Set(['prod_analytics', 'prod_api']));
+    expect(explained.map((l) => [l.kind, l.difference])).toEqual([
+      ['seats', 'quantity went from 10 to 12'],
+      ['add_on', 'add-on newly added this period'],
+      ['proration', expect.stringContaining('prorated charge')],
+      ['plan', 'no longer billed (was $200.00)'],
+      ['tax', 'was $0.00'],
+    ]);
+  });
+
+  it('maps escalation categories to playbooks and decline codes to plain words', () => {
+    expect(PLAYBOOK_FOR_CATEGORY.duplicate_charge).toBe('charged_twice');
+    expect(PLAYBOOK_FOR_CATEGORY.tax_question).toBe('tax_invoice');
+    expect(PLAYBOOK_FOR_CATEGORY.other).toBeUndefined();
+    expect(failureReason({ failureCode: 'card_declined', declineCode: 'insufficient_funds' })).toBe(
+      'the bank reported insufficient funds',
+    );
+    expect(failureReason({ failureCode: 'expired_card', declineCode: 'expired_card' })).toBe(
+      'the card has expired',
+    );
+  });
+});
+
+describe('lifecycle and months active', () => {
+  it('orders the timeline newest first with failures and the recovery', () => {
+    const entries = buildTimeline({
+      subscriptions: [subscription({ cancelAtPeriodEnd: true })],
+      invoices: [invoice({ billingReason: 'subscription_update', createdAt: ago(50), totalMinor: 3_200 })],
+      charges: [
+        charge({ id: 'f', status: 'failed', createdAt: ago(30), failureCode: 'expired_card' }),
+        charge({ id: 's', createdAt: ago(28) }),
+      ],
+      events: [],
+      now: NOW,
+    });
+    expect(entries.map((entry) => entry.kind)).toEqual([
+      'cancellation',
+      'recovery',
+      'failure',
+      'change',
+      'created',
+    ]);
+    expect(monthsActive(new Date('2025-02-05T00:00:00Z'), NOW)).toBe(22);
+  });
+});
