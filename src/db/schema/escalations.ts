@@ -52,5 +52,8 @@ export const escalations = pgTable(
     index('escalations_created_idx').on(table.createdAt),
     index('escalations_requester_status_idx').on(table.requesterId, table.status),
     index('escalations_customer_idx').on(table.customerId),
+    // Reports: links (duplicates avoided) and closures (resolution time) counted by the month they happened in.
+    index('escalations_linked_idx').on(table.linkedAt),
+    index('escalations_closed_idx').on(table.closedAt),
   ],
 );
