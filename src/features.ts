@@ -3,9 +3,11 @@ import type { Hono } from 'hono';
 import type { Deps } from './deps.js';
 import { registerEscalation } from './handlers/escalation.js';
 import { registerFrontlineCommand } from './handlers/frontline.js';
+import { registerHome, reportSubcommand } from './handlers/reports.js';
 import { refreshTermStatsJob } from './jobs/matching-stats.js';
 import type { JobDefinition } from './jobs/queue.js';
 import { slackPostJob } from './jobs/slack-post.js';
+import { homeRefreshJob } from './services/home.js';
 import { syncTriageCardJob } from './services/triage.js';
 import { healthRoutes } from './web/health.js';
 
@@ -50,5 +52,11 @@ export const FEATURES: Feature[] = [
       syncTriageCardJob({ db: deps.db, slack: deps.integrations.slack, settings: deps.settings }),
       refreshTermStatsJob({ db: deps.db, logger: deps.logger }),
     ],
+  },
+  {
+    name: 'billing support report and App Home',
+    register: (app, deps) => registerHome(app, deps),
+    jobs: (deps) => [homeRefreshJob(deps)],
+    frontline: (deps) => ({ report: reportSubcommand(deps) }),
   },
 ];

@@ -211,7 +211,7 @@ export function formatDuration(ms: number | null): string {
   return `${(hours / 24).toFixed(1)} d`;
 }
 
-/** "+12 (+10.9%)", "−1.5 pts", "+2.0 h", "no change", or "new" when last period had none. */
+/** "+12 (+10.9%)", "−1.5 pts", "+2.0 h", "no change", "+3 (from none)" when last period had zero. */
 export function formatChange(
   current: number | null,
   previous: number | null,
@@ -224,7 +224,7 @@ export function formatChange(
   const size = Math.abs(moved.delta);
   if (unit === 'share') return `${sign}${(size * 100).toFixed(1)} pts`;
   const amount = unit === 'duration' ? formatDuration(size) : String(size);
-  if (moved.relative === null) return `${sign}${amount} (new)`;
+  if (moved.relative === null) return `${sign}${amount} (from none)`;
   return `${sign}${amount} (${sign}${(Math.abs(moved.relative) * 100).toFixed(1)}%)`;
 }
 
