@@ -4,10 +4,12 @@
  */
 import { foundationBench } from './foundation.js';
 import { matchingBench } from './matching.js';
+import { reportsBench } from './reports.js';
 
 const sections: Record<string, () => Promise<void>> = {
   foundation: foundationBench,
   matching: matchingBench,
+  reports: reportsBench,
 };
 
 const requested = process.argv.slice(2);
