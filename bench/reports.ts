@@ -69,7 +69,7 @@ async function seed(db: DatabaseHandle): Promise<void> {
     insert into escalations (customer_id, customer_name, priority, category, summary, requester_id, source, status,
                              problem_id, created_at, updated_at, linked_at, closed_at)
     select 'cus_' || (g % 50000), 'Customer ' || (g % 50000), 'p3', (${categories})[1 + g % 9],
-           'Bench case ' || g, 'U0AGENT' || (g % 200), 'command',
+           'Bench case ' || g, 'U0AGENT' || (g % 199), 'command',
            case when b < 10 or (b >= 22 and b < 70) then 'closed' when b < 22 then 'linked' else 'open' end,
            case when b < 20 then 1 + g % 1000 when b < 22 then 1001 + g % 9000 else null end,
            t, t,
@@ -100,7 +100,7 @@ async function seed(db: DatabaseHandle): Promise<void> {
            jsonb_build_object('reason', (array['service_outage','billing_error','customer_dissatisfaction','duplicate_charge','other'])[1 + g % 5]),
            case when k in ('refund', 'credit') then 500 + (g % 40) * 250 else null end,
            case when k in ('refund', 'credit') then (array['usd','usd','usd','eur'])[1 + g % 4] else null end,
-           'Bench request', 'U0AGENT' || (g % 200), st, t, t,
+           'Bench request', 'U0AGENT' || (g % 199), st, t, t,
            case when st = 'executed' then t + (g % 120) * interval '1 minute' else null end
     from (select g, timestamptz '2025-11-01 00:00+00' + (g::double precision / 100000) * interval '365 days' as t,
                  (array['payment_link','resend_invoice','credit','refund','upgrade','downgrade','extend_trial','update_payment_method'])[1 + g % 8] as k,

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { createdAt, instant } from './columns.js';
 import { problems, type StoredSignals } from './problems.js';
@@ -63,5 +64,9 @@ export const escalations = pgTable(
     ),
     index('escalations_report_linked_idx').on(table.linkedAt, table.category, table.problemId),
     index('escalations_report_closed_idx').on(table.closedAt, table.category, table.createdAt),
+    // App Home: a requester's escalations that are not closed, newest first.
+    index('escalations_requester_open_idx')
+      .on(table.requesterId, table.createdAt)
+      .where(sql`status <> 'closed'`),
   ],
 );
