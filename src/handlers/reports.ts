@@ -1,9 +1,7 @@
-import type { App } from '@slack/bolt';
 import type { Deps } from '../deps.js';
 import { choosePeriod, monthLabel } from '../domain/metrics.js';
 import { invalidInput } from '../errors.js';
 import type { FrontlineSubcommand } from '../features.js';
-import { refreshHome } from '../services/home.js';
 import { mayReadReports, type ReportDeps, sendMonthlyReport } from '../services/report.js';
 
 export function reportDeps(deps: Deps): ReportDeps {
@@ -31,12 +29,4 @@ export function reportSubcommand(deps: Deps): FrontlineSubcommand {
     });
     await sendMonthlyReport(report, { userId, period: chosen.period });
   };
-}
-
-/** App Home: rendered for the viewer each time they open the Home tab. */
-export function registerHome(app: App, deps: Deps) {
-  app.event('app_home_opened', async ({ event }) => {
-    if (event.tab !== 'home') return;
-    await refreshHome(deps, event.user);
-  });
 }

@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountActions, approvals, problems } from '../../src/db/schema/index.js';
+import { accountActions, approvals, escalations, problems } from '../../src/db/schema/index.js';
 import { blocksText, findAction } from '../../src/sandbox/fakes/slack-fake.js';
+import { HOME_REFRESH_JOB, refreshHome } from '../../src/services/home.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { OTHER_AGENT, seedMetricsData } from '../support/metrics-data.js';
@@ -224,5 +225,36 @@ describe.each(DATABASE_KINDS)('monthly report and App Home (%s)', (kind) => {
     expect(text).toContain('Active incidents');
     expect(text).not.toContain('Your open escalations');
     expect(text).not.toContain('Top problems');
+  });
+
+  it('other features refresh a viewer’s App Home after a change, directly or through the durable job', async () => {
+    const db = app.running.deps.db;
+    await db.insert(escalations).values({
+      customerId: 'cus_DemoCorvidRobotics',
+      customerName: 'Corvid Robotics',
+      priority: 'p2',
+      category: 'duplicate_charge',
+      summary: 'Charged twice for the October invoice',
+      requesterId: app.people.l2,
+      source: 'command',
+    });
+    await refreshHome(app.running.deps, app.people.l2);
+    expect(blocksText(app.slack.home(app.people.l2)?.blocks)).toContain(
+      'Charged twice for the October invoice',
+    );
+
+    await db.insert(escalations).values({
+      customerId: 'cus_DemoCorvidRobotics',
+      customerName: 'Corvid Robotics',
+      priority: 'p3',
+      category: 'refund',
+      summary: 'Refund not visible on the card statement',
+      requesterId: app.people.l2,
+      source: 'command',
+    });
+    await app.running.deps.jobs.enqueue(db, HOME_REFRESH_JOB, { userIds: [app.people.l2] });
+    await eventually(() =>
+      blocksText(app.slack.home(app.people.l2)?.blocks).includes('Refund not visible on the card statement'),
+    );
   });
 });
