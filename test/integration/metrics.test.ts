@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { periodFigures, reportRows, weeklyTrend } from '../../src/db/repositories/metrics.js';
+import { accountActions, approvals } from '../../src/db/schema/index.js';
 import { emptyFigures, monthPeriod } from '../../src/domain/metrics.js';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/database.js';
 import { seedMetricsData } from '../support/metrics-data.js';
@@ -179,5 +180,43 @@ describe.each(DATABASE_KINDS)('monthly figures on %s', (kind) => {
       duration_minutes: 60,
     });
     expect(rows.filter((row) => row.duplicate_avoided).length).toBe(4);
+  });
+
+  it('an approval nobody decided before its action expired counts as expired, not as waiting', async () => {
+    const db = database.handle.db;
+    const [action] = await db
+      .insert(accountActions)
+      .values({
+        kind: 'refund',
+        customerId: 'cus_DemoBrightleaf',
+        reason: 'Asked twice',
+        requesterId: 'U0SBXL2',
+        state: 'expired',
+        createdAt: new Date('2026-07-10T09:00:00Z'),
+      })
+      .returning();
+    if (!action) throw new Error('no action');
+    await db
+      .insert(approvals)
+      .values([
+        {
+          actionId: action.id,
+          stage: 1,
+          requiredRole: 'manager',
+          createdAt: new Date('2026-07-10T09:00:00Z'),
+        },
+      ]);
+    const figures = await periodFigures(db, monthPeriod(2026, 6));
+    expect(figures.approvals).toEqual({
+      requested: 1,
+      approved: 0,
+      denied: 0,
+      expired: 1,
+      pending: 0,
+      averageDecisionMs: null,
+    });
+    expect(figures.actions.byKind).toEqual([
+      { kind: 'refund', requested: 1, succeeded: 0, failed: 0, averageMs: null },
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import {
   ACTION_FAILED_STATES,
+  ACTION_FINISHED_STATES,
   ACTION_SUCCEEDED_STATES,
   APPROVAL_DECISIONS,
   type CategoryFigures,
@@ -148,7 +149,9 @@ async function actionsByKind(db: Executor, period: ReportPeriod) {
 }
 
 async function approvalCounts(db: Executor, period: ReportPeriod) {
-  const decided = sql`decision in ${textList([APPROVAL_DECISIONS.approved, APPROVAL_DECISIONS.denied])}`;
+  const decided = sql`ap.decision in ${textList([APPROVAL_DECISIONS.approved, APPROVAL_DECISIONS.denied])}`;
+  // An approval nobody decided before its action expired (or was withdrawn) counts as expired, not as waiting.
+  const lapsed = sql`(ap.decision is null and a.state in ${textList(ACTION_FINISHED_STATES)})`;
   return queryRows<{
     requested: Num;
     approved: Num;
@@ -159,13 +162,13 @@ async function approvalCounts(db: Executor, period: ReportPeriod) {
   }>(
     db,
     sql`select count(*) as requested,
-          count(*) filter (where decision = ${APPROVAL_DECISIONS.approved}) as approved,
-          count(*) filter (where decision = ${APPROVAL_DECISIONS.denied}) as denied,
-          count(*) filter (where decision = ${APPROVAL_DECISIONS.expired}) as expired,
-          count(*) filter (where decision is null) as pending,
-          avg(${millis(sql`decided_at`, sql`created_at`)}) filter (where ${decided} and decided_at is not null) as decision_ms
-        from approvals
-        where ${inPeriod(sql`created_at`, period)}`,
+          count(*) filter (where ap.decision = ${APPROVAL_DECISIONS.approved}) as approved,
+          count(*) filter (where ap.decision = ${APPROVAL_DECISIONS.denied}) as denied,
+          count(*) filter (where ap.decision = ${APPROVAL_DECISIONS.expired} or ${lapsed}) as expired,
+          count(*) filter (where ap.decision is null and not ${lapsed}) as pending,
+          avg(${millis(sql`ap.decided_at`, sql`ap.created_at`)}) filter (where ${decided} and ap.decided_at is not null) as decision_ms
+        from approvals ap join account_actions a on a.id = ap.action_id
+        where ${inPeriod(sql`ap.created_at`, period)}`,
   );
 }
 
