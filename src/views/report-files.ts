@@ -58,7 +58,14 @@ export function weeklyTrendChartSpec(period: ReportPeriod, trend: readonly Weekl
     mark: { type: 'line', point: true, strokeWidth: 2.5 },
     encoding: {
       x: { field: 'week', type: 'ordinal', title: 'Week starting (UTC)', axis: { labelAngle: 0 } },
-      y: { field: 'count', type: 'quantitative', title: 'Escalations', axis: { tickMinStep: 1 } },
+      y: {
+        field: 'count',
+        type: 'quantitative',
+        title: 'Escalations',
+        // Whole numbers from zero; an empty month still gets a sensible axis.
+        scale: { domain: [0, Math.max(1, ...values.map((value) => value.count))], nice: true },
+        axis: { tickMinStep: 1, format: 'd' },
+      },
       color: {
         field: 'series',
         type: 'nominal',

@@ -196,16 +196,14 @@ describe.each(DATABASE_KINDS)('monthly figures on %s', (kind) => {
       })
       .returning();
     if (!action) throw new Error('no action');
-    await db
-      .insert(approvals)
-      .values([
-        {
-          actionId: action.id,
-          stage: 1,
-          requiredRole: 'manager',
-          createdAt: new Date('2026-07-10T09:00:00Z'),
-        },
-      ]);
+    await db.insert(approvals).values([
+      {
+        actionId: action.id,
+        stage: 1,
+        requiredRole: 'manager',
+        createdAt: new Date('2026-07-10T09:00:00Z'),
+      },
+    ]);
     const figures = await periodFigures(db, monthPeriod(2026, 6));
     expect(figures.approvals).toEqual({
       requested: 1,
