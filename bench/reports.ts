@@ -191,7 +191,7 @@ export async function reportsBench(): Promise<void> {
       ['U0BENCHENG', 'engineer (top 10 of 7,000 open problems)'],
     ] as const) {
       const rendered = await timed(async () => homeView(await homeModel(deps, user)));
-      report(`App Home render for an ${label}: ${rendered.value.blocks.length} blocks`, rendered.timings);
+      report(`App Home render, ${label}: ${rendered.value.blocks.length} blocks`, rendered.timings);
     }
   } finally {
     await db.close();
