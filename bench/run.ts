@@ -5,11 +5,13 @@
 import { billingBench } from './billing.js';
 import { foundationBench } from './foundation.js';
 import { matchingBench } from './matching.js';
+import { reportsBench } from './reports.js';
 
 const sections: Record<string, () => Promise<void>> = {
   foundation: foundationBench,
   matching: matchingBench,
   billing: billingBench,
+  reports: reportsBench,
 };
 
 const requested = process.argv.slice(2);

@@ -4,11 +4,14 @@ import type { Deps } from './deps.js';
 import { registerBilling } from './handlers/billing.js';
 import { escalationContext, registerEscalation } from './handlers/escalation.js';
 import { registerFrontlineCommand } from './handlers/frontline.js';
+import { registerHome } from './handlers/home.js';
+import { reportSubcommand } from './handlers/reports.js';
 import { refreshTermStatsJob } from './jobs/matching-stats.js';
 import type { JobDefinition } from './jobs/queue.js';
 import { slackPostJob } from './jobs/slack-post.js';
 import { forgetBillingContext } from './services/billingContext.js';
 import { escalationIntakeJob } from './services/escalation.js';
+import { homeRefreshJob } from './services/home.js';
 import { syncTriageCardJob } from './services/triage.js';
 import { healthRoutes } from './web/health.js';
 import { stripeWebhookRoutes } from './web/stripe-webhook.js';
@@ -70,5 +73,11 @@ export const FEATURES: Feature[] = [
   {
     name: 'billing context and playbooks',
     register: (app, deps) => registerBilling(app, deps),
+  },
+  {
+    name: 'billing support report and App Home',
+    register: (app, deps) => registerHome(app, deps),
+    jobs: (deps) => [homeRefreshJob(deps)],
+    frontline: (deps) => ({ report: reportSubcommand(deps) }),
   },
 ];

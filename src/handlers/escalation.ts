@@ -28,6 +28,7 @@ import {
   type FormSource,
   parseEscalation,
   parseFormSource,
+  parseHomeForm,
   parseIntakeMessage,
   parseLink,
 } from '../views/escalation-actions.js';
@@ -127,6 +128,10 @@ export function registerEscalation(app: App, deps: Deps, ctx: EscalationContext 
 
   app.action<BlockAction<ButtonAction>>(A.openForm, async ({ action, body, ack }) => {
     await ack();
+    if (parseHomeForm(action.value)) {
+      await ctx.slack.openView(body.trigger_id, escalationModal({ source: { kind: 'home' } }));
+      return;
+    }
     const target = parseIntakeMessage(action.value);
     if (!target) throw invalidInput('That button no longer points at a message.');
     const message = await ctx.slack.message(target.c, target.ts);

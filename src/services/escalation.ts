@@ -214,6 +214,16 @@ export async function processEscalation(
   return matches;
 }
 
+/** Records an escalation and runs its intake at once (for callers that are already off Slack's clock). */
+export async function createEscalation(
+  ctx: EscalationContext,
+  input: Parameters<typeof recordEscalation>[1],
+): Promise<{ escalation: EscalationRow; matches: KnownProblemMatch[] }> {
+  const recorded = await recordEscalation(ctx, input);
+  const matches = await processEscalation(ctx, { escalationId: recorded.id, source: input.source });
+  return { escalation: (await getEscalation(ctx.db, recorded.id)) ?? recorded, matches };
+}
+
 export function escalationIntakeJob(ctx: EscalationContext): JobDefinition<EscalationIntakeJob> {
   return {
     name: ESCALATION_INTAKE_JOB,

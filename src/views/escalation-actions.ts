@@ -78,6 +78,11 @@ export const encodeIntakeMessage = (channel: string, ts: string, kind: 'intake' 
   JSON.stringify({ c: channel, ts, k: kind });
 export const parseIntakeMessage = (value: string | undefined) => parseJson(intakeMessage, value);
 
+/** The App Home's "New escalation" button opens the same form, with no message behind it. */
+const homeForm = z.object({ k: z.literal('home') });
+export const encodeHomeForm = () => JSON.stringify({ k: 'home' });
+export const parseHomeForm = (value: string | undefined) => parseJson(homeForm, value);
+
 function parseJson<T>(schema: z.ZodType<T>, value: string | undefined): T | undefined {
   if (!value) return undefined;
   try {

@@ -137,10 +137,12 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
     expect(submitted.status).toBe(200);
     expect(submitted.elapsedMs).toBeLessThan(3000);
     const dm = app.slack.dmChannel(app.people.l1);
-    const card = await eventually(() =>
-      app.slack
-        .messages(String(dm))
-        .find((m) => blocksText(m.blocks).includes(`PRB-${knownProblem}`) && m.text?.startsWith('ESC-')),
+    const card = await eventually(
+      () =>
+        app.slack
+          .messages(String(dm))
+          .find((m) => blocksText(m.blocks).includes(`PRB-${knownProblem}`) && m.text?.startsWith('ESC-')),
+      20_000,
     );
     expect(blocksText(card.blocks)).toContain('Corvid Robotics');
     expect(blocksText(card.blocks)).toContain('Refund the second charge');
@@ -263,8 +265,9 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
         triggers_checkboxes: ['financial'],
       },
     });
-    const card = await eventually(() =>
-      app.slack.thread('C0SUPPORT', original.ts).find((m) => m.text?.startsWith('ESC-')),
+    const card = await eventually(
+      () => app.slack.thread('C0SUPPORT', original.ts).find((m) => m.text?.startsWith('ESC-')),
+      20_000,
     );
     expect(blocksText(card.blocks)).toContain('VAT missing on invoices');
     const [row] = await app.running.deps.db

@@ -27,6 +27,10 @@ export const accountActions = pgTable(
   (table) => [
     index('account_actions_customer_idx').on(table.customerId, table.createdAt),
     index('account_actions_state_idx').on(table.state),
+    // Reports and App Home: actions by month requested, money moved by month executed, pending requests per person.
+    index('account_actions_created_idx').on(table.createdAt),
+    index('account_actions_executed_idx').on(table.executedAt),
+    index('account_actions_requester_idx').on(table.requesterId, table.createdAt),
   ],
 );
 
@@ -46,5 +50,9 @@ export const approvals = pgTable(
     createdAt: createdAt(),
     decidedAt: instant('decided_at'),
   },
-  (table) => [index('approvals_action_idx').on(table.actionId, table.stage)],
+  (table) => [
+    index('approvals_action_idx').on(table.actionId, table.stage),
+    index('approvals_created_idx').on(table.createdAt),
+    index('approvals_role_pending_idx').on(table.requiredRole, table.decision),
+  ],
 );

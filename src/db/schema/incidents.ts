@@ -28,6 +28,7 @@ export const incidents = pgTable(
   (table) => [
     uniqueIndex('incidents_problem_idx').on(table.problemId),
     index('incidents_state_idx').on(table.state),
+    index('incidents_created_idx').on(table.createdAt),
   ],
 );
 

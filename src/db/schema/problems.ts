@@ -53,6 +53,7 @@ export const problems = pgTable(
     index('problems_status_idx').on(table.status),
     index('problems_priority_idx').on(table.status, table.priorityScore),
     index('problems_search_vector_idx').using('gin', table.searchVector),
+    index('problems_created_idx').on(table.createdAt),
   ],
 );
 

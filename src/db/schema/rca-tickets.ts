@@ -1,4 +1,4 @@
-import { integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, instant } from './columns.js';
 import { problems } from './problems.js';
 
@@ -16,6 +16,12 @@ export const rcaTickets = pgTable(
     jiraStatus: text('jira_status'),
     createdAt: createdAt(),
     updatedAt: instant('updated_at').notNull().defaultNow(),
+    /** When the ticket was closed (done or won't do); reports count RCA tickets closed per month by it. */
+    closedAt: instant('closed_at'),
   },
-  (table) => [uniqueIndex('rca_tickets_problem_idx').on(table.problemId)],
+  (table) => [
+    uniqueIndex('rca_tickets_problem_idx').on(table.problemId),
+    index('rca_tickets_created_idx').on(table.createdAt),
+    index('rca_tickets_closed_idx').on(table.closedAt),
+  ],
 );

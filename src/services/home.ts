@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import {
+  activeIncidents,
+  approvalsWaitingFor,
+  openEscalationsOf,
+  pendingActionRequestsOf,
+  topProblems,
+} from '../db/repositories/home.js';
+import { periodFigures } from '../db/repositories/metrics.js';
+import type { Deps } from '../deps.js';
+import { approverRoles, homeSections } from '../domain/home.js';
+import type { ReportPeriod } from '../domain/metrics.js';
+import type { JobDefinition } from '../jobs/queue.js';
+import { type HomeModel, homeView } from '../views/home.js';
+
+/**
+ * App Home, rendered from the database for one viewer by the roles they hold, and published with `views.publish`
+ * when they open it and whenever something that concerns them changes. Other features call {@link refreshHome} (or
+ * enqueue {@link HOME_REFRESH_JOB} in their transaction) after such a change.
+ */
+export type HomeDeps = Pick<Deps, 'db' | 'directory' | 'now' | 'logger'> & {
+  integrations: Pick<Deps['integrations'], 'slack'>;
+  config?: Pick<Deps['config'], 'publicUrl'>;
+};
+
+function today(now: Date): ReportPeriod {
+  const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  return { month: from.toISOString().slice(0, 10), from, to: new Date(from.getTime() + 86_400_000) };
+}
+
+export async function homeModel(deps: HomeDeps, userId: string): Promise<HomeModel> {
+  const roles = await deps.directory.rolesOf(userId);
+  const sections = homeSections(roles);
+  const now = deps.now();
+  const { db } = deps;
+  const [escalations, actionRequests, approvals, figures, problems, incidents] = await Promise.all([
+    sections.agent ? openEscalationsOf(db, userId) : [],
+    sections.agent ? pendingActionRequestsOf(db, userId) : [],
+    sections.approver ? approvalsWaitingFor(db, { userId, roles: approverRoles(roles) }) : [],
+    sections.approver ? periodFigures(db, today(now)) : null,
+    sections.engineer ? topProblems(db, 10) : [],
+    activeIncidents(db),
+  ]);
+  return {
+    userId,
+    roles,
+    sections,
+    now,
+    escalations,
+    actionRequests,
+    approvals,
+    today: figures,
+    problems,
+    incidents,
+    ...(deps.config?.publicUrl ? { statusPageUrl: `${deps.config.publicUrl}/status` } : {}),
+  };
+}
+
+/** Renders and publishes one person's App Home. Safe to call at any time; the latest state wins. */
+export async function refreshHome(deps: HomeDeps, userId: string): Promise<void> {
+  const view = homeView(await homeModel(deps, userId));
+  await deps.integrations.slack.views.publish({ user_id: userId, view });
+}
+
+/** Refreshes several people's App Home; one failure does not stop the others (it is logged). */
+export async function refreshHomes(deps: HomeDeps, userIds: readonly string[]): Promise<void> {
+  for (const userId of new Set(userIds)) {
+    try {
+      await refreshHome(deps, userId);
+    } catch (error) {
+      deps.logger.warn({ err: error, userId }, 'could not refresh App Home');
+    }
+  }
+}
+
+/** Durable refresh, for features that want it to happen after their transaction commits. */
+export const HOME_REFRESH_JOB = 'home.refresh';
+
+export function homeRefreshJob(deps: HomeDeps): JobDefinition<{ userIds: string[] }> {
+  return {
+    name: HOME_REFRESH_JOB,
+    schema: z.object({
+      userIds: z
+        .array(z.string().regex(/^[UW][A-Z0-9]+$/))
+        .min(1)
+        .max(100),
+    }),
+    retryLimit: 3,
+    retryDelaySeconds: 5,
+    expireInSeconds: 60,
+    handler: async ({ userIds }) => {
+      for (const userId of new Set(userIds)) await refreshHome(deps, userId);
+    },
+  };
+}
