@@ -1,6 +1,11 @@
 import type { App, RespondFn } from '@slack/bolt';
 import type { Hono } from 'hono';
 import type { Deps } from './deps.js';
+import {
+  accountActionsSweepJob,
+  auditSubcommand,
+  registerAccountActions,
+} from './handlers/account-actions.js';
 import { registerEscalation } from './handlers/escalation.js';
 import { registerFrontlineCommand } from './handlers/frontline.js';
 import { refreshTermStatsJob } from './jobs/matching-stats.js';
@@ -50,5 +55,11 @@ export const FEATURES: Feature[] = [
       syncTriageCardJob({ db: deps.db, slack: deps.integrations.slack, settings: deps.settings }),
       refreshTermStatsJob({ db: deps.db, logger: deps.logger }),
     ],
+  },
+  {
+    name: 'account actions and approvals',
+    register: (app, deps) => registerAccountActions(app, deps),
+    jobs: (deps) => [accountActionsSweepJob(deps)],
+    frontline: (deps) => ({ audit: auditSubcommand(deps) }),
   },
 ];

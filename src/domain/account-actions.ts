@@ -127,7 +127,10 @@ export type Validated =
 
 /** "12.34", "1,200" or "5" in major units of `currency` → integer minor units; undefined when it is not money. */
 export function parseMoney(text: string, currency: string): number | undefined {
-  const clean = text.trim().replace(/^[$€£]/, '').replace(/,/g, '');
+  const clean = text
+    .trim()
+    .replace(/^[$€£]/, '')
+    .replace(/,/g, '');
   const per = minorUnitsPerMajor(currency);
   const decimals = per === 1 ? 0 : per === 1000 ? 3 : 2;
   const pattern = decimals === 0 ? /^\d+$/ : new RegExp(`^\\d+(\\.\\d{1,${decimals}})?$`);
@@ -277,7 +280,9 @@ export function moneyOf(params: ActionParams): { amountMinor: number; currency: 
 export function describeParams(params: ActionParams): string {
   switch (params.kind) {
     case 'payment_link':
-      return params.invoiceId ? `Payment link for ${params.invoiceId}` : 'Payment link for the newest open invoice';
+      return params.invoiceId
+        ? `Payment link for ${params.invoiceId}`
+        : 'Payment link for the newest open invoice';
     case 'resend_invoice':
       return params.invoiceId ? `Resend ${params.invoiceId}` : 'Resend the newest open invoice';
     case 'credit':

@@ -30,7 +30,10 @@ const presetSchema = z.object({
   kind: z.literal('refund'),
   chargeId: z.string().regex(/^(ch|py|pi)_[A-Za-z0-9]{4,}$/),
   amountMinor: z.number().int().positive().optional(),
-  currency: z.string().regex(/^[a-z]{3}$/).optional(),
+  currency: z
+    .string()
+    .regex(/^[a-z]{3}$/)
+    .optional(),
 });
 
 const openSchema = z.object({
@@ -71,7 +74,8 @@ export function parseDecision(text: string | undefined): { actionId: number; sta
 }
 
 const denyMetadataSchema = z.object({ a: z.number().int().positive(), s: z.number().int().positive() });
-export const encodeDenyMetadata = (actionId: number, stage: number) => JSON.stringify({ a: actionId, s: stage });
+export const encodeDenyMetadata = (actionId: number, stage: number) =>
+  JSON.stringify({ a: actionId, s: stage });
 export function parseDenyMetadata(text: string | undefined): { actionId: number; stage: number } | undefined {
   const parsed = parseJson(denyMetadataSchema, text);
   return parsed ? { actionId: parsed.a, stage: parsed.s } : undefined;

@@ -11,19 +11,23 @@ import {
 import { formatMoney, minorUnitsPerMajor } from '../domain/money.js';
 import type { ActionKind } from '../domain/permissions.js';
 import {
-  ACCOUNT_ACTION_IDS as IDS,
   encodeDecision,
   encodeDenyMetadata,
   encodeFormMetadata,
   encodeOpenActions,
   encodeRetry,
   type FormMetadata,
+  ACCOUNT_ACTION_IDS as IDS,
   inputId,
   type OpenActions,
 } from './account-action-ids.js';
 import { escapeMrkdwn, truncate } from './mrkdwn.js';
 
-const plain = (text: string, max = 75) => ({ type: 'plain_text' as const, text: truncate(text, max), emoji: true });
+const plain = (text: string, max = 75) => ({
+  type: 'plain_text' as const,
+  text: truncate(text, max),
+  emoji: true,
+});
 const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text: truncate(text, 3000) });
 
 /** The **Actions** button for any card that names a customer (escalation card, billing card, playbooks). */
@@ -61,7 +65,10 @@ export function actionPickerModal(model: {
     submit: plain('Next', 24),
     close: plain('Cancel', 24),
     blocks: [
-      { type: 'section', text: mrkdwn(`Customer: *${escapeMrkdwn(model.customerName)}* (\`${model.open.customer}\`)`) },
+      {
+        type: 'section',
+        text: mrkdwn(`Customer: *${escapeMrkdwn(model.customerName)}* (\`${model.open.customer}\`)`),
+      },
       {
         type: 'input',
         block_id: IDS.kindBlock,
@@ -101,7 +108,17 @@ export interface ActionFormModel {
   preset?: { chargeId: string; amountMinor?: number | undefined; currency?: string | undefined };
 }
 
-function textInput(block: FormField | 'reason', label: string, options: { hint?: string; initial?: string; optional?: boolean; multiline?: boolean; placeholder?: string } = {}): KnownBlock {
+function textInput(
+  block: FormField | 'reason',
+  label: string,
+  options: {
+    hint?: string;
+    initial?: string;
+    optional?: boolean;
+    multiline?: boolean;
+    placeholder?: string;
+  } = {},
+): KnownBlock {
   return {
     type: 'input',
     block_id: block,
@@ -118,7 +135,12 @@ function textInput(block: FormField | 'reason', label: string, options: { hint?:
   };
 }
 
-function select(block: FormField, label: string, options: { value: string; text: string }[], initial?: string): KnownBlock {
+function select(
+  block: FormField,
+  label: string,
+  options: { value: string; text: string }[],
+  initial?: string,
+): KnownBlock {
   const rendered = options.slice(0, 100).map((option) => ({ text: plain(option.text), value: option.value }));
   const initialOption = rendered.find((option) => option.value === initial);
   return {
@@ -155,7 +177,12 @@ export function actionFormModal(model: ActionFormModel): ModalView {
   for (const field of FORM_FIELDS[kind]) {
     switch (field) {
       case 'invoice':
-        blocks.push(textInput('invoice', 'Invoice', { optional: true, placeholder: 'in_… (empty: the newest open invoice)' }));
+        blocks.push(
+          textInput('invoice', 'Invoice', {
+            optional: true,
+            placeholder: 'in_… (empty: the newest open invoice)',
+          }),
+        );
         break;
       case 'amount':
         blocks.push(
@@ -191,11 +218,23 @@ export function actionFormModal(model: ActionFormModel): ModalView {
           type: 'input',
           block_id: 'days',
           label: plain('Extend by (days)'),
-          element: { type: 'number_input', action_id: inputId('days'), is_decimal_allowed: false, min_value: '1', max_value: '365' },
+          element: {
+            type: 'number_input',
+            action_id: inputId('days'),
+            is_decimal_allowed: false,
+            min_value: '1',
+            max_value: '365',
+          },
         });
         break;
       case 'price':
-        blocks.push(select('price', 'New plan', (model.prices ?? []).map((price) => ({ value: price.id, text: price.label }))));
+        blocks.push(
+          select(
+            'price',
+            'New plan',
+            (model.prices ?? []).map((price) => ({ value: price.id, text: price.label })),
+          ),
+        );
         break;
       case 'cancel_when':
         blocks.push(
@@ -215,14 +254,25 @@ export function actionFormModal(model: ActionFormModel): ModalView {
           type: 'input',
           block_id: 'seats',
           label: plain('New number of seats'),
-          element: { type: 'number_input', action_id: inputId('seats'), is_decimal_allowed: false, min_value: '1' },
+          element: {
+            type: 'number_input',
+            action_id: inputId('seats'),
+            is_decimal_allowed: false,
+            min_value: '1',
+          },
         });
         break;
       case 'percent':
         blocks.push(textInput('percent', 'Discount (%)', { placeholder: '10' }));
         break;
       case 'flag':
-        blocks.push(select('flag', 'Billing flag', (model.billingFlags ?? []).map((flag) => ({ value: flag, text: flag }))));
+        blocks.push(
+          select(
+            'flag',
+            'Billing flag',
+            (model.billingFlags ?? []).map((flag) => ({ value: flag, text: flag })),
+          ),
+        );
         break;
     }
   }
@@ -264,7 +314,12 @@ export function denyReasonModal(actionId: number, stage: number, summary: string
         block_id: IDS.denyReasonBlock,
         label: plain('Why is it denied?'),
         hint: plain('The requester reads this in their thread.'),
-        element: { type: 'plain_text_input', action_id: IDS.denyReasonInput, multiline: true, max_length: 1000 },
+        element: {
+          type: 'plain_text_input',
+          action_id: IDS.denyReasonInput,
+          multiline: true,
+          max_length: 1000,
+        },
       },
     ],
   };
@@ -358,10 +413,16 @@ export function approvalRequestBlocks(view: ApprovalRequestView): KnownBlock[] {
   ];
   const history = [
     view.recentRefunds.length > 0
-      ? `Refunds in the last 90 days: ${view.recentRefunds.slice(0, 5).map((line) => `${line.amountText} on ${day(line.at)}`).join(', ')}${view.recentRefunds.length > 5 ? ` and ${view.recentRefunds.length - 5} more` : ''}`
+      ? `Refunds in the last 90 days: ${view.recentRefunds
+          .slice(0, 5)
+          .map((line) => `${line.amountText} on ${day(line.at)}`)
+          .join(', ')}${view.recentRefunds.length > 5 ? ` and ${view.recentRefunds.length - 5} more` : ''}`
       : 'No refunds in the last 90 days',
     view.recentCredits.length > 0
-      ? `Credits: ${view.recentCredits.slice(0, 5).map((line) => `${line.amountText} on ${day(line.at)}`).join(', ')}`
+      ? `Credits: ${view.recentCredits
+          .slice(0, 5)
+          .map((line) => `${line.amountText} on ${day(line.at)}`)
+          .join(', ')}`
       : 'no credits',
   ];
   blocks.push({ type: 'context', elements: [mrkdwn(history.join(' · '))] });
@@ -369,7 +430,9 @@ export function approvalRequestBlocks(view: ApprovalRequestView): KnownBlock[] {
   if (view.stages.length > 0) {
     blocks.push({
       type: 'section',
-      text: mrkdwn(view.stages.map((stage) => stageLine(stage, view.stages.length, stage === waiting)).join('\n')),
+      text: mrkdwn(
+        view.stages.map((stage) => stageLine(stage, view.stages.length, stage === waiting)).join('\n'),
+      ),
     });
   }
   if (view.state === 'succeeded' && view.resultSummary)
@@ -408,7 +471,10 @@ export function approvalRequestBlocks(view: ApprovalRequestView): KnownBlock[] {
       ],
     });
     if (view.expiresAt)
-      blocks.push({ type: 'context', elements: [mrkdwn(`Expires ${when(view.expiresAt)} if nobody decides.`)] });
+      blocks.push({
+        type: 'context',
+        elements: [mrkdwn(`Expires ${when(view.expiresAt)} if nobody decides.`)],
+      });
   }
   if (view.state === 'failed' && view.retryable) blocks.push(retryBlock(view.actionId));
   return blocks;
@@ -479,7 +545,15 @@ export function auditTrailMessage(model: { customerId: string; customerName: str
 } {
   const header = `Audit trail for ${model.customerName} (${model.customerId})`;
   if (model.lines.length === 0)
-    return { text: header, blocks: [{ type: 'section', text: mrkdwn(`*${escapeMrkdwn(header)}*\nNo account actions are recorded for this customer.`) }] };
+    return {
+      text: header,
+      blocks: [
+        {
+          type: 'section',
+          text: mrkdwn(`*${escapeMrkdwn(header)}*\nNo account actions are recorded for this customer.`),
+        },
+      ],
+    };
   const rows = model.lines.slice(0, 40).map((line) => {
     const parts = [
       `\`${when(line.at)}\``,

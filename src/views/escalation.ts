@@ -20,6 +20,7 @@ import {
   type Trigger,
 } from '../domain/escalation.js';
 import { formatMoney } from '../domain/money.js';
+import { accountActionsButton } from './account-actions.js';
 import {
   ESCALATION_IDS,
   encodeEscalation,
@@ -301,8 +302,14 @@ export function escalationCard(model: EscalationCardModel): { text: string; bloc
     );
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(context.join(' · '), 2900) }] });
-  if (model.extraActions && model.extraActions.length > 0) {
-    blocks.push({ type: 'actions', block_id: 'escalation_tools', elements: model.extraActions.slice(0, 25) });
+  const tools: Button[] = [
+    ...(escalation.customerId.startsWith('cus_')
+      ? [accountActionsButton({ customer: escalation.customerId, escalation: escalation.id })]
+      : []),
+    ...(model.extraActions ?? []),
+  ];
+  if (tools.length > 0) {
+    blocks.push({ type: 'actions', block_id: 'escalation_tools', elements: tools.slice(0, 25) });
   }
   blocks.push({ type: 'divider' });
 

@@ -61,7 +61,9 @@ export async function claimForExecution(
 export async function setActionMessages(
   db: Executor,
   id: number,
-  messages: Partial<Pick<NewAccountAction, 'approvalChannel' | 'approvalTs' | 'requesterChannel' | 'requesterTs'>>,
+  messages: Partial<
+    Pick<NewAccountAction, 'approvalChannel' | 'approvalTs' | 'requesterChannel' | 'requesterTs'>
+  >,
 ): Promise<void> {
   await db.update(accountActions).set(messages).where(eq(accountActions.id, id));
 }
@@ -89,7 +91,14 @@ export async function approvalsOf(db: Executor, actionId: number): Promise<Appro
 /** Records a decision on a stage that has none yet; undefined when it was decided already (double click, race). */
 export async function decideStage(
   tx: Executor,
-  input: { actionId: number; stage: number; approverId: string; decision: 'approved' | 'denied'; reason?: string; now: Date },
+  input: {
+    actionId: number;
+    stage: number;
+    approverId: string;
+    decision: 'approved' | 'denied';
+    reason?: string;
+    now: Date;
+  },
 ): Promise<ApprovalRow | undefined> {
   const [row] = await tx
     .update(approvals)
@@ -99,7 +108,13 @@ export async function decideStage(
       reason: input.reason ?? null,
       decidedAt: input.now,
     })
-    .where(and(eq(approvals.actionId, input.actionId), eq(approvals.stage, input.stage), isNull(approvals.decision)))
+    .where(
+      and(
+        eq(approvals.actionId, input.actionId),
+        eq(approvals.stage, input.stage),
+        isNull(approvals.decision),
+      ),
+    )
     .returning();
   return row;
 }
@@ -113,7 +128,11 @@ export async function dueForExpiry(db: Executor, now: Date): Promise<AccountActi
 }
 
 /** Actions approved but not executing, or executing for too long (the process died): execution is picked up again. */
-export async function strandedActions(db: Executor, approvedBefore: Date, executingBefore: Date): Promise<AccountActionRow[]> {
+export async function strandedActions(
+  db: Executor,
+  approvedBefore: Date,
+  executingBefore: Date,
+): Promise<AccountActionRow[]> {
   return db
     .select()
     .from(accountActions)

@@ -84,7 +84,11 @@ export interface AccountActionGateway {
   liveSubscription(customerId: string): Promise<SubscriptionFacts | undefined>;
   refundTarget(target: string): Promise<RefundTarget | undefined>;
   /** Refunds and credits of the last `days` days, newest first. */
-  recentMoney(customerId: string, now: Date, days: number): Promise<{ refunds: MoneyEvent[]; credits: MoneyEvent[] }>;
+  recentMoney(
+    customerId: string,
+    now: Date,
+    days: number,
+  ): Promise<{ refunds: MoneyEvent[]; credits: MoneyEvent[] }>;
   planPrices(): Promise<PlanPrice[]>;
   /** The next invoice's amount if the subscription moved to this price (upgrade: prorated now). */
   previewPlanChange(
@@ -103,7 +107,13 @@ const DAY_SECONDS = 86_400;
 /** Turns a Stripe SDK error into a sentence for people and whether trying again can help. */
 export function classifyStripeError(error: unknown): ActionFailure {
   if (error instanceof ActionFailure) return error;
-  const e = error as { type?: string; message?: string; code?: string; decline_code?: string; statusCode?: number };
+  const e = error as {
+    type?: string;
+    message?: string;
+    code?: string;
+    decline_code?: string;
+    statusCode?: number;
+  };
   switch (e.type) {
     case 'StripeCardError':
       return new ActionFailure(
@@ -180,19 +190,33 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
           invoice = await stripe.invoices.finalizeInvoice(invoice.id as string, {}, key('finalize'));
         }
         if (invoice.status !== 'open' || !invoice.hosted_invoice_url)
-          throw new ActionFailure(`Invoice ${invoice.id} is ${invoice.status}; there is nothing to pay.`, false);
+          throw new ActionFailure(
+            `Invoice ${invoice.id} is ${invoice.status}; there is nothing to pay.`,
+            false,
+          );
         return {
           stripeObjectId: invoice.id ?? null,
-          result: { url: invoice.hosted_invoice_url, amountDueMinor: invoice.amount_due, currency: invoice.currency },
+          result: {
+            url: invoice.hosted_invoice_url,
+            amountDueMinor: invoice.amount_due,
+            currency: invoice.currency,
+          },
           summary: `Payment link: ${invoice.hosted_invoice_url}`,
         };
       }
       case 'resend_invoice': {
         const invoice = await openInvoice(customerId, params.invoiceId);
         if (invoice.status !== 'open')
-          throw new ActionFailure(`Invoice ${invoice.id} is ${invoice.status}; only open invoices are sent.`, false);
+          throw new ActionFailure(
+            `Invoice ${invoice.id} is ${invoice.status}; only open invoices are sent.`,
+            false,
+          );
         const sent = await stripe.invoices.sendInvoice(invoice.id as string, {}, key());
-        return { stripeObjectId: sent.id ?? null, result: {}, summary: `Invoice ${sent.id} sent to the customer.` };
+        return {
+          stripeObjectId: sent.id ?? null,
+          result: {},
+          summary: `Invoice ${sent.id} sent to the customer.`,
+        };
       }
       case 'credit': {
         const entry = await stripe.customers.createBalanceTransaction(
@@ -214,7 +238,9 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
       case 'refund': {
         const refund = await stripe.refunds.create(
           {
-            ...(params.target.startsWith('pi_') ? { payment_intent: params.target } : { charge: params.target }),
+            ...(params.target.startsWith('pi_')
+              ? { payment_intent: params.target }
+              : { charge: params.target }),
             ...(params.amountMinor !== undefined ? { amount: params.amountMinor } : {}),
             reason: params.refundReason,
             metadata,
@@ -250,10 +276,18 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
           { pause_collection: { behavior: 'void' } },
           key(),
         );
-        return { stripeObjectId: updated.id, result: {}, summary: 'Collection paused: invoices are voided until resumed.' };
+        return {
+          stripeObjectId: updated.id,
+          result: {},
+          summary: 'Collection paused: invoices are voided until resumed.',
+        };
       }
       case 'resume_subscription': {
-        const updated = await stripe.subscriptions.update(requireSubscription(target), { pause_collection: '' }, key());
+        const updated = await stripe.subscriptions.update(
+          requireSubscription(target),
+          { pause_collection: '' },
+          key(),
+        );
         return { stripeObjectId: updated.id, result: {}, summary: 'Collection resumed.' };
       }
       case 'upgrade':
@@ -271,7 +305,9 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
         return {
           stripeObjectId: updated.id,
           result: {},
-          summary: upgrade ? 'Plan upgraded now, with the difference invoiced.' : 'Plan changed; the next period is billed at the new price.',
+          summary: upgrade
+            ? 'Plan upgraded now, with the difference invoiced.'
+            : 'Plan changed; the next period is billed at the new price.',
         };
       }
       case 'cancel_subscription': {
@@ -285,14 +321,25 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
             },
             key(),
           );
-          return { stripeObjectId: updated.id, result: {}, summary: 'The subscription ends at the end of this period.' };
+          return {
+            stripeObjectId: updated.id,
+            result: {},
+            summary: 'The subscription ends at the end of this period.',
+          };
         }
         const canceled = await stripe.subscriptions.cancel(
           subscriptionId,
-          { prorate: true, cancellation_details: { comment: action.reason.slice(0, 500), feedback: 'other' } },
+          {
+            prorate: true,
+            cancellation_details: { comment: action.reason.slice(0, 500), feedback: 'other' },
+          },
           key(),
         );
-        return { stripeObjectId: canceled.id, result: {}, summary: 'The subscription is cancelled as of now.' };
+        return {
+          stripeObjectId: canceled.id,
+          result: {},
+          summary: 'The subscription is cancelled as of now.',
+        };
       }
       case 'force_cancel': {
         const canceled = await stripe.subscriptions.cancel(
@@ -300,7 +347,11 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
           { prorate: false, cancellation_details: { comment: `Forced: ${action.reason}`.slice(0, 500) } },
           key(),
         );
-        return { stripeObjectId: canceled.id, result: {}, summary: 'The subscription was cancelled now, by force.' };
+        return {
+          stripeObjectId: canceled.id,
+          result: {},
+          summary: 'The subscription was cancelled now, by force.',
+        };
       }
       case 'update_payment_method': {
         const session = await stripe.billingPortal.sessions.create({ customer: customerId }, key());
@@ -313,7 +364,10 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
       case 'adjust_seats': {
         const updated = await stripe.subscriptions.update(
           requireSubscription(target),
-          { items: [{ id: requireItem(target), quantity: params.seats }], proration_behavior: 'create_prorations' },
+          {
+            items: [{ id: requireItem(target), quantity: params.seats }],
+            proration_behavior: 'create_prorations',
+          },
           key(),
         );
         return { stripeObjectId: updated.id, result: {}, summary: `Seat count is now ${params.seats}.` };
@@ -329,7 +383,11 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
           },
           key('coupon'),
         );
-        const updated = await stripe.subscriptions.update(subscriptionId, { discounts: [{ coupon: coupon.id }] }, key());
+        const updated = await stripe.subscriptions.update(
+          subscriptionId,
+          { discounts: [{ coupon: coupon.id }] },
+          key(),
+        );
         return {
           stripeObjectId: updated.id,
           result: { coupon: coupon.id },
@@ -337,8 +395,16 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
         };
       }
       case 'clear_billing_flag': {
-        const customer = await stripe.customers.update(customerId, { metadata: { [params.flag]: '' } }, key());
-        return { stripeObjectId: customer.id, result: {}, summary: `The billing flag "${params.flag}" is cleared.` };
+        const customer = await stripe.customers.update(
+          customerId,
+          { metadata: { [params.flag]: '' } },
+          key(),
+        );
+        return {
+          stripeObjectId: customer.id,
+          result: {},
+          summary: `The billing flag "${params.flag}" is cleared.`,
+        };
       }
     }
   }
@@ -348,7 +414,11 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
       try {
         const customer = await stripe.customers.retrieve(customerId);
         if (customer.deleted) return undefined;
-        return { id: customer.id, name: customer.name ?? customer.email ?? customer.id, currency: customer.currency ?? 'usd' };
+        return {
+          id: customer.id,
+          name: customer.name ?? customer.email ?? customer.id,
+          currency: customer.currency ?? 'usd',
+        };
       } catch (error) {
         if ((error as { code?: string }).code === 'resource_missing') return undefined;
         throw error;
@@ -357,10 +427,13 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
 
     async liveSubscription(customerId) {
       const list = await stripe.subscriptions.list({ customer: customerId, status: 'all', limit: 20 });
-      const live = list.data.find((subscription) => LIVE.has(subscription.status)) ?? list.data.find((s) => s.status === 'paused');
+      const live =
+        list.data.find((subscription) => LIVE.has(subscription.status)) ??
+        list.data.find((s) => s.status === 'paused');
       if (!live) return undefined;
       const items = [...live.items.data].sort(
-        (a, b) => (b.price.unit_amount ?? 0) * (b.quantity ?? 1) - (a.price.unit_amount ?? 0) * (a.quantity ?? 1),
+        (a, b) =>
+          (b.price.unit_amount ?? 0) * (b.quantity ?? 1) - (a.price.unit_amount ?? 0) * (a.quantity ?? 1),
       );
       const plan = items[0];
       return {
@@ -408,20 +481,40 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
       for (const charge of charges.data) {
         for (const refund of charge.refunds?.data ?? []) {
           if (refund.created >= since && refund.status !== 'failed' && refund.status !== 'canceled')
-            refunds.push({ id: refund.id, amountMinor: refund.amount, currency: refund.currency, at: new Date(refund.created * 1000) });
+            refunds.push({
+              id: refund.id,
+              amountMinor: refund.amount,
+              currency: refund.currency,
+              at: new Date(refund.created * 1000),
+            });
         }
       }
       const credits = balance.data
         .filter((entry) => entry.amount < 0 && entry.created >= since && entry.type === 'adjustment')
-        .map((entry) => ({ id: entry.id, amountMinor: -entry.amount, currency: entry.currency, at: new Date(entry.created * 1000) }));
+        .map((entry) => ({
+          id: entry.id,
+          amountMinor: -entry.amount,
+          currency: entry.currency,
+          at: new Date(entry.created * 1000),
+        }));
       const newest = (a: MoneyEvent, b: MoneyEvent) => b.at.getTime() - a.at.getTime();
       return { refunds: refunds.sort(newest), credits: credits.sort(newest) };
     },
 
     async planPrices() {
-      const prices = await stripe.prices.list({ active: true, type: 'recurring', limit: 100, expand: ['data.product'] });
+      const prices = await stripe.prices.list({
+        active: true,
+        type: 'recurring',
+        limit: 100,
+        expand: ['data.product'],
+      });
       return prices.data.map((price) => {
-        const product = typeof price.product === 'string' ? price.product : 'name' in price.product ? price.product.name : price.product.id;
+        const product =
+          typeof price.product === 'string'
+            ? price.product
+            : 'name' in price.product
+              ? price.product.name
+              : price.product.id;
         const amount = price.unit_amount !== null ? (price.unit_amount / 100).toFixed(2) : '?';
         return {
           id: price.id,
