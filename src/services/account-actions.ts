@@ -1,4 +1,5 @@
 import type { ModalView } from '@slack/types';
+import { TransactionRollbackError } from 'drizzle-orm';
 import type { Settings } from '../config.js';
 import type { Database } from '../db/client.js';
 import {
@@ -506,7 +507,7 @@ export async function decideAction(
       return row as AccountActionRow;
     })
     .catch((error: unknown) => {
-      if ((error as { name?: string }).name === 'TransactionRollbackError')
+      if (error instanceof TransactionRollbackError)
         throw conflict(`Someone decided on ${actionRef(action.id)} a moment ago; nothing was changed.`);
       throw error;
     });

@@ -352,6 +352,12 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
       click(app.people.manager, message.ts, 'account_action_approve', value),
     ]);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    await eventually(() =>
+      [
+        ...app.slack.ephemerals(app.people.manager),
+        ...app.slack.ephemerals(app.people.billingSpecialist),
+      ].some((e) => /Someone got there first|no longer waiting/.test(e.text)),
+    );
     const done = await settled(pending.id, ['succeeded', 'failed']);
     expect(done?.state).toBe('succeeded');
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { ActionState } from '../../domain/account-actions.js';
 import type { Executor } from '../client.js';
 import { accountActions, approvals, auditEvents } from '../schema/index.js';
@@ -48,7 +48,10 @@ export async function claimForExecution(
   staleBefore?: Date,
 ): Promise<AccountActionRow | undefined> {
   const condition = staleBefore
-    ? sql`(${accountActions.state} = 'approved' or (${accountActions.state} = 'executing' and ${accountActions.updatedAt} < ${staleBefore}))`
+    ? or(
+        eq(accountActions.state, 'approved'),
+        and(eq(accountActions.state, 'executing'), lt(accountActions.updatedAt, staleBefore)),
+      )
     : eq(accountActions.state, 'approved');
   const [row] = await tx
     .update(accountActions)
@@ -137,7 +140,10 @@ export async function strandedActions(
     .select()
     .from(accountActions)
     .where(
-      sql`(${accountActions.state} = 'approved' and ${accountActions.updatedAt} < ${approvedBefore}) or (${accountActions.state} = 'executing' and ${accountActions.updatedAt} < ${executingBefore})`,
+      or(
+        and(eq(accountActions.state, 'approved'), lt(accountActions.updatedAt, approvedBefore)),
+        and(eq(accountActions.state, 'executing'), lt(accountActions.updatedAt, executingBefore)),
+      ),
     )
     .limit(50);
 }
