@@ -63,6 +63,19 @@ export type ActionParams =
   | { kind: 'discount'; percentHundredths: number; subscriptionId?: string | undefined }
   | { kind: 'clear_billing_flag'; flag: string };
 
+/** The kinds that act on the customer's live subscription (looked up when the action is requested). */
+export const SUBSCRIPTION_KINDS: readonly ActionKind[] = [
+  'extend_trial',
+  'pause_subscription',
+  'resume_subscription',
+  'upgrade',
+  'downgrade',
+  'cancel_subscription',
+  'force_cancel',
+  'adjust_seats',
+  'discount',
+];
+
 export const ACTION_LABELS: Record<ActionKind, string> = {
   payment_link: 'Send a payment link',
   resend_invoice: 'Resend invoice',

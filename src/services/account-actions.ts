@@ -27,6 +27,7 @@ import {
   type FormValues,
   moneyOf,
   policyRequestOf,
+  SUBSCRIPTION_KINDS,
   validateActionForm,
 } from '../domain/account-actions.js';
 import type { CustomerSummary } from '../domain/customers.js';
@@ -154,14 +155,7 @@ async function actionForm(
     measure: 0,
     currency: input.metadata.currency,
   });
-  const needsSubscription = ![
-    'payment_link',
-    'resend_invoice',
-    'credit',
-    'refund',
-    'update_payment_method',
-    'clear_billing_flag',
-  ].includes(kind);
+  const needsSubscription = SUBSCRIPTION_KINDS.includes(kind);
   const subscription = needsSubscription
     ? await ctx.gateway.liveSubscription(input.metadata.customer)
     : undefined;
@@ -255,10 +249,7 @@ export async function prepareAction(
       currency: charge.currency,
     };
   }
-  if (
-    'subscriptionId' in params ||
-    ['pause_subscription', 'resume_subscription', 'force_cancel'].includes(params.kind)
-  ) {
+  if (SUBSCRIPTION_KINDS.includes(params.kind)) {
     const subscription = await ctx.gateway.liveSubscription(customer.id);
     if (!subscription) return { errors: { reason: 'This customer has no live subscription to act on.' } };
     target.subscriptionId = subscription.id;

@@ -417,6 +417,157 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
     expect(blocksText(own?.blocks)).not.toContain('account_action_retry');
   });
 
+  describe('every action kind runs against Stripe', () => {
+    const BRIGHTLEAF = 'cus_DemoBrightleafStudio';
+    const QUILLFEATHER = 'cus_DemoQuillfeatherLabs';
+    const OSTRANDER = 'cus_DemoOstranderLegal';
+    const sub = (id: string) => app.stripe.state.subscriptions.get(id);
+    const items = (id: string) =>
+      [...app.stripe.state.subscriptionItems.values()].filter((item) => item.subscription === id);
+    const cases: Array<{
+      name: string;
+      user: () => string;
+      customer: string;
+      kind: string;
+      values: Record<string, string>;
+      check: (row: { result: unknown; stripeObjectId: string | null }) => void | Promise<void>;
+      setup?: () => Promise<void>;
+    }> = [
+      {
+        name: 'payment link for the open invoice',
+        user: () => app.people.l1,
+        customer: BRIGHTLEAF,
+        kind: 'payment_link',
+        values: {},
+        check: (row) => expect(JSON.stringify(row.result)).toMatch(/https?:\/\/.+\/invoices\//),
+      },
+      {
+        name: 'resend the open invoice',
+        user: () => app.people.l1,
+        customer: BRIGHTLEAF,
+        kind: 'resend_invoice',
+        values: {},
+        check: (row) => expect(row.stripeObjectId).toMatch(/^in_/),
+      },
+      {
+        name: 'extend the trial by 14 days',
+        user: () => app.people.l1,
+        customer: QUILLFEATHER,
+        kind: 'extend_trial',
+        values: { days_input: '14' },
+        check: () => {
+          const subscription = sub('sub_DemoQuillfeatherTrial');
+          expect(subscription?.status).toBe('trialing');
+          expect(Number(subscription?.trial_end) * 1000 - Date.now()).toBeGreaterThan(18 * 86_400_000);
+        },
+      },
+      {
+        name: 'pause collection',
+        user: () => app.people.manager,
+        customer: JUNIPER,
+        kind: 'pause_subscription',
+        values: {},
+        check: () =>
+          expect(sub('sub_DemoJuniperStarter')?.pause_collection).toMatchObject({ behavior: 'void' }),
+      },
+      {
+        name: 'resume collection',
+        user: () => app.people.manager,
+        customer: JUNIPER,
+        kind: 'resume_subscription',
+        values: {},
+        check: () => expect(sub('sub_DemoJuniperStarter')?.pause_collection ?? null).toBeNull(),
+      },
+      {
+        name: 'upgrade now with proration',
+        user: () => app.people.l2,
+        customer: JUNIPER,
+        kind: 'upgrade',
+        values: { price_input: 'price_DemoGrowthMonthly' },
+        check: () =>
+          expect(JSON.stringify(items('sub_DemoJuniperStarter').map((item) => item.price))).toContain(
+            'price_DemoGrowthMonthly',
+          ),
+      },
+      {
+        name: 'adjust seats',
+        user: () => app.people.l2,
+        customer: HALCYON,
+        kind: 'adjust_seats',
+        values: { seats_input: '55' },
+        check: () => expect(items('sub_DemoHalcyonEnterprise').map((item) => item.quantity)).toContain(55),
+      },
+      {
+        name: 'discount of 15%',
+        user: () => app.people.manager,
+        customer: CORVID,
+        kind: 'discount',
+        values: { percent_input: '15' },
+        check: (row) => {
+          const coupon = app.stripe.state.coupons.get(String((row.result as { coupon?: string }).coupon));
+          expect(coupon?.percent_off).toBe(15);
+        },
+      },
+      {
+        name: 'payment method update link',
+        user: () => app.people.l2,
+        customer: BRIGHTLEAF,
+        kind: 'update_payment_method',
+        values: {},
+        check: (row) => expect(JSON.stringify(row.result)).toContain('/p/session/'),
+      },
+      {
+        name: 'clear a billing flag',
+        user: () => app.people.manager,
+        customer: BRIGHTLEAF,
+        kind: 'clear_billing_flag',
+        values: { flag_input: 'payment_monitoring' },
+        setup: async () => {
+          await app.running.deps.integrations.stripe.customers.update(BRIGHTLEAF, {
+            metadata: { payment_monitoring: 'true' },
+          });
+        },
+        check: () =>
+          expect(app.stripe.state.customers.get(BRIGHTLEAF)?.metadata?.payment_monitoring).toBeUndefined(),
+      },
+      {
+        name: 'cancel at the end of the period (customer asked)',
+        user: () => app.people.manager,
+        customer: OSTRANDER,
+        kind: 'cancel_subscription',
+        values: { cancel_when_input: 'period_end' },
+        check: () => expect(sub('sub_DemoOstranderAnnual')?.cancel_at_period_end).toBe(true),
+      },
+    ];
+
+    it.each(cases)('$name', async ({ user, customer, kind: actionKind, values, check, setup }) => {
+      await setup?.();
+      const row = await request(user(), customer, actionKind, {
+        reason_input: 'Customer asked on the phone',
+        ...values,
+      });
+      const done = await settled(row.id, ['succeeded', 'failed']);
+      expect(done?.error ?? null).toBeNull();
+      expect(done?.state).toBe('succeeded');
+      await check(done as never);
+    });
+
+    it('force cancellation needs legal after the billing specialist', async () => {
+      const row = await request(app.people.billingSpecialist, BRIGHTLEAF, 'force_cancel', {
+        reason_input: 'Chargeback fraud confirmed by the risk team',
+      });
+      const message = await requestMessage(row.id);
+      expect(blocksText(message.blocks)).toContain('Legal approval');
+      const seen = app.slack.ephemerals(app.people.vp).length;
+      await click(app.people.vp, message.ts, 'account_action_approve');
+      await ephemeralFor(app.people.vp, /legal/, seen);
+      await click(app.people.legal, message.ts, 'account_action_approve');
+      const done = await settled(row.id, ['succeeded', 'failed']);
+      expect(done?.state).toBe('succeeded');
+      expect(sub('sub_DemoBrightleafGrowth')?.status).toBe('canceled');
+    });
+  });
+
   it('/frontline audit shows a customer trail to managers only', async () => {
     const refused = app.slack.ephemerals(app.people.l2).length;
     await app.driver.command({
