@@ -1,7 +1,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import type { FormField } from '../domain/account-actions.js';
+import { describeParams, type FormField, type FormValues } from '../domain/account-actions.js';
 import { invalidInput } from '../errors.js';
 import type { FrontlineSubcommand } from '../features.js';
 import { createSlackMessenger } from '../integrations/slack/messenger.js';
@@ -29,7 +29,7 @@ import {
   parseOpenActions,
   parseRetry,
 } from '../views/account-action-ids.js';
-import { denyReasonModal, submittedModal } from '../views/account-actions.js';
+import { denyReasonModal, planChangePreviewModal, submittedModal } from '../views/account-actions.js';
 import { selectedOf, stateValues, textOf } from './view-state.js';
 
 export function accountActionContext(deps: Deps): AccountActionContext {
@@ -99,20 +99,46 @@ export function registerAccountActions(
     const values = stateValues(view);
     const read = (block: string) =>
       selectedOf(values, block, inputId(block)) ?? (textOf(values, block, inputId(block)) || undefined);
-    const answer = await prepareAction(ctx, {
-      requesterId: body.user.id,
-      metadata,
-      values: {
-        ...Object.fromEntries(FORM_BLOCKS.map((block) => [block, read(block)])),
-        reason: textOf(values, IDS.reasonBlock, IDS.reasonInput),
-      },
-    });
+    const formValues: FormValues = metadata.confirmed
+      ? { price: metadata.confirmed.price, reason: metadata.confirmed.reason }
+      : {
+          ...Object.fromEntries(FORM_BLOCKS.map((block) => [block, read(block)])),
+          reason: textOf(values, IDS.reasonBlock, IDS.reasonInput),
+        };
+    const answer = await prepareAction(ctx, { requesterId: body.user.id, metadata, values: formValues });
     if ('errors' in answer) {
+      if (metadata.confirmed) {
+        // The preview has no fields; its errors go back to the top of a fresh form.
+        await ack({
+          response_action: 'update',
+          view: submittedModal({
+            title: 'Not changed',
+            text: `:warning: ${Object.values(answer.errors).join(' ')}`,
+          }),
+        });
+        return;
+      }
       await ack({ response_action: 'errors', errors: answer.errors });
       return;
     }
     const { prepared } = answer;
     const runsNow = prepared.decision.outcome === 'run_now';
+    if (prepared.params.kind === 'upgrade' || prepared.params.kind === 'downgrade') {
+      if (!metadata.confirmed) {
+        await ack({
+          response_action: 'update',
+          view: planChangePreviewModal({
+            metadata: { ...metadata, confirmed: { price: prepared.params.priceId, reason: prepared.reason } },
+            customerName: prepared.customerName,
+            description: describeParams(prepared.params),
+            preview: prepared.preview,
+            decisionReason: prepared.decision.reason,
+            runsNow,
+          }),
+        });
+        return;
+      }
+    }
     await ack({
       response_action: 'update',
       view: submittedModal({

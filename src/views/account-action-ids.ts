@@ -60,6 +60,8 @@ export const parseOpenActions = (text: string | undefined) => parseJson(openSche
 const formMetadataSchema = openSchema.extend({
   kind: z.enum(ACTION_KINDS),
   currency: z.string().regex(/^[a-z]{3}$/),
+  /** Plan changes: what the person entered, kept while they look at the invoice preview before confirming. */
+  confirmed: z.object({ price: z.string().max(100), reason: z.string().max(1000) }).optional(),
 });
 export type FormMetadata = z.infer<typeof formMetadataSchema>;
 export const encodeFormMetadata = (value: FormMetadata) => JSON.stringify(value);

@@ -294,6 +294,40 @@ export function actionFormModal(model: ActionFormModel): ModalView {
   };
 }
 
+/** Plan changes show the next invoice before anything changes; submitting this confirms. */
+export function planChangePreviewModal(model: {
+  metadata: FormMetadata;
+  customerName: string;
+  description: string;
+  preview: string | undefined;
+  decisionReason: string;
+  runsNow: boolean;
+}): ModalView {
+  return {
+    type: 'modal',
+    callback_id: IDS.formModal,
+    private_metadata: encodeFormMetadata(model.metadata),
+    title: plain('Invoice preview', 24),
+    submit: plain(model.runsNow ? 'Confirm change' : 'Ask for approval', 24),
+    close: plain('Cancel', 24),
+    blocks: [
+      {
+        type: 'section',
+        text: mrkdwn(`*${escapeMrkdwn(model.description)}* for *${escapeMrkdwn(model.customerName)}*`),
+      },
+      {
+        type: 'section',
+        text: mrkdwn(
+          model.preview
+            ? `:receipt: ${escapeMrkdwn(model.preview)}`
+            : ':warning: Stripe could not preview the next invoice; the change can still be made.',
+        ),
+      },
+      { type: 'context', elements: [mrkdwn(escapeMrkdwn(model.decisionReason))] },
+    ],
+  };
+}
+
 /** What the form shows after submitting: done, or waiting for whom. */
 export function submittedModal(model: { title: string; text: string }): ModalView {
   return noticeModal(model.title, model.text);

@@ -61,8 +61,13 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
     const picked = await app.driver.submitView({ user, viewId, values: { kind_select: kindName } });
     expect(picked.status).toBe(200);
     expect(app.slack.view(viewId)?.callback_id).toBe('account_action_form');
-    const submitted = await app.driver.submitView({ user, viewId, values });
+    let submitted = await app.driver.submitView({ user, viewId, values });
     expect(submitted.status).toBe(200);
+    if (app.slack.view(viewId)?.title?.text === 'Invoice preview') {
+      // Plan changes show the next invoice first; confirming submits the request.
+      expect(blocksText(app.slack.view(viewId)?.blocks)).toContain('Next invoice with this change');
+      submitted = await app.driver.submitView({ user, viewId });
+    }
     expect(submitted.elapsedMs).toBeLessThan(3000);
     expect(submitted.body).not.toMatchObject({ response_action: 'errors' });
     return eventually(async () => {
@@ -487,6 +492,17 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
         check: () =>
           expect(JSON.stringify(items('sub_DemoJuniperStarter').map((item) => item.price))).toContain(
             'price_DemoGrowthMonthly',
+          ),
+      },
+      {
+        name: 'downgrade from the next period',
+        user: () => app.people.l2,
+        customer: CORVID,
+        kind: 'downgrade',
+        values: { price_input: 'price_DemoStarterMonthly' },
+        check: () =>
+          expect(JSON.stringify(items('sub_DemoCorvidGrowth').map((item) => item.price))).toContain(
+            'price_DemoStarterMonthly',
           ),
       },
       {
