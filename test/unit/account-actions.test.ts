@@ -84,7 +84,7 @@ describe('the action form', () => {
 describe('button values and modal metadata', () => {
   it('parses <actionId>:<stage> and nothing else', () => {
     expect(parseDecision('12:2')).toEqual({ actionId: 12, stage: 2 });
-    for (const bad of ['12', '12:', 'a:1', '12:1:1', '', undefined, '1'.repeat(12) + ':1'])
+    for (const bad of ['12', '12:', 'a:1', '12:1:1', '', undefined, `${'1'.repeat(12)}:1`])
       expect(parseDecision(bad)).toBeUndefined();
   });
   it('parses the Actions button value, with its optional refund preset', () => {
