@@ -15,6 +15,7 @@ import {
   insertApprovalStages,
   insertAuditEvent,
   type NewAuditEvent,
+  pendingActions,
   setActionMessages,
   strandedActions,
   transition,
@@ -842,4 +843,26 @@ export async function auditTrail(
           : undefined,
     })),
   });
+}
+
+/**
+ * Requests waiting on a stage this person may decide (for the App Home, rendered with `approvalRequestBlocks`),
+ * newest first. The buttons carry the same ids as in the approvals channel; every click is checked again.
+ */
+export async function pendingApprovalsFor(
+  ctx: Pick<AccountActionContext, 'db' | 'directory' | 'now'>,
+  userId: string,
+): Promise<ApprovalRequestView[]> {
+  const roles = await ctx.directory.rolesOf(userId);
+  const views: ApprovalRequestView[] = [];
+  for (const action of await pendingActions(ctx.db)) {
+    if (action.expiresAt && action.expiresAt <= ctx.now()) continue;
+    const view = await approvalView(ctx, action);
+    const waiting = view.stages.find((stage) => stage.decision === null);
+    const approval = (await approvalsOf(ctx.db, action.id)).find((row) => row.stage === waiting?.stage);
+    if (!approval || view.stages.some((stage) => stage.approverId === userId)) continue;
+    const stage = { roles: rolesOfStage(approval), label: approval.label };
+    if (mayDecideStage(stage, { id: userId, roles }, action.requesterId).ok) views.push(view);
+  }
+  return views;
 }

@@ -404,6 +404,53 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
     expect(keys.length).toBeGreaterThanOrEqual(2);
   });
 
+  it("the charged-twice playbook's preset opens the refund form filled in; a third refund in 90 days needs a manager", async () => {
+    const charge = corvidDuplicate();
+    const viewId = await openPicker(app.people.l2, {
+      customer: CORVID,
+      preset: { kind: 'refund', chargeId: charge, amountMinor: 500, currency: 'usd' },
+    });
+    const view = app.slack.view(viewId);
+    expect(view?.callback_id).toBe('account_action_form');
+    expect(blocksText(view?.blocks)).toContain(charge);
+    expect(blocksText(view?.blocks)).toContain('"initial_value":"5.00"');
+    const before = new Set((await app.running.deps.db.select().from(accountActions)).map((row) => row.id));
+    await app.driver.submitView({ user: app.people.l2, viewId });
+    const row = await eventually(async () =>
+      (await app.running.deps.db.select().from(accountActions)).find((r) => !before.has(r.id)),
+    );
+    expect(row).toMatchObject({ kind: 'refund', amountMinor: 500, state: 'pending_approval' });
+    const message = await requestMessage(row.id);
+    expect(blocksText(message.blocks)).toContain('Manager review');
+    expect(blocksText(message.blocks)).toContain('Refunds in the last 90 days');
+    // The billing specialist may run refunds, but a refund pattern needs a manager.
+    const seen = app.slack.ephemerals(app.people.billingSpecialist).length;
+    await click(app.people.billingSpecialist, message.ts, 'account_action_approve');
+    await ephemeralFor(app.people.billingSpecialist, /support manager/, seen);
+  });
+
+  it('Approve works from the App Home too, with the same checks', async () => {
+    const { pendingApprovalsFor } = await import('../../src/services/account-actions.js');
+    const { approvalRequestBlocks } = await import('../../src/views/account-actions.js');
+    const ctx = accountActionContext(app.running.deps);
+    const pending = await pendingApprovalsFor(ctx, app.people.manager);
+    const refund = pending.find((view) => view.kind === 'refund' && view.description.includes('$5.00'));
+    if (!refund) throw new Error('the manager should see the pending refund');
+    expect(await pendingApprovalsFor(ctx, app.people.l2)).toEqual([]);
+    await app.running.deps.integrations.slack.views.publish({
+      user_id: app.people.manager,
+      view: { type: 'home', blocks: approvalRequestBlocks(refund) },
+    });
+    const home = await eventually(() => app.slack.home(app.people.manager));
+    await app.driver.clickButton({
+      user: app.people.manager,
+      viewId: home.id,
+      actionId: 'account_action_approve',
+    });
+    const done = await settled(refund.actionId, ['succeeded', 'failed']);
+    expect(done?.state).toBe('succeeded');
+  });
+
   it('a card error ends in failed with a clear message and no retry button', async () => {
     // A credit runs at once for a manager; Stripe declines its POST.
     app.stripe.cardErrorNext(

@@ -243,3 +243,32 @@ describe('the approval request view', () => {
       expect(((block as { text?: { text: string } }).text?.text ?? '').length).toBeLessThanOrEqual(3_000);
   });
 });
+
+describe('the escalation card', () => {
+  it('carries an Actions button naming the customer and the escalation', async () => {
+    const { escalationCard } = await import('../../src/views/escalation.js');
+    const card = escalationCard({
+      escalation: {
+        id: 12,
+        customerName: 'Corvid Robotics',
+        customerId: 'cus_DemoCorvidRobotics',
+        caseRef: null,
+        priority: 'p3',
+        category: 'duplicate_charge',
+        summary: 'Charged twice',
+        details: 'Two charges',
+        urgent: false,
+        triggers: [],
+        requesterId: 'U0L1',
+        evidenceLinks: [],
+        sourcePermalink: null,
+      },
+      matches: [],
+    });
+    const tools = card.blocks.find((block) => block.block_id === 'escalation_tools') as {
+      elements: { action_id: string; value: string }[];
+    };
+    const button = tools.elements.find((element) => element.action_id === 'account_actions_open');
+    expect(parseOpenActions(button?.value)).toEqual({ customer: 'cus_DemoCorvidRobotics', escalation: 12 });
+  });
+});

@@ -160,3 +160,12 @@ export async function auditTrailOf(db: Executor, customerId: string, limit = 30)
     .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
     .limit(limit);
 }
+
+export async function pendingActions(db: Executor, limit = 50): Promise<AccountActionRow[]> {
+  return db
+    .select()
+    .from(accountActions)
+    .where(eq(accountActions.state, 'pending_approval'))
+    .orderBy(desc(accountActions.createdAt))
+    .limit(limit);
+}
