@@ -212,13 +212,14 @@ export async function prepareAction(
   input: { requesterId: string; metadata: FormMetadata; values: FormValues },
 ): Promise<{ errors: Record<string, string> } | { prepared: PreparedAction }> {
   const { metadata } = input;
-  const [roles, customer] = await Promise.all([
+  // Stripe lookups run side by side: all of this happens before Slack's 3-second ack, to answer with field errors.
+  const planChange = metadata.kind === 'upgrade' || metadata.kind === 'downgrade';
+  const [roles, customer, prices] = await Promise.all([
     ctx.directory.rolesOf(input.requesterId),
     ctx.gateway.customer(metadata.customer),
+    planChange ? ctx.gateway.planPrices() : Promise.resolve([]),
   ]);
   if (!customer) return { errors: { reason: 'This customer is no longer in Stripe.' } };
-  const prices =
-    metadata.kind === 'upgrade' || metadata.kind === 'downgrade' ? await ctx.gateway.planPrices() : [];
   const validated = validateActionForm(metadata.kind, input.values, {
     currency: metadata.currency,
     billingFlags: ctx.settings.accountActions.billingFlags,
@@ -227,9 +228,17 @@ export async function prepareAction(
   if (!validated.ok) return { errors: validated.errors as Record<string, string> };
   let params = validated.params;
   const target: ResolvedTarget = {};
+  const now = ctx.now();
+  const days = ctx.settings.permissions.refundPattern.days;
+  const [charge, subscription, history] = await Promise.all([
+    params.kind === 'refund' ? ctx.gateway.refundTarget(params.target) : Promise.resolve(undefined),
+    SUBSCRIPTION_KINDS.includes(params.kind)
+      ? ctx.gateway.liveSubscription(customer.id)
+      : Promise.resolve(undefined),
+    ctx.gateway.recentMoney(customer.id, now, Math.max(days, 90)),
+  ]);
 
   if (params.kind === 'refund') {
-    const charge = await ctx.gateway.refundTarget(params.target);
     if (!charge || charge.customerId !== customer.id)
       return { errors: { charge: `No payment ${params.target} was found for this customer.` } };
     if (charge.refundableMinor <= 0)
@@ -251,7 +260,6 @@ export async function prepareAction(
     };
   }
   if (SUBSCRIPTION_KINDS.includes(params.kind)) {
-    const subscription = await ctx.gateway.liveSubscription(customer.id);
     if (!subscription) return { errors: { reason: 'This customer has no live subscription to act on.' } };
     target.subscriptionId = subscription.id;
     target.itemId = subscription.planItemId;
@@ -264,9 +272,6 @@ export async function prepareAction(
     if (params.kind === 'resume_subscription' && !subscription.paused)
       return { errors: { reason: 'Collection is not paused.' } };
   }
-  const now = ctx.now();
-  const days = ctx.settings.permissions.refundPattern.days;
-  const history = await ctx.gateway.recentMoney(customer.id, now, Math.max(days, 90));
   const windowStart = now.getTime() - days * 24 * HOUR_MS;
   const recentRefunds = history.refunds.filter((refund) => refund.at.getTime() >= windowStart).length;
   const decision = decide(ctx.settings.permissions, roles, policyRequestOf(params, recentRefunds));
