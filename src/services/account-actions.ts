@@ -443,6 +443,11 @@ export async function checkDecider(
     });
     throw error;
   };
+  const clicked = approvals.find((approval) => approval.stage === stage);
+  if (clicked?.decision && clicked.approverId === userId)
+    throw conflict(
+      `You already ${clicked.decision === 'approved' ? 'approved' : 'denied'} this stage; nothing more to do.`,
+    );
   if (!waiting || waiting.stage !== stage)
     return refuse(
       invalidInput('That button does not match the stage waiting for a decision; nothing was changed.'),
