@@ -2,6 +2,8 @@
  * `npm run bench [section …]`: timing and memory figures, measured outside the test suite. With no argument every
  * section runs. Sections that need Postgres use BENCH_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test).
  */
+
+import { accountActionsBench } from './account-actions.js';
 import { billingBench } from './billing.js';
 import { foundationBench } from './foundation.js';
 import { matchingBench } from './matching.js';
@@ -12,6 +14,7 @@ const sections: Record<string, () => Promise<void>> = {
   matching: matchingBench,
   billing: billingBench,
   reports: reportsBench,
+  'account-actions': accountActionsBench,
 };
 
 const requested = process.argv.slice(2);

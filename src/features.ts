@@ -1,6 +1,11 @@
 import type { App, RespondFn } from '@slack/bolt';
 import type { Hono } from 'hono';
 import type { Deps } from './deps.js';
+import {
+  accountActionsSweepJob,
+  auditSubcommand,
+  registerAccountActions,
+} from './handlers/account-actions.js';
 import { registerBilling } from './handlers/billing.js';
 import { escalationContext, registerEscalation } from './handlers/escalation.js';
 import { registerFrontlineCommand } from './handlers/frontline.js';
@@ -79,5 +84,11 @@ export const FEATURES: Feature[] = [
     register: (app, deps) => registerHome(app, deps),
     jobs: (deps) => [homeRefreshJob(deps)],
     frontline: (deps) => ({ report: reportSubcommand(deps) }),
+  },
+  {
+    name: 'account actions and approvals',
+    register: (app, deps) => registerAccountActions(app, deps),
+    jobs: (deps) => [accountActionsSweepJob(deps)],
+    frontline: (deps) => ({ audit: auditSubcommand(deps) }),
   },
 ];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { RoleName } from '../domain/roles.js';
+import { ACTION_KINDS, DEFAULT_PERMISSIONS, type PermissionMatrix } from '../domain/permissions.js';
+import { ROLE_NAMES, type RoleName } from '../domain/roles.js';
 
 /**
  * The YAML settings file (`FRONTLINE_CONFIG`, or ./frontline.yml when present). Every key is optional; the defaults
@@ -104,6 +105,59 @@ const billingSchema = z
   })
   .prefault({});
 
+const roleName = z.enum(ROLE_NAMES);
+const permissionBandSchema = z
+  .strictObject({
+    below: z.number().nonnegative().optional(),
+    upTo: z.number().nonnegative().optional(),
+    run: z.array(roleName),
+    alsoApprovedBy: z.enum(['vp', 'legal']).optional(),
+  })
+  .refine((band) => band.below === undefined || band.upTo === undefined, {
+    message: 'give either below or upTo, not both',
+  });
+const actionPermissionSchema = z.strictObject({
+  measure: z.enum(['none', 'amount', 'days', 'percent']),
+  bands: z.array(permissionBandSchema).min(1),
+});
+/** The permission matrix; every part is optional and replaces the same part of seed 003's defaults. */
+const permissionsSchema = z
+  .strictObject({
+    currency: z
+      .string()
+      .regex(/^[a-z]{3}$/, 'is not a currency code like usd')
+      .optional(),
+    requesters: z.array(roleName).optional(),
+    refundPattern: z
+      .strictObject({ count: z.number().int().min(0), days: z.number().int().min(1) })
+      .optional(),
+    actions: z.partialRecord(z.enum(ACTION_KINDS), actionPermissionSchema).optional(),
+  })
+  .prefault({})
+  .transform(
+    (given): PermissionMatrix => ({
+      currency: given.currency ?? DEFAULT_PERMISSIONS.currency,
+      requesters: given.requesters ?? DEFAULT_PERMISSIONS.requesters,
+      refundPattern: given.refundPattern ?? DEFAULT_PERMISSIONS.refundPattern,
+      actions: { ...DEFAULT_PERMISSIONS.actions, ...given.actions } as PermissionMatrix['actions'],
+    }),
+  );
+
+const accountActionsSchema = z
+  .strictObject({
+    /** Hours an approval request waits before it expires. */
+    approvalHours: z
+      .number()
+      .positive()
+      .max(24 * 14)
+      .default(24),
+    /** Stripe customer metadata keys that agents may clear with "clear billing flag". */
+    billingFlags: z
+      .array(z.string().regex(/^[a-z0-9_]{1,40}$/, 'is not a metadata key (lowercase letters, digits, _)'))
+      .default(['payment_monitoring', 'suspension_warning', 'collections_hold']),
+  })
+  .prefault({});
+
 export const settingsSchema = z
   .strictObject({
     channels: channelsSchema,
@@ -111,6 +165,8 @@ export const settingsSchema = z
     statusPage: statusPageSchema,
     matching: matchingSchema,
     billing: billingSchema,
+    permissions: permissionsSchema,
+    accountActions: accountActionsSchema,
   })
   .superRefine((settings, context) => {
     const ids = settings.statusPage.components.map((component) => component.id);

@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import { TransactionRollbackError } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Settings } from '../config.js';
 import type { Database } from '../db/client.js';
@@ -420,7 +421,7 @@ export async function reportNewProblem(
       return problem.id;
     })
     .catch(async (error: unknown) => {
-      if ((error as { name?: string }).name !== 'TransactionRollbackError') throw error;
+      if (!(error instanceof TransactionRollbackError)) throw error;
       const current = await getEscalation(ctx.db, escalationId);
       return current?.problemId ?? undefined;
     });

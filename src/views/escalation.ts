@@ -20,6 +20,7 @@ import {
   type Trigger,
 } from '../domain/escalation.js';
 import { formatMoney } from '../domain/money.js';
+import { accountActionsButton } from './account-actions.js';
 import { billingEscalationButtons } from './billingCard.js';
 import {
   ESCALATION_IDS,
@@ -302,7 +303,13 @@ export function escalationCard(model: EscalationCardModel): { text: string; bloc
     );
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(context.join(' · '), 2900) }] });
-  const tools = [...billingEscalationButtons(escalation), ...(model.extraActions ?? [])];
+  const tools: Button[] = [
+    ...billingEscalationButtons(escalation),
+    ...(escalation.customerId.startsWith('cus_')
+      ? [accountActionsButton({ customer: escalation.customerId, escalation: escalation.id })]
+      : []),
+    ...(model.extraActions ?? []),
+  ];
   if (tools.length > 0) {
     blocks.push({ type: 'actions', block_id: 'escalation_tools', elements: tools.slice(0, 25) });
   }

@@ -1,4 +1,4 @@
-import { bigint, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, instant } from './columns.js';
 
 /** A billing operation on a customer that runs in Stripe, at once or after approval. */
@@ -23,6 +23,22 @@ export const accountActions = pgTable(
     updatedAt: instant('updated_at').notNull().defaultNow(),
     expiresAt: instant('expires_at'),
     executedAt: instant('executed_at'),
+    /** The requester's roles when they asked, and the policy's one-line reason for running now or asking. */
+    requesterRoles: jsonb('requester_roles').$type<string[]>().notNull().default([]),
+    policyReason: text('policy_reason').notNull().default(''),
+    /** Customer name as shown to people, so messages need no Stripe call. */
+    customerName: text('customer_name'),
+    /** What the execution produced for people (a link, a new period end, …). */
+    result: jsonb('result').$type<Record<string, unknown>>(),
+    /** A failure that may succeed when tried again (Stripe down, rate limit); offers the retry button. */
+    retryable: boolean('retryable').notNull().default(false),
+    attempts: integer('attempts').notNull().default(0),
+    /** The approval request message in the approvals channel. */
+    approvalChannel: text('approval_channel'),
+    approvalTs: text('approval_ts'),
+    /** The requester's own message about this action; every change is told in its thread. */
+    requesterChannel: text('requester_channel'),
+    requesterTs: text('requester_ts'),
   },
   (table) => [
     index('account_actions_customer_idx').on(table.customerId, table.createdAt),
@@ -43,15 +59,18 @@ export const approvals = pgTable(
       .notNull()
       .references(() => accountActions.id),
     stage: integer('stage').notNull(),
+    /** The roles that may decide this stage, comma-separated. */
     requiredRole: text('required_role').notNull(),
     approverId: text('approver_id'),
     decision: text('decision'),
     reason: text('reason'),
     createdAt: createdAt(),
     decidedAt: instant('decided_at'),
+    /** What the stage is called for people ("Approval", "VP approval", "Manager review"). */
+    label: text('label').notNull().default('Approval'),
   },
   (table) => [
-    index('approvals_action_idx').on(table.actionId, table.stage),
+    uniqueIndex('approvals_action_stage_idx').on(table.actionId, table.stage),
     index('approvals_created_idx').on(table.createdAt),
     index('approvals_role_pending_idx').on(table.requiredRole, table.decision),
   ],

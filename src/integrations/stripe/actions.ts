@@ -1,0 +1,546 @@
+import type Stripe from 'stripe';
+import { type ActionParams, idempotencyKey } from '../../domain/account-actions.js';
+
+/**
+ * Account actions in Stripe: each kind is one fixed call (or a fixed short sequence) with an idempotency key derived
+ * from the action's id, so a retry after a timeout or a crash replays Stripe's first answer instead of acting twice.
+ * Nothing here takes free-form API input: the typed parameters decide every field sent.
+ */
+
+/** What an action acts on, looked up when it is requested and kept with it so execution is deterministic. */
+export interface ResolvedTarget {
+  subscriptionId?: string | undefined;
+  /** The subscription item a plan change or seat change applies to. */
+  itemId?: string | undefined;
+  /** Trial end (unix seconds) when the extension was asked for; the new end is counted from it. */
+  trialEnd?: number | undefined;
+}
+
+export interface StoredAction {
+  id: number;
+  customerId: string;
+  params: ActionParams;
+  target: ResolvedTarget;
+  reason: string;
+}
+
+export interface ExecutionOutcome {
+  stripeObjectId: string | null;
+  /** What people are shown (a link, a new date, an amount). */
+  result: Record<string, unknown>;
+  summary: string;
+}
+
+/** A failure Stripe answered (or could not be reached for); `retryable` when the same request may succeed later. */
+export class ActionFailure extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ActionFailure';
+  }
+}
+
+export interface CustomerBasics {
+  id: string;
+  name: string;
+  currency: string;
+}
+
+export interface SubscriptionFacts {
+  id: string;
+  status: string;
+  trialEnd: number | null;
+  paused: boolean;
+  cancelAtPeriodEnd: boolean;
+  /** The item carrying the plan (the most expensive recurring price) and its quantity. */
+  planItemId: string | undefined;
+  planPriceId: string | undefined;
+  quantity: number;
+}
+
+export interface MoneyEvent {
+  id: string;
+  amountMinor: number;
+  currency: string;
+  at: Date;
+}
+
+export interface PlanPrice {
+  id: string;
+  label: string;
+}
+
+export interface RefundTarget {
+  customerId: string | null;
+  refundableMinor: number;
+  currency: string;
+}
+
+export interface AccountActionGateway {
+  customer(customerId: string): Promise<CustomerBasics | undefined>;
+  liveSubscription(customerId: string): Promise<SubscriptionFacts | undefined>;
+  refundTarget(target: string): Promise<RefundTarget | undefined>;
+  /** Refunds and credits of the last `days` days, newest first. */
+  recentMoney(
+    customerId: string,
+    now: Date,
+    days: number,
+  ): Promise<{ refunds: MoneyEvent[]; credits: MoneyEvent[] }>;
+  planPrices(): Promise<PlanPrice[]>;
+  /** The next invoice's amount if the subscription moved to this price (upgrade: prorated now). */
+  previewPlanChange(
+    customerId: string,
+    subscriptionId: string,
+    itemId: string,
+    priceId: string,
+    prorate: boolean,
+  ): Promise<{ amountDueMinor: number; currency: string }>;
+  execute(action: StoredAction): Promise<ExecutionOutcome>;
+}
+
+const LIVE = new Set(['active', 'trialing', 'past_due', 'unpaid', 'incomplete']);
+const DAY_SECONDS = 86_400;
+
+/** Turns a Stripe SDK error into a sentence for people and whether trying again can help. */
+export function classifyStripeError(error: unknown): ActionFailure {
+  if (error instanceof ActionFailure) return error;
+  const e = error as {
+    type?: string;
+    message?: string;
+    code?: string;
+    decline_code?: string;
+    statusCode?: number;
+  };
+  switch (e.type) {
+    case 'StripeCardError':
+      return new ActionFailure(
+        `The card was declined${e.decline_code ? ` (${e.decline_code.replaceAll('_', ' ')})` : ''}: ${e.message ?? 'no reason given'}`,
+        false,
+        { cause: error },
+      );
+    case 'StripeInvalidRequestError':
+      if (e.code === 'lock_timeout' || e.statusCode === 409)
+        return new ActionFailure('Stripe was busy with this object; try again.', true, { cause: error });
+      return new ActionFailure(`Stripe refused the request: ${e.message ?? 'invalid request'}`, false, {
+        cause: error,
+      });
+    case 'StripeIdempotencyError':
+      return new ActionFailure(`Stripe refused a repeat of this action: ${e.message ?? ''}`.trim(), false, {
+        cause: error,
+      });
+    case 'StripeRateLimitError':
+      return new ActionFailure('Stripe is rate limiting us right now; try again in a minute.', true, {
+        cause: error,
+      });
+    case 'StripeAPIError':
+    case 'StripeConnectionError':
+      return new ActionFailure('Stripe did not answer properly (it may be down); try again.', true, {
+        cause: error,
+      });
+    case 'StripeAuthenticationError':
+    case 'StripePermissionError':
+      return new ActionFailure(
+        "Frontline's Stripe key may not do this; ask whoever runs Frontline to check the key's permissions.",
+        false,
+        { cause: error },
+      );
+    default:
+      return new ActionFailure('Something unexpected happened while talking to Stripe; try again.', true, {
+        cause: error,
+      });
+  }
+}
+
+function requireSubscription(target: ResolvedTarget): string {
+  if (!target.subscriptionId) throw new ActionFailure('This customer has no live subscription.', false);
+  return target.subscriptionId;
+}
+
+function requireItem(target: ResolvedTarget): string {
+  if (!target.itemId) throw new ActionFailure('The subscription has no plan item to change.', false);
+  return target.itemId;
+}
+
+export function createAccountActionGateway(stripe: Stripe): AccountActionGateway {
+  async function openInvoice(customerId: string, invoiceId: string | undefined): Promise<Stripe.Invoice> {
+    if (invoiceId) {
+      const invoice = await stripe.invoices.retrieve(invoiceId);
+      if (invoice.customer !== customerId)
+        throw new ActionFailure(`Invoice ${invoiceId} belongs to another customer.`, false);
+      return invoice;
+    }
+    for (const status of ['open', 'draft'] as const) {
+      const found = await stripe.invoices.list({ customer: customerId, status, limit: 1 });
+      if (found.data[0]) return found.data[0];
+    }
+    throw new ActionFailure('This customer has no open or draft invoice.', false);
+  }
+
+  async function run(action: StoredAction): Promise<ExecutionOutcome> {
+    const { params, target, customerId } = action;
+    const key = (step?: string) => ({ idempotencyKey: idempotencyKey(action.id, step) });
+    const metadata = { frontline_action: String(action.id) };
+    switch (params.kind) {
+      case 'payment_link': {
+        let invoice = await openInvoice(customerId, params.invoiceId);
+        if (invoice.status === 'draft') {
+          invoice = await stripe.invoices.finalizeInvoice(invoice.id as string, {}, key('finalize'));
+        }
+        if (invoice.status !== 'open' || !invoice.hosted_invoice_url)
+          throw new ActionFailure(
+            `Invoice ${invoice.id} is ${invoice.status}; there is nothing to pay.`,
+            false,
+          );
+        return {
+          stripeObjectId: invoice.id ?? null,
+          result: {
+            url: invoice.hosted_invoice_url,
+            amountDueMinor: invoice.amount_due,
+            currency: invoice.currency,
+          },
+          summary: `Payment link: ${invoice.hosted_invoice_url}`,
+        };
+      }
+      case 'resend_invoice': {
+        const invoice = await openInvoice(customerId, params.invoiceId);
+        if (invoice.status !== 'open')
+          throw new ActionFailure(
+            `Invoice ${invoice.id} is ${invoice.status}; only open invoices are sent.`,
+            false,
+          );
+        const sent = await stripe.invoices.sendInvoice(invoice.id as string, {}, key());
+        return {
+          stripeObjectId: sent.id ?? null,
+          result: {},
+          summary: `Invoice ${sent.id} sent to the customer.`,
+        };
+      }
+      case 'credit': {
+        const entry = await stripe.customers.createBalanceTransaction(
+          customerId,
+          {
+            amount: -params.amountMinor,
+            currency: params.currency,
+            description: `Credit from support: ${action.reason}`.slice(0, 350),
+            metadata,
+          },
+          key(),
+        );
+        return {
+          stripeObjectId: entry.id,
+          result: { endingBalanceMinor: entry.ending_balance },
+          summary: 'Credit added to the customer balance; it pays towards the next invoice.',
+        };
+      }
+      case 'refund': {
+        const refund = await stripe.refunds.create(
+          {
+            ...(params.target.startsWith('pi_')
+              ? { payment_intent: params.target }
+              : { charge: params.target }),
+            ...(params.amountMinor !== undefined ? { amount: params.amountMinor } : {}),
+            reason: params.refundReason,
+            metadata,
+          },
+          key(),
+        );
+        if (refund.status === 'failed' || refund.status === 'canceled')
+          throw new ActionFailure(`Stripe could not refund: the refund is ${refund.status}.`, false);
+        return {
+          stripeObjectId: refund.id,
+          result: { amountMinor: refund.amount, currency: refund.currency },
+          summary: 'Refund issued; it shows on the statement within 5–10 business days.',
+        };
+      }
+      case 'extend_trial': {
+        const subscriptionId = requireSubscription(target);
+        if (!target.trialEnd) throw new ActionFailure('The subscription is not on a trial.', false);
+        const trialEnd = target.trialEnd + params.days * DAY_SECONDS;
+        const updated = await stripe.subscriptions.update(
+          subscriptionId,
+          { trial_end: trialEnd, proration_behavior: 'none' },
+          key(),
+        );
+        return {
+          stripeObjectId: updated.id,
+          result: { trialEnd: new Date(trialEnd * 1000).toISOString() },
+          summary: `The trial now ends on ${new Date(trialEnd * 1000).toISOString().slice(0, 10)}.`,
+        };
+      }
+      case 'pause_subscription': {
+        const updated = await stripe.subscriptions.update(
+          requireSubscription(target),
+          { pause_collection: { behavior: 'void' } },
+          key(),
+        );
+        return {
+          stripeObjectId: updated.id,
+          result: {},
+          summary: 'Collection paused: invoices are voided until resumed.',
+        };
+      }
+      case 'resume_subscription': {
+        const updated = await stripe.subscriptions.update(
+          requireSubscription(target),
+          { pause_collection: '' },
+          key(),
+        );
+        return { stripeObjectId: updated.id, result: {}, summary: 'Collection resumed.' };
+      }
+      case 'upgrade':
+      case 'downgrade': {
+        const upgrade = params.kind === 'upgrade';
+        const updated = await stripe.subscriptions.update(
+          requireSubscription(target),
+          {
+            items: [{ id: requireItem(target), price: params.priceId }],
+            // Upgrades take effect now and charge the difference; downgrades bill the new price from the next period.
+            proration_behavior: upgrade ? 'always_invoice' : 'none',
+          },
+          key(),
+        );
+        return {
+          stripeObjectId: updated.id,
+          result: {},
+          summary: upgrade
+            ? 'Plan upgraded now, with the difference invoiced.'
+            : 'Plan changed; the next period is billed at the new price.',
+        };
+      }
+      case 'cancel_subscription': {
+        const subscriptionId = requireSubscription(target);
+        if (params.when === 'period_end') {
+          const updated = await stripe.subscriptions.update(
+            subscriptionId,
+            {
+              cancel_at_period_end: true,
+              cancellation_details: { comment: action.reason.slice(0, 500), feedback: 'other' },
+            },
+            key(),
+          );
+          return {
+            stripeObjectId: updated.id,
+            result: {},
+            summary: 'The subscription ends at the end of this period.',
+          };
+        }
+        const canceled = await stripe.subscriptions.cancel(
+          subscriptionId,
+          {
+            prorate: true,
+            cancellation_details: { comment: action.reason.slice(0, 500), feedback: 'other' },
+          },
+          key(),
+        );
+        return {
+          stripeObjectId: canceled.id,
+          result: {},
+          summary: 'The subscription is cancelled as of now.',
+        };
+      }
+      case 'force_cancel': {
+        const canceled = await stripe.subscriptions.cancel(
+          requireSubscription(target),
+          { prorate: false, cancellation_details: { comment: `Forced: ${action.reason}`.slice(0, 500) } },
+          key(),
+        );
+        return {
+          stripeObjectId: canceled.id,
+          result: {},
+          summary: 'The subscription was cancelled now, by force.',
+        };
+      }
+      case 'update_payment_method': {
+        const session = await stripe.billingPortal.sessions.create({ customer: customerId }, key());
+        return {
+          stripeObjectId: session.id,
+          result: { url: session.url },
+          summary: `Send the customer this link to update their payment method: ${session.url}`,
+        };
+      }
+      case 'adjust_seats': {
+        const updated = await stripe.subscriptions.update(
+          requireSubscription(target),
+          {
+            items: [{ id: requireItem(target), quantity: params.seats }],
+            proration_behavior: 'create_prorations',
+          },
+          key(),
+        );
+        return { stripeObjectId: updated.id, result: {}, summary: `Seat count is now ${params.seats}.` };
+      }
+      case 'discount': {
+        const subscriptionId = requireSubscription(target);
+        const coupon = await stripe.coupons.create(
+          {
+            percent_off: params.percentHundredths / 100,
+            duration: 'once',
+            name: `Support discount ${params.percentHundredths / 100}%`,
+            metadata,
+          },
+          key('coupon'),
+        );
+        const updated = await stripe.subscriptions.update(
+          subscriptionId,
+          { discounts: [{ coupon: coupon.id }] },
+          key(),
+        );
+        return {
+          stripeObjectId: updated.id,
+          result: { coupon: coupon.id },
+          summary: `A ${params.percentHundredths / 100}% discount applies to the next invoice.`,
+        };
+      }
+      case 'clear_billing_flag': {
+        const customer = await stripe.customers.update(
+          customerId,
+          { metadata: { [params.flag]: '' } },
+          key(),
+        );
+        return {
+          stripeObjectId: customer.id,
+          result: {},
+          summary: `The billing flag "${params.flag}" is cleared.`,
+        };
+      }
+    }
+  }
+
+  return {
+    async customer(customerId) {
+      try {
+        const customer = await stripe.customers.retrieve(customerId);
+        if (customer.deleted) return undefined;
+        return {
+          id: customer.id,
+          name: customer.name ?? customer.email ?? customer.id,
+          currency: customer.currency ?? 'usd',
+        };
+      } catch (error) {
+        if ((error as { code?: string }).code === 'resource_missing') return undefined;
+        throw error;
+      }
+    },
+
+    async liveSubscription(customerId) {
+      const list = await stripe.subscriptions.list({ customer: customerId, status: 'all', limit: 20 });
+      const live =
+        list.data.find((subscription) => LIVE.has(subscription.status)) ??
+        list.data.find((s) => s.status === 'paused');
+      if (!live) return undefined;
+      const items = [...live.items.data].sort(
+        (a, b) =>
+          (b.price.unit_amount ?? 0) * (b.quantity ?? 1) - (a.price.unit_amount ?? 0) * (a.quantity ?? 1),
+      );
+      const plan = items[0];
+      return {
+        id: live.id,
+        status: live.status,
+        trialEnd: live.status === 'trialing' ? live.trial_end : null,
+        paused: live.pause_collection !== null && live.pause_collection !== undefined,
+        cancelAtPeriodEnd: live.cancel_at_period_end,
+        planItemId: plan?.id,
+        planPriceId: plan?.price.id,
+        quantity: plan?.quantity ?? 1,
+      };
+    },
+
+    async refundTarget(target) {
+      try {
+        const charge = target.startsWith('pi_')
+          ? await (async () => {
+              const intent = await stripe.paymentIntents.retrieve(target);
+              if (!intent.latest_charge) return undefined;
+              return stripe.charges.retrieve(
+                typeof intent.latest_charge === 'string' ? intent.latest_charge : intent.latest_charge.id,
+              );
+            })()
+          : await stripe.charges.retrieve(target);
+        if (!charge) return undefined;
+        return {
+          customerId: typeof charge.customer === 'string' ? charge.customer : (charge.customer?.id ?? null),
+          refundableMinor: charge.status === 'succeeded' ? charge.amount - charge.amount_refunded : 0,
+          currency: charge.currency,
+        };
+      } catch (error) {
+        if ((error as { code?: string }).code === 'resource_missing') return undefined;
+        throw error;
+      }
+    },
+
+    async recentMoney(customerId, now, days) {
+      const since = Math.floor(now.getTime() / 1000) - days * DAY_SECONDS;
+      const [charges, balance] = await Promise.all([
+        stripe.charges.list({ customer: customerId, limit: 100, expand: ['data.refunds'] }),
+        stripe.customers.listBalanceTransactions(customerId, { limit: 100 }),
+      ]);
+      const refunds: MoneyEvent[] = [];
+      for (const charge of charges.data) {
+        for (const refund of charge.refunds?.data ?? []) {
+          if (refund.created >= since && refund.status !== 'failed' && refund.status !== 'canceled')
+            refunds.push({
+              id: refund.id,
+              amountMinor: refund.amount,
+              currency: refund.currency,
+              at: new Date(refund.created * 1000),
+            });
+        }
+      }
+      const credits = balance.data
+        .filter((entry) => entry.amount < 0 && entry.created >= since && entry.type === 'adjustment')
+        .map((entry) => ({
+          id: entry.id,
+          amountMinor: -entry.amount,
+          currency: entry.currency,
+          at: new Date(entry.created * 1000),
+        }));
+      const newest = (a: MoneyEvent, b: MoneyEvent) => b.at.getTime() - a.at.getTime();
+      return { refunds: refunds.sort(newest), credits: credits.sort(newest) };
+    },
+
+    async planPrices() {
+      const prices = await stripe.prices.list({
+        active: true,
+        type: 'recurring',
+        limit: 100,
+        expand: ['data.product'],
+      });
+      return prices.data.map((price) => {
+        const product =
+          typeof price.product === 'string'
+            ? price.product
+            : 'name' in price.product
+              ? price.product.name
+              : price.product.id;
+        const amount = price.unit_amount !== null ? (price.unit_amount / 100).toFixed(2) : '?';
+        return {
+          id: price.id,
+          label: `${product} · ${amount} ${price.currency.toUpperCase()}/${price.recurring?.interval ?? 'once'}`,
+        };
+      });
+    },
+
+    async previewPlanChange(customerId, subscriptionId, itemId, priceId, prorate) {
+      const preview = await stripe.invoices.createPreview({
+        customer: customerId,
+        subscription: subscriptionId,
+        subscription_details: {
+          items: [{ id: itemId, price: priceId }],
+          proration_behavior: prorate ? 'always_invoice' : 'none',
+        },
+      });
+      return { amountDueMinor: preview.amount_due, currency: preview.currency };
+    },
+
+    async execute(action) {
+      try {
+        return await run(action);
+      } catch (error) {
+        throw classifyStripeError(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,658 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountActions, approvals, auditEvents } from '../../src/db/schema/index.js';
+import { accountActionContext } from '../../src/handlers/account-actions.js';
+import { sweepAccountActions } from '../../src/services/account-actions.js';
+import { accountActionsButton } from '../../src/views/account-actions.js';
+import { eventually, startTestApp, type TestApp } from '../support/app.js';
+import { DATABASE_KINDS } from '../support/database.js';
+
+const HALCYON = 'cus_DemoHalcyonFreight';
+const CORVID = 'cus_DemoCorvidRobotics';
+const JUNIPER = 'cus_DemoJuniperMoss';
+const APPROVALS = 'C0APPROVALS';
+
+const blocksText = (blocks: unknown) => JSON.stringify(blocks ?? []);
+
+describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
+  let app: TestApp;
+  let offsetMs = 0;
+
+  beforeAll(async () => {
+    app = await startTestApp({ kind, now: () => new Date(Date.now() + offsetMs) });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  /** A message carrying the Actions button, as the billing card or a playbook renders it. */
+  async function actionsMessage(open: Parameters<typeof accountActionsButton>[0]): Promise<string> {
+    const posted = await app.running.deps.integrations.slack.chat.postMessage({
+      channel: 'C0SUPPORT',
+      text: 'Billing card',
+      blocks: [{ type: 'actions', elements: [accountActionsButton(open)] }],
+    });
+    return String(posted.ts);
+  }
+
+  async function openPicker(user: string, open: Parameters<typeof accountActionsButton>[0]): Promise<string> {
+    const ts = await actionsMessage(open);
+    const seen = new Set(app.slack.openViews(user).map((view) => view.id));
+    const clicked = await app.driver.clickButton({
+      user,
+      channel: 'C0SUPPORT',
+      messageTs: ts,
+      actionId: 'account_actions_open',
+    });
+    expect(clicked.status).toBe(200);
+    return eventually(() => app.slack.openViews(user).find((view) => !seen.has(view.id))?.id);
+  }
+
+  /** Opens the picker, chooses the action, submits the form; answers the new action's row once it is stored. */
+  async function request(
+    user: string,
+    customer: string,
+    kindName: string,
+    values: Record<string, string>,
+    open: Record<string, unknown> = {},
+  ) {
+    const before = new Set((await app.running.deps.db.select().from(accountActions)).map((row) => row.id));
+    const viewId = await openPicker(user, { customer, ...open });
+    const picked = await app.driver.submitView({ user, viewId, values: { kind_select: kindName } });
+    expect(picked.status).toBe(200);
+    expect(app.slack.view(viewId)?.callback_id).toBe('account_action_form');
+    let submitted = await app.driver.submitView({ user, viewId, values });
+    expect(submitted.status).toBe(200);
+    if (app.slack.view(viewId)?.title?.text === 'Invoice preview') {
+      // Plan changes show the next invoice first; confirming submits the request.
+      expect(blocksText(app.slack.view(viewId)?.blocks)).toContain('Next invoice with this change');
+      submitted = await app.driver.submitView({ user, viewId });
+    }
+    expect(submitted.elapsedMs).toBeLessThan(3000);
+    expect(submitted.body).not.toMatchObject({ response_action: 'errors' });
+    return eventually(async () => {
+      const rows = await app.running.deps.db.select().from(accountActions);
+      return rows.find((row) => !before.has(row.id));
+    });
+  }
+
+  const actionRow = async (id: number) =>
+    (await app.running.deps.db.select().from(accountActions).where(eq(accountActions.id, id)))[0];
+  const settled = (id: number, states: string[]) =>
+    eventually(async () => {
+      const row = await actionRow(id);
+      return row && states.includes(row.state) ? row : undefined;
+    });
+  const requestMessage = (id: number) =>
+    eventually(() => app.slack.messages(APPROVALS).find((m) => m.text.startsWith(`A-${id} `)));
+  const click = (user: string, ts: string, actionId: string, value?: string) =>
+    app.driver.clickButton({
+      user,
+      channel: APPROVALS,
+      messageTs: ts,
+      actionId,
+      ...(value ? { value } : {}),
+    });
+  const ephemeralFor = (user: string, pattern: RegExp, after = 0) =>
+    eventually(() =>
+      app.slack
+        .ephemerals(user)
+        .slice(after)
+        .find((e) => pattern.test(e.text)),
+    );
+  const requesterThread = (row: { requesterChannel: string | null; requesterTs: string | null }) =>
+    app.slack.thread(String(row.requesterChannel), String(row.requesterTs)).map((m) => m.text);
+  const creditsOf = (customer: string) =>
+    [...app.stripe.state.balanceTransactions.values()].filter((t) => t.customer === customer && t.amount < 0);
+  const refundsOf = (charge: string) =>
+    [...app.stripe.state.refunds.values()].filter((r) => r.charge === charge);
+  const corvidDuplicate = () => {
+    const charges = [...app.stripe.state.charges.values()]
+      .filter((c) => c.customer === CORVID && c.status === 'succeeded')
+      .sort((a, b) => b.created - a.created);
+    return String(charges[0]?.id);
+  };
+
+  it('the escalation card and the picker offer only what the viewer may run or request', async () => {
+    const viewId = await openPicker(app.people.engineer, { customer: HALCYON });
+    expect(blocksText(app.slack.view(viewId)?.blocks)).toContain('do not include acting on accounts');
+    const l1View = await openPicker(app.people.l1, { customer: HALCYON, escalation: 7 });
+    const text = blocksText(app.slack.view(l1View)?.blocks);
+    expect(text).toContain('Halcyon');
+    expect(text).toContain('Refund (needs approval)');
+    expect(text).toContain('Send a payment link');
+    expect(text).not.toContain('Send a payment link (needs approval)');
+  });
+
+  it('an L2 credit under the limit runs at once: one balance credit in Stripe, audited, told in a DM', async () => {
+    const row = await request(app.people.l2, HALCYON, 'credit', {
+      amount_input: '99.99',
+      reason_input: 'Goodwill for the outage on the 3rd',
+    });
+    const done = await settled(row.id, ['succeeded', 'failed']);
+    expect(done).toMatchObject({ state: 'succeeded', amountMinor: 9_999, currency: 'usd' });
+    expect(done?.stripeObjectId).toMatch(/^cbtxn_/);
+    expect(creditsOf(HALCYON).filter((t) => t.amount === -9_999)).toHaveLength(1);
+    expect(app.slack.messages(APPROVALS).find((m) => m.text.startsWith(`A-${row.id} `))).toBeUndefined();
+    const events = await app.running.deps.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.accountActionId, row.id));
+    expect(events.map((e) => [e.action, e.result])).toEqual([
+      ['account_action.requested', 'approved'],
+      ['account_action.executed', 'succeeded'],
+    ]);
+    expect(events[1]).toMatchObject({
+      actorId: app.people.l2,
+      amountMinor: 9_999,
+      stripeObjectId: done?.stripeObjectId,
+    });
+    await eventually(() => requesterThread(done as never).some((t) => t.includes('Done in Stripe')));
+  });
+
+  it('bad input is refused field by field and nothing is stored', async () => {
+    const before = (await app.running.deps.db.select().from(accountActions)).length;
+    const viewId = await openPicker(app.people.l2, { customer: HALCYON });
+    await app.driver.submitView({ user: app.people.l2, viewId, values: { kind_select: 'credit' } });
+    const submitted = await app.driver.submitView({
+      user: app.people.l2,
+      viewId,
+      values: { amount_input: '12.345', reason_input: 'x' },
+    });
+    expect(submitted.body).toMatchObject({
+      response_action: 'errors',
+      errors: { amount: expect.stringContaining('USD') },
+    });
+    expect((await app.running.deps.db.select().from(accountActions)).length).toBe(before);
+  });
+
+  it('a $600 credit from an L2 needs a billing specialist, then a VP; an L1 click and self-approval are refused', async () => {
+    const row = await request(app.people.l2, HALCYON, 'credit', {
+      amount_input: '600',
+      reason_input: 'Migration credit promised by the CSM',
+    });
+    expect(row.state).toBe('pending_approval');
+    const message = await requestMessage(row.id);
+    let text = blocksText(message.blocks);
+    expect(text).toContain('Stage 1 of 2');
+    expect(text).toContain('a billing specialist');
+    expect(text).toContain('Stage 2 of 2');
+    expect(text).toContain('VP approval');
+    expect(text).toContain('$600.00');
+    expect(text).toContain('Migration credit promised by the CSM');
+    expect(text).toContain('account_action_approve');
+    const approve = `${row.id}:1`;
+
+    // An L1 agent's click: refused, nothing changes.
+    const seenL1 = app.slack.ephemerals(app.people.l1).length;
+    await click(app.people.l1, message.ts, 'account_action_approve');
+    await ephemeralFor(app.people.l1, /Not allowed.*billing specialist/, seenL1);
+    // The VP cannot decide stage 1 either.
+    const seenVp = app.slack.ephemerals(app.people.vp).length;
+    await click(app.people.vp, message.ts, 'account_action_approve');
+    await ephemeralFor(app.people.vp, /Not allowed/, seenVp);
+    const stages = await app.running.deps.db.select().from(approvals).where(eq(approvals.actionId, row.id));
+    expect(stages.every((stage) => stage.decision === null)).toBe(true);
+
+    await click(app.people.billingSpecialist, message.ts, 'account_action_approve', approve);
+    await eventually(() =>
+      blocksText(app.slack.message(APPROVALS, message.ts)?.blocks).includes(`"${row.id}:2"`),
+    );
+    text = blocksText(app.slack.message(APPROVALS, message.ts)?.blocks);
+    expect(text).toContain(`approved by <@${app.people.billingSpecialist}>`);
+    expect(creditsOf(HALCYON).filter((t) => t.amount === -60_000)).toHaveLength(0);
+    expect((await actionRow(row.id))?.state).toBe('pending_approval');
+
+    await click(app.people.vp, message.ts, 'account_action_approve', `${row.id}:2`);
+    const done = await settled(row.id, ['succeeded', 'failed']);
+    expect(done?.state).toBe('succeeded');
+    expect(creditsOf(HALCYON).filter((t) => t.amount === -60_000)).toHaveLength(1);
+    await eventually(() =>
+      blocksText(app.slack.message(APPROVALS, message.ts)?.blocks).includes('Done in Stripe'),
+    );
+    expect(blocksText(app.slack.message(APPROVALS, message.ts)?.blocks)).not.toContain(
+      'account_action_approve',
+    );
+    const thread = requesterThread(done as never);
+    expect(thread.some((t) => t.includes('Stage 1 approved'))).toBe(true);
+    expect(thread.some((t) => t.includes('Done in Stripe'))).toBe(true);
+    const audit = await app.running.deps.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.accountActionId, row.id));
+    expect(audit.map((e) => e.action)).toEqual(
+      expect.arrayContaining([
+        'account_action.requested',
+        'account_action.decision_refused',
+        'account_action.approved',
+        'account_action.executed',
+      ]),
+    );
+  });
+
+  it('the requester cannot approve their own request, even holding the role', async () => {
+    const row = await request(app.people.billingSpecialist, HALCYON, 'discount', {
+      percent_input: '15.01',
+      reason_input: 'Retention offer approved by the account team',
+    });
+    const message = await requestMessage(row.id);
+    expect(blocksText(message.blocks)).toContain('VP approval');
+    const seen = app.slack.ephemerals(app.people.billingSpecialist).length;
+    await click(app.people.billingSpecialist, message.ts, 'account_action_approve');
+    await ephemeralFor(app.people.billingSpecialist, /You asked for this action/, seen);
+    expect((await actionRow(row.id))?.state).toBe('pending_approval');
+  });
+
+  it('Deny asks why, stops the request and tells the requester', async () => {
+    const row = await request(app.people.l1, HALCYON, 'pause_subscription', {
+      reason_input: 'Customer asked to pause over the summer',
+    });
+    const message = await requestMessage(row.id);
+    const opened = await click(app.people.manager, message.ts, 'account_action_deny');
+    expect(opened.status).toBe(200);
+    const viewId = await eventually(
+      () =>
+        app.slack
+          .openViews(app.people.manager)
+          .find((view) => view.callback_id === 'account_action_deny_reason')?.id,
+    );
+    const empty = await app.driver.submitView({
+      user: app.people.manager,
+      viewId,
+      values: { deny_reason_input: ' ' },
+      skipClientValidation: true,
+    });
+    expect(empty.body).toMatchObject({ response_action: 'errors' });
+    await app.driver.submitView({
+      user: app.people.manager,
+      viewId,
+      values: { deny_reason_input: 'Annual contract: pausing is not offered' },
+    });
+    const denied = await settled(row.id, ['denied']);
+    await eventually(() =>
+      blocksText(app.slack.message(APPROVALS, message.ts)?.blocks).includes(
+        'Annual contract: pausing is not offered',
+      ),
+    );
+    expect(blocksText(app.slack.message(APPROVALS, message.ts)?.blocks)).not.toContain(
+      'account_action_approve',
+    );
+    await eventually(() =>
+      requesterThread(denied as never).some((t) => t.includes('Annual contract: pausing is not offered')),
+    );
+    const [stage] = await app.running.deps.db.select().from(approvals).where(eq(approvals.actionId, row.id));
+    expect(stage).toMatchObject({ decision: 'denied', approverId: app.people.manager });
+    expect(
+      app.stripe.state.subscriptions.get('sub_DemoHalcyonEnterprise')?.pause_collection ?? null,
+    ).toBeNull();
+  });
+
+  it('a request nobody decides expires after 24 hours: the buttons go and the requester is told', async () => {
+    const row = await request(app.people.l1, HALCYON, 'cancel_subscription', {
+      reason_input: 'Customer is moving to a competitor',
+    });
+    const message = await requestMessage(row.id);
+    const ctx = accountActionContext(app.running.deps);
+    offsetMs = 23 * 3_600_000;
+    expect((await sweepAccountActions(ctx)).expired).toBe(0);
+    offsetMs = 24 * 3_600_000 + 60_000;
+    try {
+      expect((await sweepAccountActions(ctx)).expired).toBeGreaterThanOrEqual(1);
+    } finally {
+      offsetMs = 0;
+    }
+    const expired = await settled(row.id, ['expired']);
+    await eventually(
+      () => !blocksText(app.slack.message(APPROVALS, message.ts)?.blocks).includes('account_action_approve'),
+    );
+    expect(app.slack.message(APPROVALS, message.ts)?.text).toContain('Expired');
+    await eventually(() => requesterThread(expired as never).some((t) => t.includes('expired')));
+    // A stale copy of the buttons (an old App Home, a slow client) is refused server-side.
+    const seen = app.slack.ephemerals(app.people.manager).length;
+    await app.driver.blockAction({
+      user: app.people.manager,
+      channel: APPROVALS,
+      messageTs: message.ts,
+      actions: [
+        {
+          type: 'button',
+          action_id: 'account_action_approve',
+          block_id: 'stale',
+          value: `${row.id}:1`,
+          action_ts: '1',
+        },
+      ],
+    });
+    await ephemeralFor(app.people.manager, /no longer waiting/, seen);
+    expect((await actionRow(row.id))?.state).toBe('expired');
+  });
+
+  it('a tampered button value is refused and changes nothing', async () => {
+    const row = await request(app.people.l2, CORVID, 'refund', {
+      charge_input: corvidDuplicate(),
+      amount_input: '1.00',
+      reason_input: 'Part of the duplicate',
+    });
+    const message = await requestMessage(row.id);
+    for (const value of [`${row.id}:2`, `${row.id}:0`, 'DROP TABLE', `${row.id + 1000}:1`]) {
+      const seen = app.slack.ephemerals(app.people.manager).length;
+      await click(app.people.manager, message.ts, 'account_action_approve', value);
+      await ephemeralFor(app.people.manager, /nothing was changed|Not found|no account action/i, seen);
+    }
+    expect((await actionRow(row.id))?.state).toBe('pending_approval');
+    expect(refundsOf(corvidDuplicate())).toHaveLength(0);
+  });
+
+  it('two Approve clicks at once produce exactly one Stripe refund', async () => {
+    const charge = corvidDuplicate();
+    const pending = (await app.running.deps.db.select().from(accountActions)).find(
+      (r) => r.kind === 'refund' && r.state === 'pending_approval',
+    );
+    if (!pending) throw new Error('expected the pending refund of the previous test');
+    const message = await requestMessage(pending.id);
+    const value = `${pending.id}:1`;
+    const answers = await Promise.all([
+      click(app.people.manager, message.ts, 'account_action_approve', value),
+      click(app.people.billingSpecialist, message.ts, 'account_action_approve', value),
+      click(app.people.manager, message.ts, 'account_action_approve', value),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    await eventually(() =>
+      [
+        ...app.slack.ephemerals(app.people.manager),
+        ...app.slack.ephemerals(app.people.billingSpecialist),
+      ].some((e) => /Someone got there first|no longer waiting/.test(e.text)),
+    );
+    const done = await settled(pending.id, ['succeeded', 'failed']);
+    expect(done?.state).toBe('succeeded');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(refundsOf(charge)).toHaveLength(1);
+    expect(refundsOf(charge)[0]?.amount).toBe(100);
+    const decided = await app.running.deps.db
+      .select()
+      .from(approvals)
+      .where(eq(approvals.actionId, pending.id));
+    expect(decided.filter((a) => a.decision === 'approved')).toHaveLength(1);
+  });
+
+  it('Stripe down on the first try: failed with a Try again button; the retry reuses the key and refunds once', async () => {
+    const charge = corvidDuplicate();
+    const row = await request(app.people.l2, CORVID, 'refund', {
+      charge_input: charge,
+      amount_input: '2.00',
+      reason_input: 'Rest of the duplicate, part two',
+    });
+    const message = await requestMessage(row.id);
+    const clear = app.stripe.failNext(3, 500);
+    await click(app.people.manager, message.ts, 'account_action_approve', `${row.id}:1`);
+    const failed = await settled(row.id, ['failed', 'succeeded']);
+    clear();
+    expect(failed).toMatchObject({ state: 'failed', retryable: true });
+    expect(failed?.error).toContain('Stripe');
+    await eventually(() =>
+      blocksText(app.slack.message(APPROVALS, message.ts)?.blocks).includes('account_action_retry'),
+    );
+    const refundsBefore = refundsOf(charge).length;
+    await click(app.people.l2, message.ts, 'account_action_retry');
+    const done = await settled(row.id, ['succeeded']);
+    expect(done?.attempts).toBe(2);
+    expect(refundsOf(charge)).toHaveLength(refundsBefore + 1);
+    const keys = app.stripe.requests
+      .filter((r) => r.method === 'POST' && r.path === '/v1/refunds')
+      .map((r) => r.headers['idempotency-key'])
+      .filter((key) => key === `frontline-account-action-${row.id}`);
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("the charged-twice playbook's preset opens the refund form filled in; a third refund in 90 days needs a manager", async () => {
+    const charge = corvidDuplicate();
+    const viewId = await openPicker(app.people.l2, {
+      customer: CORVID,
+      preset: { kind: 'refund', chargeId: charge, amountMinor: 500, currency: 'usd' },
+    });
+    const view = app.slack.view(viewId);
+    expect(view?.callback_id).toBe('account_action_form');
+    expect(blocksText(view?.blocks)).toContain(charge);
+    expect(blocksText(view?.blocks)).toContain('"initial_value":"5.00"');
+    const before = new Set((await app.running.deps.db.select().from(accountActions)).map((row) => row.id));
+    await app.driver.submitView({ user: app.people.l2, viewId });
+    const row = await eventually(async () =>
+      (await app.running.deps.db.select().from(accountActions)).find((r) => !before.has(r.id)),
+    );
+    expect(row).toMatchObject({ kind: 'refund', amountMinor: 500, state: 'pending_approval' });
+    const message = await requestMessage(row.id);
+    expect(blocksText(message.blocks)).toContain('Manager review');
+    expect(blocksText(message.blocks)).toContain('Refunds in the last 90 days');
+    // The billing specialist may run refunds, but a refund pattern needs a manager.
+    const seen = app.slack.ephemerals(app.people.billingSpecialist).length;
+    await click(app.people.billingSpecialist, message.ts, 'account_action_approve');
+    await ephemeralFor(app.people.billingSpecialist, /support manager/, seen);
+  });
+
+  it('Approve works from the App Home too, with the same checks', async () => {
+    const { pendingApprovalsFor } = await import('../../src/services/account-actions.js');
+    const { approvalRequestBlocks } = await import('../../src/views/account-actions.js');
+    const ctx = accountActionContext(app.running.deps);
+    const pending = await pendingApprovalsFor(ctx, app.people.manager);
+    const refund = pending.find((view) => view.kind === 'refund' && view.description.includes('$5.00'));
+    if (!refund) throw new Error('the manager should see the pending refund');
+    expect(await pendingApprovalsFor(ctx, app.people.l2)).toEqual([]);
+    await app.running.deps.integrations.slack.views.publish({
+      user_id: app.people.manager,
+      view: { type: 'home', blocks: approvalRequestBlocks(refund) },
+    });
+    const home = await eventually(() => app.slack.home(app.people.manager));
+    await app.driver.clickButton({
+      user: app.people.manager,
+      viewId: home.id,
+      actionId: 'account_action_approve',
+    });
+    const done = await settled(refund.actionId, ['succeeded', 'failed']);
+    expect(done?.state).toBe('succeeded');
+  });
+
+  it('a card error ends in failed with a clear message and no retry button', async () => {
+    // A credit runs at once for a manager; Stripe declines its POST.
+    app.stripe.cardErrorNext(
+      { code: 'card_declined', decline_code: 'insufficient_funds' },
+      (r) => r.method === 'POST' && r.path.includes('/balance_transactions'),
+    );
+    const second = await request(app.people.manager, JUNIPER, 'credit', {
+      amount_input: '11',
+      reason_input: 'Goodwill credit',
+    });
+    const failed = await settled(second.id, ['failed', 'succeeded']);
+    expect(failed).toMatchObject({ state: 'failed', retryable: false });
+    expect(failed?.error).toMatch(/card was declined/i);
+    await eventually(() => requesterThread(failed as never).some((t) => /card was declined/i.test(t)));
+    const own = app.slack.message(String(failed?.requesterChannel), String(failed?.requesterTs));
+    expect(blocksText(own?.blocks)).not.toContain('account_action_retry');
+  });
+
+  describe('every action kind runs against Stripe', () => {
+    const BRIGHTLEAF = 'cus_DemoBrightleafStudio';
+    const QUILLFEATHER = 'cus_DemoQuillfeatherLabs';
+    const OSTRANDER = 'cus_DemoOstranderLegal';
+    const sub = (id: string) => app.stripe.state.subscriptions.get(id);
+    const items = (id: string) =>
+      [...app.stripe.state.subscriptionItems.values()].filter((item) => item.subscription === id);
+    const cases: Array<{
+      name: string;
+      user: () => string;
+      customer: string;
+      kind: string;
+      values: Record<string, string>;
+      check: (row: { result: unknown; stripeObjectId: string | null }) => void | Promise<void>;
+      setup?: () => Promise<void>;
+    }> = [
+      {
+        name: 'payment link for the open invoice',
+        user: () => app.people.l1,
+        customer: BRIGHTLEAF,
+        kind: 'payment_link',
+        values: {},
+        check: (row) => expect(JSON.stringify(row.result)).toMatch(/https?:\/\/.+\/invoices\//),
+      },
+      {
+        name: 'resend the open invoice',
+        user: () => app.people.l1,
+        customer: BRIGHTLEAF,
+        kind: 'resend_invoice',
+        values: {},
+        check: (row) => expect(row.stripeObjectId).toMatch(/^in_/),
+      },
+      {
+        name: 'extend the trial by 14 days',
+        user: () => app.people.l1,
+        customer: QUILLFEATHER,
+        kind: 'extend_trial',
+        values: { days_input: '14' },
+        check: () => {
+          const subscription = sub('sub_DemoQuillfeatherTrial');
+          expect(subscription?.status).toBe('trialing');
+          expect(Number(subscription?.trial_end) * 1000 - Date.now()).toBeGreaterThan(18 * 86_400_000);
+        },
+      },
+      {
+        name: 'pause collection',
+        user: () => app.people.manager,
+        customer: JUNIPER,
+        kind: 'pause_subscription',
+        values: {},
+        check: () =>
+          expect(sub('sub_DemoJuniperStarter')?.pause_collection).toMatchObject({ behavior: 'void' }),
+      },
+      {
+        name: 'resume collection',
+        user: () => app.people.manager,
+        customer: JUNIPER,
+        kind: 'resume_subscription',
+        values: {},
+        check: () => expect(sub('sub_DemoJuniperStarter')?.pause_collection ?? null).toBeNull(),
+      },
+      {
+        name: 'upgrade now with proration',
+        user: () => app.people.l2,
+        customer: JUNIPER,
+        kind: 'upgrade',
+        values: { price_input: 'price_DemoGrowthMonthly' },
+        check: () =>
+          expect(JSON.stringify(items('sub_DemoJuniperStarter').map((item) => item.price))).toContain(
+            'price_DemoGrowthMonthly',
+          ),
+      },
+      {
+        name: 'downgrade from the next period',
+        user: () => app.people.l2,
+        customer: CORVID,
+        kind: 'downgrade',
+        values: { price_input: 'price_DemoStarterMonthly' },
+        check: () =>
+          expect(JSON.stringify(items('sub_DemoCorvidGrowth').map((item) => item.price))).toContain(
+            'price_DemoStarterMonthly',
+          ),
+      },
+      {
+        name: 'adjust seats',
+        user: () => app.people.l2,
+        customer: HALCYON,
+        kind: 'adjust_seats',
+        values: { seats_input: '55' },
+        check: () => expect(items('sub_DemoHalcyonEnterprise').map((item) => item.quantity)).toContain(55),
+      },
+      {
+        name: 'discount of 15%',
+        user: () => app.people.manager,
+        customer: CORVID,
+        kind: 'discount',
+        values: { percent_input: '15' },
+        check: (row) => {
+          const coupon = app.stripe.state.coupons.get(String((row.result as { coupon?: string }).coupon));
+          expect(coupon?.percent_off).toBe(15);
+        },
+      },
+      {
+        name: 'payment method update link',
+        user: () => app.people.l2,
+        customer: BRIGHTLEAF,
+        kind: 'update_payment_method',
+        values: {},
+        check: (row) => expect(JSON.stringify(row.result)).toContain('/p/session/'),
+      },
+      {
+        name: 'clear a billing flag',
+        user: () => app.people.manager,
+        customer: BRIGHTLEAF,
+        kind: 'clear_billing_flag',
+        values: { flag_input: 'payment_monitoring' },
+        setup: async () => {
+          await app.running.deps.integrations.stripe.customers.update(BRIGHTLEAF, {
+            metadata: { payment_monitoring: 'true' },
+          });
+        },
+        check: () =>
+          expect(app.stripe.state.customers.get(BRIGHTLEAF)?.metadata?.payment_monitoring).toBeUndefined(),
+      },
+      {
+        name: 'cancel at the end of the period (customer asked)',
+        user: () => app.people.manager,
+        customer: OSTRANDER,
+        kind: 'cancel_subscription',
+        values: { cancel_when_input: 'period_end' },
+        check: () => expect(sub('sub_DemoOstranderAnnual')?.cancel_at_period_end).toBe(true),
+      },
+    ];
+
+    it.each(cases)('$name', async ({ user, customer, kind: actionKind, values, check, setup }) => {
+      await setup?.();
+      const row = await request(user(), customer, actionKind, {
+        reason_input: 'Customer asked on the phone',
+        ...values,
+      });
+      const done = await settled(row.id, ['succeeded', 'failed']);
+      expect(done?.error ?? null).toBeNull();
+      expect(done?.state).toBe('succeeded');
+      await check(done as never);
+    });
+
+    it('force cancellation needs legal after the billing specialist', async () => {
+      const row = await request(app.people.billingSpecialist, BRIGHTLEAF, 'force_cancel', {
+        reason_input: 'Chargeback fraud confirmed by the risk team',
+      });
+      const message = await requestMessage(row.id);
+      expect(blocksText(message.blocks)).toContain('Legal approval');
+      const seen = app.slack.ephemerals(app.people.vp).length;
+      await click(app.people.vp, message.ts, 'account_action_approve');
+      await ephemeralFor(app.people.vp, /legal/, seen);
+      await click(app.people.legal, message.ts, 'account_action_approve');
+      const done = await settled(row.id, ['succeeded', 'failed']);
+      expect(done?.state).toBe('succeeded');
+      expect(sub('sub_DemoBrightleafGrowth')?.status).toBe('canceled');
+    });
+  });
+
+  it('/frontline audit shows a customer trail to managers only', async () => {
+    const refused = app.slack.ephemerals(app.people.l2).length;
+    await app.driver.command({
+      user: app.people.l2,
+      channel: 'C0SUPPORT',
+      command: '/frontline',
+      text: `audit ${HALCYON}`,
+    });
+    await ephemeralFor(app.people.l2, /managers/, refused);
+    const answer = await app.driver.command({
+      user: app.people.manager,
+      channel: 'C0SUPPORT',
+      command: '/frontline',
+      text: `audit ${HALCYON}`,
+    });
+    expect(answer.status).toBe(200);
+    const trail = await eventually(() =>
+      app.slack.ephemerals(app.people.manager).find((e) => e.text.includes('Audit trail for')),
+    );
+    const text = JSON.stringify(trail);
+    expect(text).toContain('requested');
+    expect(text).toContain('executed');
+    expect(text).toContain('$600.00');
+  });
+});
