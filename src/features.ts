@@ -8,6 +8,7 @@ import type { JobDefinition } from './jobs/queue.js';
 import { slackPostJob } from './jobs/slack-post.js';
 import { syncTriageCardJob } from './services/triage.js';
 import { healthRoutes } from './web/health.js';
+import { statusPageRoutes } from './web/status-page.js';
 
 /**
  * Everything Frontline does, one entry per feature: the Slack listeners it registers, the durable jobs it defines
@@ -50,5 +51,15 @@ export const FEATURES: Feature[] = [
       syncTriageCardJob({ db: deps.db, slack: deps.integrations.slack, settings: deps.settings }),
       refreshTermStatsJob({ db: deps.db, logger: deps.logger }),
     ],
+  },
+  {
+    name: 'public status page',
+    routes: (deps) =>
+      statusPageRoutes({
+        db: deps.db,
+        settings: deps.settings.statusPage,
+        publicUrl: deps.config.publicUrl,
+        now: deps.now,
+      }),
   },
 ];
