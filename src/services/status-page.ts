@@ -131,9 +131,12 @@ function buildIncident(
   const stateOf = new Map<string, ComponentState>();
   const updates: UpdateModel[] = sorted.map((row) => {
     const affected: UpdateModel['affected'] = [];
-    for (const [componentId, state] of Object.entries(row.componentStates ?? {})) {
-      const component = componentById.get(componentId);
-      if (!component || !isComponentState(state)) continue;
+    // In the page's component order (a jsonb object does not keep the order its keys were written in).
+    const states = row.componentStates ?? {};
+    for (const component of componentById.values()) {
+      const componentId = component.id;
+      const state = states[componentId];
+      if (state === undefined || !isComponentState(state)) continue;
       const oldState = stateOf.get(componentId) ?? 'operational';
       stateOf.set(componentId, state);
       affected.push({ id: componentId, name: component.name, oldState, newState: state });
