@@ -4,10 +4,12 @@
  */
 import { foundationBench } from './foundation.js';
 import { matchingBench } from './matching.js';
+import { statusPageBench } from './status-page.js';
 
 const sections: Record<string, () => Promise<void>> = {
   foundation: foundationBench,
   matching: matchingBench,
+  'status-page': statusPageBench,
 };
 
 const requested = process.argv.slice(2);

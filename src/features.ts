@@ -60,6 +60,7 @@ export const FEATURES: Feature[] = [
         settings: deps.settings.statusPage,
         publicUrl: deps.config.publicUrl,
         now: deps.now,
+        versionTtlMs: deps.settings.statusPage.refreshSeconds * 1000,
       }),
   },
 ];

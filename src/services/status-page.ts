@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import type { StatusComponent } from '../config/settings.js';
 import type { Executor } from '../db/client.js';
 import {
@@ -202,7 +203,10 @@ export async function loadStatusPageModel(
 }
 
 export interface RenderedResource {
-  body: string;
+  /** The body, encoded once. */
+  body: Uint8Array<ArrayBuffer>;
+  /** The body compressed once, for clients that accept gzip. */
+  gzipped: Uint8Array<ArrayBuffer>;
   /** A strong validator: the hash of the body. */
   etag: string;
 }
@@ -225,6 +229,8 @@ interface Snapshot {
 export class StatusPageCache {
   private snapshot: Snapshot | undefined;
   private reloading: Promise<Snapshot> | undefined;
+  private versionQuery: Promise<string> | undefined;
+  private knownVersion: { version: string; at: number } | undefined;
   private readonly fallbackTime: Date;
 
   constructor(
@@ -234,6 +240,8 @@ export class StatusPageCache {
       publicUrl: string;
       now: () => Date;
       maxAgeMs?: number;
+      /** How long a version answer is trusted without asking again (default 0: every request asks). */
+      versionTtlMs?: number;
     },
   ) {
     this.fallbackTime = options.now();
@@ -251,7 +259,11 @@ export class StatusPageCache {
     const resource =
       body === undefined
         ? null
-        : { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+        : {
+            body: new Uint8Array(Buffer.from(body, 'utf8')),
+            gzipped: new Uint8Array(gzipSync(body)),
+            etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+          };
     // Bounded, so requests for made-up incident ids cannot grow it without limit.
     if (snapshot.rendered.size < RENDERED_LIMIT) snapshot.rendered.set(key, resource);
     return resource;
@@ -284,9 +296,30 @@ export class StatusPageCache {
     };
   }
 
+  /**
+   * The data version, asked once for all requests waiting at the same moment: in a spike, one query answers every
+   * request that arrives while it runs (so an answer may predate a request by that query's few milliseconds).
+   */
+  private version(now: Date): Promise<string> {
+    const ttl = this.options.versionTtlMs ?? 0;
+    if (this.knownVersion && ttl > 0 && Date.now() - this.knownVersion.at < ttl) {
+      return Promise.resolve(this.knownVersion.version);
+    }
+    this.versionQuery ??= statusPageVersion(this.options.db, windowStart(now))
+      .then((version) => {
+        const full = `${utcDate(now)}|${version}`;
+        this.knownVersion = { version: full, at: Date.now() };
+        return full;
+      })
+      .finally(() => {
+        this.versionQuery = undefined;
+      });
+    return this.versionQuery;
+  }
+
   private async current(): Promise<Snapshot> {
     const now = this.options.now();
-    const version = `${utcDate(now)}|${await statusPageVersion(this.options.db, windowStart(now))}`;
+    const version = await this.version(now);
     const snapshot = this.snapshot;
     const maxAgeMs = this.options.maxAgeMs ?? 60_000;
     if (snapshot && snapshot.version === version && Date.now() - snapshot.loadedAt < maxAgeMs)

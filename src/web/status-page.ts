@@ -37,13 +37,29 @@ export function statusPageRoutes({
   settings,
   publicUrl,
   now,
+  maxAgeMs,
+  versionTtlMs,
 }: {
   db: Executor;
   settings: StatusPageSettings;
   publicUrl: string;
   now: () => Date;
+  /** How long a rendered page may be reused while the data version is unchanged (default 60 s; 0 = never). */
+  maxAgeMs?: number;
+  /**
+   * How long one answer of the data-version query serves every request (default 0: each request asks). A second
+   * keeps the database out of a traffic spike entirely, at the price of the page lagging a change by that long.
+   */
+  versionTtlMs?: number;
 }): Hono {
-  const cache = new StatusPageCache({ db, settings, publicUrl, now });
+  const cache = new StatusPageCache({
+    db,
+    settings,
+    publicUrl,
+    now,
+    ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
+    ...(versionTtlMs === undefined ? {} : { versionTtlMs }),
+  });
   const web = new Hono();
 
   const serve = async (
@@ -67,8 +83,19 @@ export function statusPageRoutes({
         'Cache-Control': 'public, max-age=15',
       });
     }
-    headers.ETag = resource.etag;
-    if (matches(c.req.header('If-None-Match'), resource.etag)) return c.body(null, 304, headers);
+    // Each encoding is its own representation with its own strong validator.
+    const gzip = /\bgzip\b/.test(c.req.header('Accept-Encoding') ?? '');
+    const etag = gzip ? `${resource.etag.slice(0, -1)}-gz"` : resource.etag;
+    headers.ETag = etag;
+    headers.Vary = 'Accept-Encoding';
+    if (matches(c.req.header('If-None-Match'), etag)) return c.body(null, 304, headers);
+    if (gzip) {
+      return c.body(resource.gzipped, 200, {
+        ...headers,
+        'Content-Type': type,
+        'Content-Encoding': 'gzip',
+      });
+    }
     return c.body(resource.body, 200, { ...headers, 'Content-Type': type });
   };
 

@@ -101,7 +101,11 @@ describe.each(DATABASE_KINDS)('public status page over HTTP (%s)', (kind) => {
   const now = Date.now();
 
   beforeAll(async () => {
-    app = await startTestApp({ kind, env: { PUBLIC_URL: 'https://status.example.test' } });
+    app = await startTestApp({
+      kind,
+      env: { PUBLIC_URL: 'https://status.example.test' },
+      settings: { statusPage: { refreshSeconds: 0 } },
+    });
     resolvedId = await seedIncident(app.running.deps.db, {
       publicTitle: 'Card payments failing for some customers',
       severity: 'SEV2',
