@@ -111,6 +111,35 @@ export interface StateChange {
   at: Date;
 }
 
+export interface RecordedChange extends StateChange {
+  /** When the incident that set this state was resolved; null when it is open or the change was made by hand. */
+  incidentResolvedAt: Date | null;
+}
+
+/**
+ * A component's history as the page tells it: a state an incident put the component in ends when that incident is
+ * resolved (the component is operational from then on) unless another change came first. A state set by the
+ * resolving update itself (at the same moment) stands: that is someone saying so on purpose.
+ */
+export function effectiveHistory(changes: readonly RecordedChange[]): StateChange[] {
+  const sorted = [...changes].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const history: StateChange[] = [];
+  sorted.forEach((change, index) => {
+    history.push({ state: change.state, at: change.at });
+    const resolvedAt = change.incidentResolvedAt;
+    const next = sorted[index + 1];
+    if (
+      change.state !== 'operational' &&
+      resolvedAt &&
+      resolvedAt.getTime() > change.at.getTime() &&
+      (!next || next.at.getTime() > resolvedAt.getTime())
+    ) {
+      history.push({ state: 'operational', at: resolvedAt });
+    }
+  });
+  return history;
+}
+
 export interface UptimeDay {
   /** The UTC day, `YYYY-MM-DD`. */
   date: string;

@@ -14,6 +14,7 @@ import {
 } from '../db/repositories/status-page.js';
 import {
   type ComponentState,
+  effectiveHistory,
   type IncidentState,
   impactOfSeverity,
   isComponentState,
@@ -75,7 +76,7 @@ export function buildStatusPageModel({
     changesOf.set(change.componentId, [...(changesOf.get(change.componentId) ?? []), change]);
   }
   const components: ComponentModel[] = settings.components.map((component, index) => {
-    const history = [...(changesOf.get(component.id) ?? [])].sort((a, b) => a.at.getTime() - b.at.getTime());
+    const history = effectiveHistory(changesOf.get(component.id) ?? []);
     const last = history.at(-1);
     return {
       id: component.id,

@@ -7,7 +7,7 @@ import {
   statusPageVersion,
 } from '../../src/db/repositories/status-page.js';
 import { incidents } from '../../src/db/schema/index.js';
-import { StatusPageCache, windowStart } from '../../src/services/status-page.js';
+import { loadStatusPageModel, StatusPageCache, windowStart } from '../../src/services/status-page.js';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/database.js';
 import { seedIncident } from '../support/status-page-seed.js';
 
@@ -122,5 +122,34 @@ describe.each(DATABASE_KINDS)('status page repository (%s)', (kind) => {
       return incident?.updates.map((update) => update.message).join('|');
     });
     expect(new TextDecoder().decode(rendered?.body)).toBe('Invoices are late.|Invoices are on time again.');
+  });
+
+  it('shows a component operational again once the incident that broke it is resolved, if nobody said otherwise', async () => {
+    await seedIncident(database.handle.db, {
+      publicTitle: 'Card payments failing',
+      severity: 'SEV1',
+      components: ['payments'],
+      createdAt: new Date(NOW.getTime() - 2 * DAY),
+      updates: [
+        {
+          state: 'investigating',
+          publicMessage: 'Payments fail.',
+          componentStates: { payments: 'major_outage' },
+          at: new Date(NOW.getTime() - 2 * DAY),
+        },
+        { state: 'resolved', publicMessage: 'Fixed.', at: new Date(NOW.getTime() - 2 * DAY + 6 * 3_600_000) },
+      ],
+    });
+    const model = await loadStatusPageModel(database.handle.db, {
+      settings: { title: 'Billing status', components: [{ id: 'payments', name: 'Card payments' }] },
+      publicUrl: 'https://status.example.test',
+      now: NOW,
+      fallbackTime: NOW,
+    });
+    const payments = model.components[0];
+    expect(payments?.state).toBe('operational');
+    const day = payments?.uptime.days.find((candidate) => candidate.date === '2026-11-21');
+    expect(day?.uptime).toBeCloseTo(1 - 6 / 24, 10);
+    expect(model.status.indicator).toBe('none');
   });
 });

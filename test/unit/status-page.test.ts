@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  effectiveHistory,
   formatUptime,
   impactOfSeverity,
   pageStatus,
@@ -73,6 +74,40 @@ describe('uptime per day', () => {
   });
 });
 
+describe('effective history', () => {
+  const resolved = at('2026-11-20T10:00:00Z');
+  it('ends an incident’s component state when the incident resolves, unless something changed it first', () => {
+    expect(
+      effectiveHistory([
+        { state: 'major_outage', at: at('2026-11-20T08:00:00Z'), incidentResolvedAt: resolved },
+      ]),
+    ).toEqual([
+      { state: 'major_outage', at: at('2026-11-20T08:00:00Z') },
+      { state: 'operational', at: resolved },
+    ]);
+    expect(
+      effectiveHistory([
+        { state: 'major_outage', at: at('2026-11-20T08:00:00Z'), incidentResolvedAt: resolved },
+        { state: 'under_maintenance', at: at('2026-11-20T09:00:00Z'), incidentResolvedAt: null },
+      ]).map((change) => change.state),
+    ).toEqual(['major_outage', 'under_maintenance']);
+  });
+
+  it('keeps a state set by the resolving update itself, and leaves open incidents alone', () => {
+    expect(
+      effectiveHistory([
+        { state: 'partial_outage', at: at('2026-11-20T08:00:00Z'), incidentResolvedAt: resolved },
+        { state: 'degraded_performance', at: resolved, incidentResolvedAt: resolved },
+      ]).map((change) => change.state),
+    ).toEqual(['partial_outage', 'degraded_performance']);
+    expect(
+      effectiveHistory([{ state: 'major_outage', at: resolved, incidentResolvedAt: null }]).map(
+        (change) => change.state,
+      ),
+    ).toEqual(['major_outage']);
+  });
+});
+
 describe('page status and impact', () => {
   it('maps severities to Statuspage impacts', () => {
     expect(['SEV1', 'SEV2', 'SEV3', 'SEV4'].map(impactOfSeverity)).toEqual([
@@ -143,8 +178,20 @@ describe('status page views', () => {
       },
     ],
     changes: [
-      { componentId: 'payments', state: 'major_outage', incidentId: 7, at: at('2026-11-23T10:00:00Z') },
-      { componentId: 'payments', state: 'partial_outage', incidentId: 7, at: at('2026-11-23T11:00:00Z') },
+      {
+        componentId: 'payments',
+        state: 'major_outage',
+        incidentId: 7,
+        incidentResolvedAt: null,
+        at: at('2026-11-23T10:00:00Z'),
+      },
+      {
+        componentId: 'payments',
+        state: 'partial_outage',
+        incidentId: 7,
+        incidentResolvedAt: null,
+        at: at('2026-11-23T11:00:00Z'),
+      },
     ],
   });
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { asc, desc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { type ComponentState, isComponentState } from '../../domain/status-page.js';
 import { invalidInput } from '../../errors.js';
 import type { Executor } from '../client.js';
@@ -37,6 +37,8 @@ export interface ComponentStateChange {
   componentId: string;
   state: ComponentState;
   incidentId: number | null;
+  /** When the incident that set this state was resolved (null: not resolved, or set outside an incident). */
+  incidentResolvedAt: Date | null;
   at: Date;
 }
 
@@ -116,25 +118,24 @@ export async function listComponentStateChanges(
   executor: Executor,
   since: Date,
 ): Promise<ComponentStateChange[]> {
+  const columns = {
+    componentId: componentStateChanges.componentId,
+    state: componentStateChanges.state,
+    incidentId: componentStateChanges.incidentId,
+    incidentResolvedAt: incidents.resolvedAt,
+    at: componentStateChanges.at,
+  };
   const inside = await executor
-    .select({
-      componentId: componentStateChanges.componentId,
-      state: componentStateChanges.state,
-      incidentId: componentStateChanges.incidentId,
-      at: componentStateChanges.at,
-    })
+    .select(columns)
     .from(componentStateChanges)
+    .leftJoin(incidents, eq(incidents.id, componentStateChanges.incidentId))
     .where(gt(componentStateChanges.at, since))
     .orderBy(asc(componentStateChanges.at), asc(componentStateChanges.id));
   const before = await executor
-    .selectDistinctOn([componentStateChanges.componentId], {
-      componentId: componentStateChanges.componentId,
-      state: componentStateChanges.state,
-      incidentId: componentStateChanges.incidentId,
-      at: componentStateChanges.at,
-    })
+    .selectDistinctOn([componentStateChanges.componentId], columns)
     .from(componentStateChanges)
-    .where(and(lte(componentStateChanges.at, since)))
+    .leftJoin(incidents, eq(incidents.id, componentStateChanges.incidentId))
+    .where(lte(componentStateChanges.at, since))
     .orderBy(
       asc(componentStateChanges.componentId),
       desc(componentStateChanges.at),
@@ -142,7 +143,11 @@ export async function listComponentStateChanges(
     );
   return [...before, ...inside]
     .filter((row): row is typeof row & { state: ComponentState } => isComponentState(row.state))
-    .map((row) => ({ ...row, at: new Date(row.at) }));
+    .map((row) => ({
+      ...row,
+      at: new Date(row.at),
+      incidentResolvedAt: row.incidentResolvedAt ? new Date(row.incidentResolvedAt) : null,
+    }));
 }
 
 /**
