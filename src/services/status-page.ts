@@ -320,8 +320,15 @@ export class StatusPageCache {
 
   private async current(): Promise<Snapshot> {
     const now = this.options.now();
-    const version = await this.version(now);
     const snapshot = this.snapshot;
+    let version: string;
+    try {
+      version = await this.version(now);
+    } catch (error) {
+      // The database is unreachable: the last page we had is better than an error for a worried customer.
+      if (snapshot) return snapshot;
+      throw error;
+    }
     const maxAgeMs = this.options.maxAgeMs ?? 60_000;
     if (snapshot && snapshot.version === version && Date.now() - snapshot.loadedAt < maxAgeMs)
       return snapshot;

@@ -152,4 +152,33 @@ describe.each(DATABASE_KINDS)('status page repository (%s)', (kind) => {
     expect(day?.uptime).toBeCloseTo(1 - 6 / 24, 10);
     expect(model.status.indicator).toBe('none');
   });
+
+  it('keeps serving the last page it had while the database does not answer', async () => {
+    let broken = false;
+    const flaky = new Proxy(database.handle.db, {
+      get(target, property, receiver) {
+        if (broken && property === 'execute') return () => Promise.reject(new Error('connection refused'));
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    const cache = new StatusPageCache({
+      db: flaky,
+      settings: { title: 'Billing status', components: [{ id: 'refunds', name: 'Refunds and credits' }] },
+      publicUrl: 'https://status.example.test',
+      now: () => NOW,
+    });
+    const render = (model: { incidents: Array<{ title: string }> }) =>
+      model.incidents.map((incident) => incident.title).join('|');
+    const first = await cache.resource('titles', render);
+    broken = true;
+    const second = await cache.resource('titles', render);
+    expect(second?.etag).toBe(first?.etag);
+    const fresh = new StatusPageCache({
+      db: flaky,
+      settings: { title: 'Billing status', components: [] },
+      publicUrl: 'https://status.example.test',
+      now: () => NOW,
+    });
+    await expect(fresh.resource('titles', render)).rejects.toThrow('connection refused');
+  });
 });

@@ -14,6 +14,7 @@ export function renderAtomFeed(model: StatusPageModel): string {
 <id>${escapeHtml(feedUrl)}</id>
 <title>${escapeHtml(model.page.title)}</title>
 <updated>${model.page.updatedAt.toISOString()}</updated>
+<author><name>${escapeHtml(model.page.title)}</name></author>
 <link rel="self" type="application/atom+xml" href="${escapeHtml(feedUrl)}"/>
 <link rel="alternate" type="text/html" href="${escapeHtml(model.page.url)}"/>
 ${entries}
