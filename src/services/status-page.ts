@@ -103,10 +103,12 @@ export function buildStatusPageModel({
     components.map((component) => component.state),
     incidentModels.filter((incident) => incident.state !== 'resolved').map((incident) => incident.impact),
   );
-  const updatedAt = maxDate(
-    [...incidentModels.map((incident) => incident.updatedAt), ...changes.map((change) => change.at)],
-    fallbackTime,
-  );
+  // The last change the page shows; the fallback only when nothing has ever changed.
+  const changedAt = [
+    ...incidentModels.map((incident) => incident.updatedAt),
+    ...changes.map((change) => change.at),
+  ];
+  const updatedAt = changedAt.length > 0 ? maxDate(changedAt, new Date(0)) : fallbackTime;
   return {
     page: {
       id: createHash('sha256').update(baseUrl).digest('hex').slice(0, 12),

@@ -143,7 +143,7 @@ describe('status page views', () => {
     },
     publicUrl: 'https://status.example.test/',
     now: NOW,
-    fallbackTime: at('2026-11-01T00:00:00Z'),
+    fallbackTime: NOW,
     incidents: [
       {
         id: 7,
@@ -217,6 +217,7 @@ describe('status page views', () => {
     ]);
     expect(model.status.indicator).toBe('major');
     expect(model.page.url).toBe('https://status.example.test/status');
+    expect(model.page.updatedAt).toEqual(at('2026-11-23T11:00:00Z'));
     const summary = summaryJson(model);
     expect(summary.incidents[0]?.incident_updates.map((update) => update.id)).toEqual(['2', '1']);
     expect(summary.incidents[0]?.incident_updates[1]?.affected_components).toEqual([
