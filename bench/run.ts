@@ -8,6 +8,7 @@ import { billingBench } from './billing.js';
 import { foundationBench } from './foundation.js';
 import { matchingBench } from './matching.js';
 import { reportsBench } from './reports.js';
+import { statusPageBench } from './status-page.js';
 
 const sections: Record<string, () => Promise<void>> = {
   foundation: foundationBench,
@@ -15,6 +16,7 @@ const sections: Record<string, () => Promise<void>> = {
   billing: billingBench,
   reports: reportsBench,
   'account-actions': accountActionsBench,
+  'status-page': statusPageBench,
 };
 
 const requested = process.argv.slice(2);

@@ -19,6 +19,7 @@ import { escalationIntakeJob } from './services/escalation.js';
 import { homeRefreshJob } from './services/home.js';
 import { syncTriageCardJob } from './services/triage.js';
 import { healthRoutes } from './web/health.js';
+import { statusPageRoutes } from './web/status-page.js';
 import { stripeWebhookRoutes } from './web/stripe-webhook.js';
 
 /**
@@ -90,5 +91,16 @@ export const FEATURES: Feature[] = [
     register: (app, deps) => registerAccountActions(app, deps),
     jobs: (deps) => [accountActionsSweepJob(deps)],
     frontline: (deps) => ({ audit: auditSubcommand(deps) }),
+  },
+  {
+    name: 'public status page',
+    routes: (deps) =>
+      statusPageRoutes({
+        db: deps.db,
+        settings: deps.settings.statusPage,
+        publicUrl: deps.config.publicUrl,
+        now: deps.now,
+        versionTtlMs: deps.settings.statusPage.refreshSeconds * 1000,
+      }),
   },
 ];

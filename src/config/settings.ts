@@ -68,6 +68,11 @@ const statusPageSchema = z
         { id: 'billing-portal', name: 'Billing portal' },
         { id: 'refunds', name: 'Refunds and credits' },
       ]),
+    /**
+     * How long the public page may lag behind a change: within it, requests are answered from memory without asking
+     * the database whether anything changed (what keeps a spike of visitors cheap). 0 asks on every request.
+     */
+    refreshSeconds: z.number().min(0).max(60).default(1),
   })
   .prefault({});
 

@@ -1,0 +1,46 @@
+import { COMPONENT_STATE_LABEL, escapeHtml, formatTime, html, INCIDENT_STATE_LABEL } from './html.js';
+import type { IncidentModel, StatusPageModel } from './model.js';
+
+/**
+ * `GET /status/feed.atom`: one entry per incident of the window (newest first), its content the whole public
+ * timeline, so a feed reader shows a changed entry whenever an update is posted. Text is escaped for XML, and the
+ * HTML content is escaped once more as Atom's `type="html"` requires.
+ */
+export function renderAtomFeed(model: StatusPageModel): string {
+  const feedUrl = `${model.page.url}/feed.atom`;
+  const entries = model.incidents.map((incident) => entry(model, incident)).join('\n');
+  return `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">
+<id>${escapeHtml(feedUrl)}</id>
+<title>${escapeHtml(model.page.title)}</title>
+<updated>${model.page.updatedAt.toISOString()}</updated>
+<author><name>${escapeHtml(model.page.title)}</name></author>
+<link rel="self" type="application/atom+xml" href="${escapeHtml(feedUrl)}"/>
+<link rel="alternate" type="text/html" href="${escapeHtml(model.page.url)}"/>
+${entries}
+</feed>
+`;
+}
+
+function entry(model: StatusPageModel, incident: IncidentModel): string {
+  const content = html`${[...incident.updates]
+    .reverse()
+    .map(
+      (update) =>
+        html`<p><strong>${INCIDENT_STATE_LABEL[update.state]}</strong> (${formatTime(update.createdAt)}): ${update.message}${
+          update.affected.length > 0
+            ? html`<br><small>${update.affected
+                .map((change) => `${change.name}: ${COMPONENT_STATE_LABEL[change.newState]}`)
+                .join('; ')}</small>`
+            : ''
+        }</p>`,
+    )}`;
+  return `<entry>
+<id>${escapeHtml(`${model.page.baseUrl}/status/incidents/${incident.id}`)}</id>
+<title>${escapeHtml(`${incident.title} (${INCIDENT_STATE_LABEL[incident.state]})`)}</title>
+<published>${incident.createdAt.toISOString()}</published>
+<updated>${incident.updatedAt.toISOString()}</updated>
+<link rel="alternate" type="text/html" href="${escapeHtml(incident.url)}"/>
+<content type="html">${escapeHtml(content.value)}</content>
+</entry>`;
+}
