@@ -220,7 +220,7 @@ export function createSandboxPage(sandbox: SandboxIntegrations, settings: Deps['
   });
 
   routes.get('/sandbox/api/state', (c) => {
-    const person = user.safeParse(c.req.query('user') ?? SANDBOX_PEOPLE[0]?.id);
+    const person = user.safeParse(c.req.query('user') || SANDBOX_PEOPLE[0]?.id);
     if (!person.success) return c.json({ error: 'unknown user' }, 400);
     return c.json(snapshot(person.data));
   });
