@@ -7,8 +7,9 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { ROLE_LABELS } from '../domain/roles.js';
 import type { Feature } from '../features.js';
-import { clearDatabase, seedDatabaseDemo } from './demo/database-demo.js';
+import { clearDatabase, knownDemoProblem, seedDatabaseDemo } from './demo/database-demo.js';
 import { seedStripeDemo } from './demo/stripe-demo.js';
+import { welcomeText } from './demo/welcome.js';
 import { applyInputs } from './fakes/slack/view-state.js';
 import type { SlackFakeChange, SlackMessage } from './fakes/slack-fake.js';
 import { type ElementInput, InputError } from './fakes/slack-fake.js';
@@ -383,7 +384,20 @@ export function createSandboxPage(sandbox: SandboxIntegrations, settings: Deps['
     sandbox.jira?.fake.reset();
     await clearDatabase(deps.db);
     await seedDatabaseDemo(deps);
+    await welcome(deps);
     driver = newDriver();
+  }
+
+  async function welcome(deps: Deps) {
+    const intake = settings.channels.intake[0];
+    if (!intake) return;
+    const text = welcomeText(await knownDemoProblem(deps.db));
+    fake.postAsUser({
+      channel: intake,
+      user: 'USLACKBOT',
+      text,
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+    });
   }
 
   return {
@@ -396,6 +410,7 @@ export function createSandboxPage(sandbox: SandboxIntegrations, settings: Deps['
     async seed(deps) {
       seedDeps = deps;
       await seedDatabaseDemo(deps);
+      await welcome(deps);
     },
     close() {
       for (const finish of [...streams]) finish();

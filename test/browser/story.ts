@@ -3,13 +3,19 @@ import type { Locator, Page } from 'playwright-core';
 const WAIT_MS = 10_000;
 
 /** Waits until the locator's text contains `text` (playwright-core has no `expect`; this is its small stand-in). */
-export async function containsText(locator: Locator, text: string | RegExp, timeoutMs = WAIT_MS): Promise<void> {
+export async function containsText(
+  locator: Locator,
+  text: string | RegExp,
+  timeoutMs = WAIT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let seen = '';
   for (;;) {
-    seen = (await locator.textContent({ timeout: Math.max(1, deadline - Date.now()) }).catch(() => null)) ?? '';
+    seen =
+      (await locator.textContent({ timeout: Math.max(1, deadline - Date.now()) }).catch(() => null)) ?? '';
     if (typeof text === 'string' ? seen.includes(text) : text.test(seen)) return;
-    if (Date.now() > deadline) throw new Error(`expected text ${String(text)}; the page shows: ${seen.slice(0, 800)}`);
+    if (Date.now() > deadline)
+      throw new Error(`expected text ${String(text)}; the page shows: ${seen.slice(0, 800)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -81,7 +87,9 @@ export async function l1EscalatesKnownDuplicateCharge(story: Story): Promise<voi
   await inputBlock(modal, 'Category').locator('select').selectOption({ label: 'Duplicate charge' });
   await inputBlock(modal, 'What happens')
     .locator('textarea, input')
-    .fill('Two identical charges a few minutes apart on the same card; the gateway timed out on the first one.');
+    .fill(
+      'Two identical charges a few minutes apart on the same card; the gateway timed out on the first one.',
+    );
   await story.shot('01-l1-escalation-form');
   await modal.locator('.modal-submit').click();
   await hidden(modal);

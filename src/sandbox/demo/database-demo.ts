@@ -147,3 +147,15 @@ export async function clearDatabase(db: Database): Promise<void> {
   const names = tables.map((table) => `public.${table.name}`).join(', ');
   await db.execute(sql.raw(`truncate ${names} restart identity cascade`));
 }
+
+/** The demo's known problem as it stands in the database (after a restart too), for the welcome message. */
+export async function knownDemoProblem(
+  db: Database,
+): Promise<{ id: number; title: string; customers: number } | undefined> {
+  const [row] = await queryRows<{ id: number; title: string; customers: number | string }>(
+    db,
+    sql`select p.id, p.title, (select count(distinct e.customer_id) from escalations e where e.problem_id = p.id) as customers
+        from problems p where p.title = ${DEMO_PROBLEM.title} order by p.id limit 1`,
+  );
+  return row ? { id: Number(row.id), title: row.title, customers: Number(row.customers) } : undefined;
+}

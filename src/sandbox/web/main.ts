@@ -245,7 +245,11 @@ function showCommandHints() {
 function names(): Names {
   return {
     user: (id) =>
-      id === snapshot?.bot.id ? 'Frontline' : (snapshot?.people.find((p) => p.id === id)?.realName ?? id),
+      id === snapshot?.bot.id
+        ? 'Frontline'
+        : id === 'USLACKBOT'
+          ? 'Slackbot'
+          : (snapshot?.people.find((p) => p.id === id)?.realName ?? id),
     channel: (id) =>
       snapshot?.channels.find((c) => c.id === id)?.name ?? (id === snapshot?.dm.id ? 'Frontline' : id),
   };
