@@ -8,7 +8,6 @@ import type { Deps } from '../deps.js';
 import { ROLE_LABELS } from '../domain/roles.js';
 import type { Feature } from '../features.js';
 import { clearDatabase, knownDemoProblem, seedDatabaseDemo } from './demo/database-demo.js';
-import { seedStripeDemo } from './demo/stripe-demo.js';
 import { welcomeText } from './demo/welcome.js';
 import { applyInputs } from './fakes/slack/view-state.js';
 import type { SlackFakeChange, SlackMessage } from './fakes/slack-fake.js';
@@ -377,10 +376,8 @@ export function createSandboxPage(sandbox: SandboxIntegrations, settings: Deps['
   async function resetDemo(deps: Deps) {
     fake.reset();
     seedSlackSandbox(fake, settings);
-    if (sandbox.stripe) {
-      sandbox.stripe.fake.reset();
-      seedStripeDemo(sandbox.stripe.fake);
-    }
+    // The Stripe fake restores the state it was seeded with (the demo customers).
+    sandbox.stripe?.fake.reset();
     sandbox.jira?.fake.reset();
     await clearDatabase(deps.db);
     await seedDatabaseDemo(deps);
