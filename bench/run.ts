@@ -4,10 +4,12 @@
  */
 import { foundationBench } from './foundation.js';
 import { matchingBench } from './matching.js';
+import { sandboxBench } from './sandbox.js';
 
 const sections: Record<string, () => Promise<void>> = {
   foundation: foundationBench,
   matching: matchingBench,
+  sandbox: sandboxBench,
 };
 
 const requested = process.argv.slice(2);
