@@ -304,6 +304,38 @@ describe('the sandbox page renders Block Kit and answers as Slack would', () => 
     await hidden(modal);
   });
 
+  it('opening the Home tab sends app_home_opened; the published Home renders and its buttons act on the view', async () => {
+    const opened: string[] = [];
+    const clicked: Array<{ container?: { type?: string } }> = [];
+    const bolt = sandbox.running.app.bolt;
+    bolt.event('app_home_opened', async ({ event }) => {
+      opened.push(event.user);
+      await sandbox.running.deps.integrations.slack.views.publish({
+        user_id: event.user,
+        view: {
+          type: 'home',
+          blocks: [
+            { type: 'header', text: plain('Your queue') },
+            {
+              type: 'actions',
+              elements: [{ type: 'button', action_id: 'home_refresh', text: plain('Refresh'), value: 'r' }],
+            },
+          ],
+        },
+      });
+    });
+    bolt.action('home_refresh', async ({ ack, body }) => {
+      await ack();
+      clicked.push(body as (typeof clicked)[number]);
+    });
+    await openChannel(page, 'Frontline — Home');
+    await containsText(page.locator('.home-view'), 'Your queue');
+    expect(opened).toContain(LENA);
+    await page.locator('.home-view').getByRole('button', { name: 'Refresh' }).click();
+    await eventually(() => clicked.length === 1);
+    expect(clicked[0]?.container?.type).toBe('view');
+  });
+
   it('Reset brings back the demo: messages, modals and escalations made since are gone, the known problem stays', async () => {
     await openChannel(page, 'billing-intake');
     await page.locator('#composer').fill('Anyone seen double charges today?');
