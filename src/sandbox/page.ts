@@ -258,6 +258,13 @@ export function createSandboxPage(sandbox: SandboxIntegrations, settings: Deps['
     const command = /^(\/[a-z][\w-]*)(?:\s+([\s\S]*))?$/i.exec(trimmed);
     if (command && !input.threadTs) {
       const name = command[1] as string;
+      // Slack itself refuses commands no installed app declares, before any request is made.
+      if (manifest.commands.length > 0 && !manifest.commands.some((known) => known.command === name)) {
+        return c.json({
+          status: 0,
+          notice: `${name} is not a valid command. Frontline's commands: ${manifest.commands.map((known) => known.command).join(', ')}.`,
+        });
+      }
       const answer = await d.command({
         user: input.user,
         channel: input.channel,

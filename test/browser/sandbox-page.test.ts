@@ -336,6 +336,24 @@ describe('the sandbox page renders Block Kit and answers as Slack would', () => 
     expect(clicked[0]?.container?.type).toBe('view');
   });
 
+  it("the message shortcut opens the app's form from a message; an unknown command is refused as Slack does", async () => {
+    await openChannel(page, 'marketing');
+    await page.locator('#composer').fill('Ostrander Legal: invoice shows no VAT line since last week');
+    await page.locator('#composer').press('Enter');
+    const message = page.locator('#messages .message', { hasText: 'invoice shows no VAT line' });
+    await visible(message);
+    await message.locator('.shortcut', { hasText: 'Escalate to billing' }).click();
+    const modal = topModal(page);
+    await visible(modal);
+    expect(await modal.locator('[data-action-id="summary_input"]').inputValue()).toContain('no VAT line');
+    await modal.locator('.modal-close').click();
+    await hidden(modal);
+
+    await page.locator('#composer').fill('/nosuchcommand hello');
+    await page.locator('#composer').press('Enter');
+    await containsText(page.locator('.toasts'), '/nosuchcommand is not a valid command');
+  });
+
   it('Reset brings back the demo: messages, modals and escalations made since are gone, the known problem stays', async () => {
     await openChannel(page, 'billing-intake');
     await page.locator('#composer').fill('Anyone seen double charges today?');
