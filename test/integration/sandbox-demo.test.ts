@@ -57,14 +57,12 @@ describe.each(DATABASE_KINDS)('the sandbox database demo (%s)', (kind) => {
   });
 
   it('clearing empties the application tables but keeps the append-only audit trail; seeding works again', async () => {
-    await database.handle.db
-      .insert(auditEvents)
-      .values({
-        actorId: 'U0SBXL2',
-        action: 'credit',
-        result: 'succeeded',
-        customerId: 'cus_DemoHalcyonFreight',
-      });
+    await database.handle.db.insert(auditEvents).values({
+      actorId: 'U0SBXL2',
+      action: 'credit',
+      result: 'succeeded',
+      customerId: 'cus_DemoHalcyonFreight',
+    });
     await clearDatabase(database.handle.db);
     const [counts] = await queryRows<{ problems: string; escalations: string; audit: string }>(
       database.handle.db,

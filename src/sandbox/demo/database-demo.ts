@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Database } from '../../db/client.js';
+import type { Database, Executor } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import { insertEscalation } from '../../db/repositories/escalations.js';
 import { addLinkedCaseText, insertProblem } from '../../db/repositories/problems.js';
@@ -80,11 +80,11 @@ export async function seedDatabaseDemo(deps: Pick<Deps, 'db' | 'integrations' | 
       await fetchCustomerFacts(deps.integrations.stripe, demo.customerId).catch(() => undefined),
     );
   }
-  await deps.db.transaction(async (tx) => insertDemo(tx as unknown as Database, deps.now(), facts));
+  await deps.db.transaction(async (tx) => insertDemo(tx, deps.now(), facts));
   return true;
 }
 
-async function insertDemo(db: Database, now: Date, facts: Map<string, CustomerFacts | undefined>) {
+async function insertDemo(db: Executor, now: Date, facts: Map<string, CustomerFacts | undefined>) {
   const problem = await insertProblem(db, {
     title: DEMO_PROBLEM.title,
     symptoms: DEMO_PROBLEM.symptoms,
