@@ -407,7 +407,8 @@ export function createSandboxPage(sandbox: SandboxIntegrations, settings: Deps['
   return {
     feature: { name: 'local sandbox page', routes: () => routes },
     attach(url) {
-      appUrl = url;
+      // Slack's requests come from this process: use the loopback address whatever interface the server binds.
+      appUrl = url.replace('//localhost:', '//127.0.0.1:');
       driver = newDriver();
       void clientBundle().catch(() => undefined);
     },
