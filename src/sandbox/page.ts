@@ -5,7 +5,7 @@ import { streamSSE } from 'hono/streaming';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { ROLE_LABELS } from '../domain/roles.js';
+import { ROLE_LABELS, ROLE_NAMES } from '../domain/roles.js';
 import type { Feature } from '../features.js';
 import { clearDatabase, knownDemoProblem, seedDatabaseDemo } from './demo/database-demo.js';
 import { welcomeText } from './demo/welcome.js';
@@ -172,7 +172,11 @@ export function createSandboxPage(sandbox: SandboxIntegrations, settings: Deps['
       version,
       me: person,
       bot: { id: fake.botUserId, name: 'Frontline' },
-      people: SANDBOX_PEOPLE.map((p) => ({ ...p, roleLabel: ROLE_LABELS[p.role] })),
+      // Roles as the running settings hold them (a settings file may give a sandbox person more than one).
+      people: SANDBOX_PEOPLE.map((p) => ({
+        ...p,
+        roleLabel: rolesOf(p.id).join(', ') || ROLE_LABELS[p.role],
+      })),
       channels,
       dm: { id: dm, name: 'Frontline' },
       messages,
@@ -183,6 +187,12 @@ export function createSandboxPage(sandbox: SandboxIntegrations, settings: Deps['
       shortcuts: manifest.shortcuts.filter((s) => s.type === 'message'),
       statusUrl: '/status',
     };
+  }
+
+  function rolesOf(id: string): string[] {
+    return ROLE_NAMES.filter((role) => settings.roles[role].users.includes(id)).map(
+      (role) => ROLE_LABELS[role],
+    );
   }
 
   /** What the person typed, with `@name` and `#channel` turned into Slack's mention syntax. */
