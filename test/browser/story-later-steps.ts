@@ -54,10 +54,9 @@ export async function engineerClassifiesAsIncident(story: Story): Promise<void> 
   await openChannel(page, 'billing-incidents');
   const triage = messageWith(page, 'Seat count stays at 50 after removing five users');
   await visible(triage);
-  await triage
-    .getByRole('button', { name: /classify/i })
-    .first()
-    .click();
+  const classify = triage.getByRole('button', { name: /classify/i });
+  if (await classify.count()) await classify.first().click();
+  else await type(page, `/incident classify ${story.newProblemRef ?? ''}`.trim());
   const modal = topModal(page);
   await visible(modal);
   await choose(modal, /classification|bug or incident|kind/i, /incident/i);
@@ -81,10 +80,12 @@ export async function engineerPostsUpdate(story: Story, statusUrl: string): Prom
   const { page } = story;
   const update = 'We found the cause: removed seats are not synced to billing. A fix is being tested.';
   const incident = messageWith(page, /investigating/i);
-  await incident
-    .getByRole('button', { name: /update/i })
-    .first()
-    .click();
+  const postUpdate = incident.getByRole('button', { name: /update/i });
+  if (await postUpdate.count()) await postUpdate.first().click();
+  else {
+    const reference = /INC-\d+/.exec((await incident.textContent()) ?? '')?.[0] ?? '';
+    await type(page, `/incident update ${reference}`.trim());
+  }
   const modal = topModal(page);
   await visible(modal);
   await choose(modal, /status|state/i, /identified/i);
