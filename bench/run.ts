@@ -8,6 +8,7 @@ import { billingBench } from './billing.js';
 import { foundationBench } from './foundation.js';
 import { matchingBench } from './matching.js';
 import { reportsBench } from './reports.js';
+import { sandboxBench } from './sandbox.js';
 import { statusPageBench } from './status-page.js';
 
 const sections: Record<string, () => Promise<void>> = {
@@ -17,6 +18,7 @@ const sections: Record<string, () => Promise<void>> = {
   reports: reportsBench,
   'account-actions': accountActionsBench,
   'status-page': statusPageBench,
+  sandbox: sandboxBench,
 };
 
 const requested = process.argv.slice(2);

@@ -10,6 +10,7 @@ import { createStripeClient } from './integrations/stripe/client.js';
 import { JobQueue } from './jobs/queue.js';
 import { createLogger, type Logger } from './logger.js';
 import { type SandboxIntegrations, startSandboxIntegrations } from './sandbox/integrations.js';
+import { createSandboxPage } from './sandbox/page.js';
 import { withSandboxPeople } from './sandbox/people.js';
 import { startHttpServer } from './server.js';
 import { createDirectory } from './services/people.js';
@@ -90,7 +91,9 @@ export async function startFrontline(config: Config, options: StartOptions = {})
       directory: createDirectory({ settings, slack, logger }),
       now,
     };
-    const features = options.features ?? FEATURES;
+    // The sandbox page exists only when Slack itself is the local fake, never beside real credentials.
+    const sandboxPage = sandbox.slack ? createSandboxPage(sandbox, settings) : undefined;
+    const features = [...(options.features ?? FEATURES), ...(sandboxPage ? [sandboxPage.feature] : [])];
     for (const feature of features) for (const job of feature.jobs?.(deps) ?? []) jobs.define(job);
 
     const inFlight = new InFlight();
@@ -116,6 +119,11 @@ export async function startFrontline(config: Config, options: StartOptions = {})
     });
     await app.start();
     closers.push(() => app.stop());
+    if (sandboxPage) {
+      sandboxPage.attach(http.url);
+      closers.push(async () => sandboxPage.close());
+      await sandboxPage.seed(deps);
+    }
 
     logStartup(logger, config, http.url, sandbox, Date.now() - startedAt);
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../config.js';
+import type { Config, Settings } from '../config.js';
 import type { Logger } from '../logger.js';
 import { seedStripeDemo } from './demo/stripe-demo.js';
 import { JiraFake } from './fakes/jira-fake.js';
@@ -37,20 +37,7 @@ export async function startSandboxIntegrations(config: Config, logger: Logger): 
         botUserId: SANDBOX_BOT_USER_ID,
       }).start();
       stops.push(() => fake.stop());
-      for (const person of SANDBOX_PEOPLE)
-        fake.addUser({ id: person.id, name: person.name, realName: person.realName });
-      const channels = config.settings.channels;
-      const named: Array<[string, string]> = [
-        ...channels.intake.map((id, index): [string, string] => [
-          id,
-          index === 0 ? 'billing-intake' : `billing-intake-${index + 1}`,
-        ]),
-        [channels.incidents, 'billing-incidents'],
-        [channels.approvals, 'billing-approvals'],
-        [channels.product, 'product'],
-        [channels.marketing, 'marketing'],
-      ];
-      for (const [id, name] of named) fake.addChannel({ id, name });
+      seedSlackSandbox(fake, config.settings);
       sandbox.slack = {
         fake,
         botToken,
@@ -77,4 +64,22 @@ export async function startSandboxIntegrations(config: Config, logger: Logger): 
   }
   logger.debug('sandbox integrations started');
   return sandbox;
+}
+
+/** The sandbox workspace: its people and the configured channels (again after a reset). */
+export function seedSlackSandbox(fake: SlackFake, settings: Settings): void {
+  for (const person of SANDBOX_PEOPLE)
+    fake.addUser({ id: person.id, name: person.name, realName: person.realName });
+  const channels = settings.channels;
+  const named: Array<[string, string]> = [
+    ...channels.intake.map((id, index): [string, string] => [
+      id,
+      index === 0 ? 'billing-intake' : `billing-intake-${index + 1}`,
+    ]),
+    [channels.incidents, 'billing-incidents'],
+    [channels.approvals, 'billing-approvals'],
+    [channels.product, 'product'],
+    [channels.marketing, 'marketing'],
+  ];
+  for (const [id, name] of named) fake.addChannel({ id, name });
 }
