@@ -5,4 +5,5 @@ export * from './deliveries.js';
 export * from './escalations.js';
 export * from './incidents.js';
 export * from './problems.js';
+export * from './rca.js';
 export * from './rca-tickets.js';
