@@ -3,11 +3,14 @@ import type { Hono } from 'hono';
 import type { Deps } from './deps.js';
 import { registerEscalation } from './handlers/escalation.js';
 import { registerFrontlineCommand } from './handlers/frontline.js';
+import { queueSubcommand, rcaDeps, registerRca } from './handlers/rca.js';
 import { refreshTermStatsJob } from './jobs/matching-stats.js';
 import type { JobDefinition } from './jobs/queue.js';
 import { slackPostJob } from './jobs/slack-post.js';
+import { rcaJobs } from './services/rca.js';
 import { syncTriageCardJob } from './services/triage.js';
 import { healthRoutes } from './web/health.js';
+import { jiraWebhookRoutes } from './web/jira-webhook.js';
 
 /**
  * Everything Frontline does, one entry per feature: the Slack listeners it registers, the durable jobs it defines
@@ -50,5 +53,12 @@ export const FEATURES: Feature[] = [
       syncTriageCardJob({ db: deps.db, slack: deps.integrations.slack, settings: deps.settings }),
       refreshTermStatsJob({ db: deps.db, logger: deps.logger }),
     ],
+  },
+  {
+    name: 'RCA tickets, engineering assessment, resolution loop and priority',
+    register: (app, deps) => registerRca(app, deps),
+    jobs: (deps) => rcaJobs(rcaDeps(deps)),
+    routes: (deps) => jiraWebhookRoutes({ ...rcaDeps(deps), secret: deps.integrations.jiraWebhookSecret }),
+    frontline: (deps) => ({ queue: queueSubcommand(deps) }),
   },
 ];

@@ -34,8 +34,11 @@ import {
   urgentNotice,
 } from '../views/escalation.js';
 import type { FormSource } from '../views/escalation-actions.js';
+import { checkLargeImpact } from './assessment.js';
 import { findKnownProblems, type KnownProblemMatch } from './matching.js';
 import type { Directory } from './people.js';
+import { recomputePriority } from './priority.js';
+import { enqueueRcaSync } from './rca.js';
 import { SYNC_TRIAGE_CARD_JOB } from './triage.js';
 
 /** What the customer facts port answers (Stripe behind it). */
@@ -43,6 +46,7 @@ export interface CustomerFacts {
   customer: CustomerSummary;
   mrrMinor: number;
   currency: string;
+  seats?: number;
 }
 
 export interface EscalationContext {
@@ -132,6 +136,7 @@ export async function createEscalation(
       customerSegment: facts?.customer.segment ?? null,
       customerSince: facts?.customer.createdAt ?? null,
       customerMrrMinor: facts?.mrrMinor ?? 0,
+      customerSeats: facts?.seats ?? 0,
       currency: facts?.currency ?? 'usd',
       caseRef: valid.caseRef || null,
       priority: valid.priority,
@@ -284,6 +289,9 @@ export async function linkEscalation(
     const text = matchText(row);
     await addLinkedCaseText(tx, problemId, { text, signals: extractSignals(text), now });
     await countOne(tx, { at: now, category: row.category, metric: 'duplicates_avoided' });
+    await recomputePriority(tx, ctx.settings, problemId, now);
+    await enqueueRcaSync(tx, ctx.jobs, problemId);
+    await checkLargeImpact(tx, ctx, problemId);
     const problem = await getProblem(tx, problemId);
     if (problem && row.threadChannel && row.threadTs) {
       const reply: SlackPost = {
@@ -333,6 +341,7 @@ export async function reportNewProblem(
         tx.rollback();
       }
       await countOne(tx, { at: now, category: escalation.category, metric: 'problems_created' });
+      await recomputePriority(tx, ctx.settings, problem.id, now);
       await ctx.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId: problem.id });
       return problem.id;
     })

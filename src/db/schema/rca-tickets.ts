@@ -23,6 +23,12 @@ export const rcaTickets = pgTable(
     /** The facts last written to the ticket (description or comment); a change adds a comment. */
     facts: jsonb('facts').$type<Record<string, string>>(),
     closingCommentedAt: instant('closing_commented_at'),
+    /**
+     * Who may talk to Jira about creating this ticket right now (a job id) and until when: two workers must never
+     * both search, find nothing, and create.
+     */
+    leaseOwner: text('lease_owner'),
+    leaseUntil: instant('lease_until'),
     createdAt: createdAt(),
     updatedAt: instant('updated_at').notNull().defaultNow(),
   },
