@@ -4,7 +4,7 @@ import { queryRows } from '../../src/db/client.js';
 import { escalations, problemAssessments, problems, rcaTickets } from '../../src/db/schema/index.js';
 import { rcaDeps } from '../../src/handlers/rca.js';
 import { adfToText } from '../../src/sandbox/fakes/jira-fake.js';
-import { reconcileTickets } from '../../src/services/rca.js';
+import { reconcileTickets, requestRcaTicket } from '../../src/services/rca.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/database.js';
 
@@ -434,6 +434,42 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
       15_000,
     );
     await eventually(async () => (await ticket())?.closingCommentedAt !== null);
+  });
+
+  it('classification asks for the ticket in its transaction; a Jira outage only delays it', async () => {
+    const [row] = await queryRows<{ id: number }>(
+      db(),
+      sql`insert into problems (title, category, created_by, status, kind)
+          values ('Card payments declined at checkout', 'payment_failed', 'U0SBXENG', 'open', 'incident') returning id`,
+    );
+    const classified = Number(row?.id);
+    const removeOutage = app.jira.inject({
+      match: (request) => request.path.startsWith('/rest/api/3/'),
+      response: { status: 503, body: { errorMessages: ['Jira is down for maintenance'] } },
+    });
+    await db().transaction((tx) =>
+      requestRcaTicket(tx, app.running.deps.jobs, classified, { kind: 'incident' }),
+    );
+    // Asked twice (a classification edited), still one ticket.
+    await db().transaction((tx) =>
+      requestRcaTicket(tx, app.running.deps.jobs, classified, { kind: 'incident' }),
+    );
+    await eventually(() => app.jira.requests.some((r) => r.path === '/rest/api/3/search/jql'));
+    await sleep(1500);
+    const waiting = await db().select().from(rcaTickets).where(eq(rcaTickets.problemId, classified));
+    expect(waiting).toMatchObject([{ status: 'requested', jiraKey: null }]);
+    removeOutage();
+    const created = await eventually(async () => {
+      const [stored] = await db().select().from(rcaTickets).where(eq(rcaTickets.problemId, classified));
+      return stored?.jiraKey ? stored : undefined;
+    }, 30_000);
+    expect(app.jira.issue(String(created.jiraKey)).issueType.name).toBe('Incident');
+    await sleep(1000);
+    expect(
+      [...app.jira.issues.values()].filter((issue) =>
+        issue.labels.includes(`frontline-problem-${classified}`),
+      ),
+    ).toHaveLength(1);
   });
 
   it('/frontline queue lists open problems by score with the explanation and the RCA ticket', async () => {
