@@ -4,9 +4,11 @@ import type { Deps } from './deps.js';
 import { registerEscalation } from './handlers/escalation.js';
 import { registerFrontlineCommand } from './handlers/frontline.js';
 import { queueSubcommand, rcaDeps, registerRca } from './handlers/rca.js';
+import { fetchCustomerFacts } from './integrations/stripe/customer-facts.js';
 import { refreshTermStatsJob } from './jobs/matching-stats.js';
 import type { JobDefinition } from './jobs/queue.js';
 import { slackPostJob } from './jobs/slack-post.js';
+import { refreshCustomerFactsJob } from './services/priority.js';
 import { rcaJobs } from './services/rca.js';
 import { syncTriageCardJob } from './services/triage.js';
 import { healthRoutes } from './web/health.js';
@@ -57,7 +59,16 @@ export const FEATURES: Feature[] = [
   {
     name: 'RCA tickets, engineering assessment, resolution loop and priority',
     register: (app, deps) => registerRca(app, deps),
-    jobs: (deps) => rcaJobs(rcaDeps(deps)),
+    jobs: (deps) => [
+      ...rcaJobs(rcaDeps(deps)),
+      refreshCustomerFactsJob({
+        db: deps.db,
+        settings: deps.settings,
+        logger: deps.logger,
+        now: deps.now,
+        customerFacts: (customerId) => fetchCustomerFacts(deps.integrations.stripe, customerId),
+      }),
+    ],
     routes: (deps) => jiraWebhookRoutes({ ...rcaDeps(deps), secret: deps.integrations.jiraWebhookSecret }),
     frontline: (deps) => ({ queue: queueSubcommand(deps) }),
   },

@@ -1,9 +1,12 @@
 import { eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Settings } from '../config.js';
-import { type Executor, queryRows } from '../db/client.js';
+import { type Database, type Executor, queryRows } from '../db/client.js';
 import { escalations, problems } from '../db/schema/index.js';
 import { parseSegment } from '../domain/customers.js';
 import { type AffectedCustomer, type PriorityScore, priorityScore } from '../domain/priority.js';
+import type { JobDefinition } from '../jobs/queue.js';
+import type { Logger } from '../logger.js';
 
 /** The distinct customers of a problem's linked escalations, with the latest facts each escalation recorded. */
 export async function affectedCustomers(db: Executor, problemId: number): Promise<AffectedCustomer[]> {
@@ -122,4 +125,85 @@ export async function rankedProblems(db: Executor, limit: number): Promise<Queue
     jiraKey: row.jira_key,
     customers: Number(row.customers),
   }));
+}
+
+/** What the customer facts port answers (Stripe behind it). */
+export interface CurrentCustomerFacts {
+  customer: { segment: string | undefined; createdAt: Date };
+  mrrMinor: number;
+  currency: string;
+  seats: number;
+}
+
+export interface FactsRefreshDeps {
+  db: Database;
+  settings: Settings;
+  now: () => Date;
+  customerFacts: (customerId: string) => Promise<CurrentCustomerFacts | undefined>;
+}
+
+/**
+ * Re-reads the facts of every customer affected by an open problem (plan, seats, segment, MRR) and ranks the
+ * problems again where they changed. Runs on a schedule; a customer Stripe cannot answer for keeps its last facts.
+ */
+export async function refreshCustomerFacts(
+  deps: FactsRefreshDeps,
+): Promise<{ customers: number; changed: number }> {
+  const rows = await queryRows<{
+    customer_id: string;
+    customer_mrr_minor: number | string;
+    currency: string;
+    customer_seats: number | string;
+    customer_segment: string | null;
+  }>(
+    deps.db,
+    sql`select distinct on (e.customer_id) e.customer_id, e.customer_mrr_minor, e.currency, e.customer_seats,
+               e.customer_segment
+        from escalations e join problems p on p.id = e.problem_id
+        where p.status <> 'closed' and p.merged_into_id is null
+        order by e.customer_id, e.created_at desc`,
+  );
+  let changed = 0;
+  for (const row of rows) {
+    const facts = await deps.customerFacts(row.customer_id).catch(() => undefined);
+    if (!facts) continue;
+    const segment = parseSegment(facts.customer.segment);
+    const same =
+      Number(row.customer_mrr_minor) === facts.mrrMinor &&
+      row.currency === facts.currency &&
+      Number(row.customer_seats) === facts.seats &&
+      (row.customer_segment ?? undefined) === segment;
+    if (same) continue;
+    changed += 1;
+    await deps.db.transaction((tx) =>
+      customerFactsChanged(tx, deps.settings, {
+        customerId: row.customer_id,
+        mrrMinor: facts.mrrMinor,
+        currency: facts.currency,
+        seats: facts.seats,
+        segment,
+        since: facts.customer.createdAt,
+        now: deps.now(),
+      }),
+    );
+  }
+  return { customers: rows.length, changed };
+}
+
+export const REFRESH_CUSTOMER_FACTS_JOB = 'priority.refresh-customer-facts';
+
+export function refreshCustomerFactsJob(
+  deps: FactsRefreshDeps & { logger: Logger },
+): JobDefinition<Record<string, never>> {
+  return {
+    name: REFRESH_CUSTOMER_FACTS_JOB,
+    schema: z.object({}).strip() as unknown as z.ZodType<Record<string, never>>,
+    retryLimit: 1,
+    expireInSeconds: 600,
+    schedule: '23 * * * *',
+    handler: async () => {
+      const result = await refreshCustomerFacts(deps);
+      deps.logger.info(result, 'refreshed the facts of affected customers');
+    },
+  };
 }

@@ -370,28 +370,29 @@ export async function reconcileTickets(deps: RcaDeps): Promise<{ checked: number
   return { checked: states.length, changed };
 }
 
-export function rcaJobs(deps: RcaDeps): JobDefinition<{ problemId: number }>[] {
-  return [
-    {
-      name: RCA_SYNC_JOB,
-      schema: z.object({ problemId: z.number().int().positive() }),
-      // A Jira outage only delays the ticket: back off and try again for a good while.
-      retryLimit: 12,
-      retryDelaySeconds: 2,
-      expireInSeconds: 120,
-      handler: ({ problemId }, context) => syncRcaTicket(deps, problemId, context.jobId),
+export function rcaJobs(
+  deps: RcaDeps,
+): Array<JobDefinition<{ problemId: number }> | JobDefinition<Record<string, never>>> {
+  const sync: JobDefinition<{ problemId: number }> = {
+    name: RCA_SYNC_JOB,
+    schema: z.object({ problemId: z.number().int().positive() }),
+    // A Jira outage only delays the ticket: back off and try again for a good while.
+    retryLimit: 12,
+    retryDelaySeconds: 2,
+    expireInSeconds: 120,
+    handler: ({ problemId }, context) => syncRcaTicket(deps, problemId, context.jobId),
+  };
+  const reconcile: JobDefinition<Record<string, never>> = {
+    name: RCA_RECONCILE_JOB,
+    schema: z.object({}).strip() as unknown as z.ZodType<Record<string, never>>,
+    retryLimit: 1,
+    schedule: deps.settings.jira.reconcileSchedule,
+    handler: async () => {
+      const result = await reconcileTickets(deps);
+      deps.logger.info(result, 'reconciled RCA tickets with Jira');
     },
-    {
-      name: RCA_RECONCILE_JOB,
-      schema: z.object({}).passthrough() as unknown as z.ZodType<{ problemId: number }>,
-      retryLimit: 1,
-      schedule: deps.settings.jira.reconcileSchedule,
-      handler: async () => {
-        const result = await reconcileTickets(deps);
-        deps.logger.info(result, 'reconciled RCA tickets with Jira');
-      },
-    },
-  ];
+  };
+  return [sync, reconcile];
 }
 
 /** The **Create RCA ticket** button: engineers and managers may ask for the ticket of a problem. */

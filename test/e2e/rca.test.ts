@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { escalations, problemAssessments, problems, rcaTickets } from '../../src/db/schema/index.js';
 import { rcaDeps } from '../../src/handlers/rca.js';
+import { fetchCustomerFacts } from '../../src/integrations/stripe/customer-facts.js';
 import { adfToText } from '../../src/sandbox/fakes/jira-fake.js';
+import { recomputePriority, refreshCustomerFacts } from '../../src/services/priority.js';
 import { reconcileTickets, requestRcaTicket } from '../../src/services/rca.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/database.js';
@@ -470,6 +472,41 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
         issue.labels.includes(`frontline-problem-${classified}`),
       ),
     ).toHaveLength(1);
+  });
+
+  it("a customer's changed facts rank its problems again", async () => {
+    const [row] = await queryRows<{ id: number }>(
+      db(),
+      sql`insert into problems (title, category, created_by, status, kind)
+          values ('Proration credit missing after downgrade', 'plan_change', 'U0SBXENG', 'open', 'bug') returning id`,
+    );
+    const id = Number(row?.id);
+    await db().insert(escalations).values({
+      customerId: CORVID,
+      customerName: 'Corvid Robotics',
+      customerSegment: 'self_serve',
+      customerMrrMinor: 1_000,
+      customerSeats: 1,
+      priority: 'p3',
+      category: 'plan_change',
+      summary: 'No proration credit',
+      status: 'linked',
+      problemId: id,
+      requesterId: app.people.l1,
+      source: 'command',
+    });
+    await db().transaction((tx) => recomputePriority(tx, app.running.deps.settings, id, new Date()));
+    const before = (await db().select().from(problems).where(eq(problems.id, id)))[0];
+    const result = await refreshCustomerFacts({
+      db: db(),
+      settings: app.running.deps.settings,
+      now: () => new Date(),
+      customerFacts: (customerId) => fetchCustomerFacts(app.running.deps.integrations.stripe, customerId),
+    });
+    expect(result.changed).toBeGreaterThanOrEqual(1);
+    const after = (await db().select().from(problems).where(eq(problems.id, id)))[0];
+    expect(after?.priorityScore).toBeGreaterThan(before?.priorityScore ?? 0);
+    expect(after?.priorityExplanation[1]).toContain('hybrid');
   });
 
   it('/frontline queue lists open problems by score with the explanation and the RCA ticket', async () => {
