@@ -4,10 +4,12 @@
  */
 import { foundationBench } from './foundation.js';
 import { matchingBench } from './matching.js';
+import { rcaBench } from './rca.js';
 
 const sections: Record<string, () => Promise<void>> = {
   foundation: foundationBench,
   matching: matchingBench,
+  rca: rcaBench,
 };
 
 const requested = process.argv.slice(2);
