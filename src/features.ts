@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import type { Deps } from './deps.js';
 import { registerEscalation } from './handlers/escalation.js';
 import { registerFrontlineCommand } from './handlers/frontline.js';
-import { queueSubcommand, rcaDeps, registerRca } from './handlers/rca.js';
+import { queueSubcommand, rcaDeps, registerEngineerHome, registerRca } from './handlers/rca.js';
 import { fetchCustomerFacts } from './integrations/stripe/customer-facts.js';
 import { refreshTermStatsJob } from './jobs/matching-stats.js';
 import type { JobDefinition } from './jobs/queue.js';
@@ -58,7 +58,10 @@ export const FEATURES: Feature[] = [
   },
   {
     name: 'RCA tickets, engineering assessment, resolution loop and priority',
-    register: (app, deps) => registerRca(app, deps),
+    register: (app, deps) => {
+      registerRca(app, deps);
+      registerEngineerHome(app, deps);
+    },
     jobs: (deps) => [
       ...rcaJobs(rcaDeps(deps)),
       refreshCustomerFactsJob({

@@ -17,7 +17,13 @@ import {
   type ResolutionDeps,
   stillBroken,
 } from '../services/resolution.js';
-import { assessmentModal, queueMessage, stillBrokenModal } from '../views/rca.js';
+import {
+  assessmentModal,
+  engineerHome,
+  type QueueRow,
+  queueMessage,
+  stillBrokenModal,
+} from '../views/rca.js';
 import { parseEscalationRef, parseProblem, RCA_IDS } from '../views/rca-actions.js';
 import { checkedOf, selectedOf, stateValues, textOf } from './view-state.js';
 
@@ -152,25 +158,37 @@ export function registerRca(app: App, deps: Deps) {
   });
 }
 
+async function queueRows(deps: Deps, limit: number): Promise<QueueRow[]> {
+  const host = deps.integrations.jiraHost;
+  const rows = await rankedProblems(deps.db, limit);
+  return rows.map((row) => ({
+    id: row.id,
+    title: row.title,
+    status: row.status,
+    kind: row.kind,
+    score: row.priorityScore,
+    explanation: row.priorityExplanation,
+    jiraKey: row.jiraKey,
+    jiraUrl: row.jiraKey && host ? jiraBrowseUrl(host, row.jiraKey) : undefined,
+  }));
+}
+
 /** `/frontline queue`: open problems ranked by who is hurt, with the explanation and the RCA ticket. */
 export function queueSubcommand(deps: Deps): FrontlineSubcommand {
-  const host = deps.integrations.jiraHost;
   return async ({ respond }) => {
-    const rows = await rankedProblems(deps.db, 15);
-    await respond({
-      response_type: 'ephemeral',
-      ...queueMessage(
-        rows.map((row) => ({
-          id: row.id,
-          title: row.title,
-          status: row.status,
-          kind: row.kind,
-          score: row.priorityScore,
-          explanation: row.priorityExplanation,
-          jiraKey: row.jiraKey,
-          jiraUrl: row.jiraKey && host ? jiraBrowseUrl(host, row.jiraKey) : undefined,
-        })),
-      ),
-    });
+    await respond({ response_type: 'ephemeral', ...queueMessage(await queueRows(deps, 15)) });
   };
+}
+
+/** Engineers see the ten problems that hurt the most on the App Home. */
+export function registerEngineerHome(app: App, deps: Deps) {
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab !== 'home') return;
+    const roles = await deps.directory.rolesOf(event.user);
+    if (!roles.includes('engineer')) return;
+    await deps.integrations.slack.views.publish({
+      user_id: event.user,
+      view: engineerHome(await queueRows(deps, 10)),
+    });
+  });
 }

@@ -1,4 +1,4 @@
-import type { Button, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import type { Button, HomeView, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { problemRef } from '../domain/escalation.js';
 import {
   type Assessment,
@@ -412,6 +412,9 @@ export interface QueueRow {
   jiraUrl: string | undefined;
 }
 
+/** At most this many problems per message: each takes a section block and Slack allows 50. */
+const QUEUE_LENGTH = 15;
+
 /** `/frontline queue`: open problems by who is hurt. */
 export function queueMessage(rows: QueueRow[]): { text: string; blocks: KnownBlock[] } {
   if (rows.length === 0)
@@ -420,7 +423,7 @@ export function queueMessage(rows: QueueRow[]): { text: string; blocks: KnownBlo
       blocks: [{ type: 'section', text: mrkdwn(':sparkles: No open problems.') }],
     };
   const blocks: KnownBlock[] = [{ type: 'header', text: plain('Open problems by who is hurt') }];
-  rows.slice(0, 15).forEach((row, index) => {
+  rows.slice(0, QUEUE_LENGTH).forEach((row, index) => {
     const ticket = row.jiraKey && row.jiraUrl ? `<${row.jiraUrl}|${row.jiraKey}>` : 'no RCA ticket yet';
     const state = row.kind ? `${row.kind}, ${row.status.replaceAll('_', ' ')}` : row.status;
     blocks.push({
@@ -432,9 +435,28 @@ export function queueMessage(rows: QueueRow[]): { text: string; blocks: KnownBlo
   });
   return {
     text: rows
-      .slice(0, 15)
+      .slice(0, QUEUE_LENGTH)
       .map((row) => `${problemRef(row.id)} ${row.score}`)
       .join(', '),
     blocks,
+  };
+}
+
+/** The engineers' App Home: the ten open problems that hurt the most. */
+export function engineerHome(rows: QueueRow[]): HomeView {
+  const ranked = queueMessage(rows.slice(0, 10)).blocks;
+  return {
+    type: 'home',
+    blocks: [
+      ...ranked,
+      {
+        type: 'context',
+        elements: [
+          mrkdwn(
+            'Ranked by customer size, segment, customer age and total impact. `/frontline queue` shows more.',
+          ),
+        ],
+      },
+    ],
   };
 }

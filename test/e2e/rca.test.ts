@@ -528,5 +528,12 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
     );
     expect(blocksText(answer.blocks)).toContain(`PRB-${other?.id}`);
     expect(blocksText(answer.blocks)).toContain('Size: small');
+
+    await app.driver.appHomeOpened(app.people.engineer);
+    const home = await eventually(() => app.slack.home(app.people.engineer));
+    expect(blocksText(home.blocks)).toContain(`PRB-${other?.id}`);
+    await app.driver.appHomeOpened(app.people.l1);
+    await sleep(500);
+    expect(app.slack.home(app.people.l1)).toBeUndefined();
   });
 });
