@@ -16,6 +16,7 @@ import {
   markFixReleased,
   type ResolutionDeps,
   stillBroken,
+  stillBrokenForm,
 } from '../services/resolution.js';
 import {
   assessmentModal,
@@ -91,7 +92,11 @@ export function registerRca(app: App, deps: Deps) {
     await ack();
     const target = parseEscalationRef(action.value);
     if (!target) throw invalidInput('That button is not valid any more.');
-    await slack.views.open({ trigger_id: body.trigger_id, view: stillBrokenModal(target.e, 'The customer') });
+    const form = await stillBrokenForm(ctx, { escalationId: target.e, actorId: body.user.id });
+    await slack.views.open({
+      trigger_id: body.trigger_id,
+      view: stillBrokenModal(form.escalationId, form.customerName),
+    });
   });
 
   app.view(M.stillBroken, async ({ view, body, ack }) => {

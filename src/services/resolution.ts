@@ -191,3 +191,16 @@ export async function stillBroken(
   if (!reopened) throw conflict(`${escalationRef(escalationId)} is not waiting for a confirmation any more.`);
   return { reopened };
 }
+
+/** The "Still broken" form names the customer of the escalation. */
+export async function stillBrokenForm(
+  deps: ResolutionDeps,
+  { escalationId, actorId }: { escalationId: number; actorId: string },
+): Promise<{ escalationId: number; customerName: string }> {
+  const escalation = await getEscalation(deps.db, escalationId);
+  if (!escalation?.problemId) throw notFound(`${escalationRef(escalationId)} does not exist.`);
+  await mayAnswer(deps, escalation.requesterId, actorId);
+  if (escalation.status !== 'awaiting_confirmation')
+    throw conflict(`${escalationRef(escalationId)} is not waiting for a confirmation any more.`);
+  return { escalationId, customerName: escalation.customerName };
+}
