@@ -29,4 +29,5 @@ ALTER TABLE "rca_tickets" ADD COLUMN "facts" jsonb;--> statement-breakpoint
 ALTER TABLE "rca_tickets" ADD COLUMN "closing_commented_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "rca_tickets" ADD COLUMN "lease_owner" text;--> statement-breakpoint
 ALTER TABLE "rca_tickets" ADD COLUMN "lease_until" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "rca_tickets" ADD COLUMN "create_attempted_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "problem_assessments" ADD CONSTRAINT "problem_assessments_problem_id_problems_id_fk" FOREIGN KEY ("problem_id") REFERENCES "public"."problems"("id") ON DELETE no action ON UPDATE no action;

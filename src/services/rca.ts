@@ -185,6 +185,8 @@ export async function ticketModel(
 }
 
 const LEASE_MS = 120_000;
+/** How long after a create call a search that finds nothing is still not proof that Jira made nothing. */
+const CREATE_SETTLE_MS = 30_000;
 
 /** Takes the right to create this problem's ticket, for this job; false when another worker holds it. */
 async function takeLease(deps: RcaDeps, problemId: number, owner: string): Promise<boolean> {
@@ -217,8 +219,18 @@ export async function syncRcaTicket(deps: RcaDeps, problemId: number, jobId: str
     }
     // A previous attempt may have created the ticket and lost Jira's answer: look for it before creating.
     const existing = await findTicketForProblem(deps.jira, deps.projectKey, problemId);
+    const attempted = ticket.createAttemptedAt?.getTime();
+    if (!existing && attempted !== undefined && deps.now().getTime() - attempted < CREATE_SETTLE_MS) {
+      // Jira's search catches up with new issues after a moment: wait for it rather than risk a second ticket.
+      throw new Error(`the last create for problem ${problemId} may not be searchable yet; retrying later`);
+    }
     const issueType =
       deps.settings.jira.issueTypes[(ticket.kind ?? model.kind) === 'incident' ? 'incident' : 'bug'];
+    if (!existing)
+      await deps.db
+        .update(rcaTickets)
+        .set({ createAttemptedAt: deps.now() })
+        .where(eq(rcaTickets.id, ticket.id));
     const created =
       existing ??
       (await createTicket(deps.jira, {

@@ -122,7 +122,9 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
   });
 
   it('Create RCA ticket makes exactly one ticket, also when the first create times out after Jira made it', async () => {
-    // Jira creates the issue, then the answer never arrives intact (a gateway timeout).
+    // Jira creates the issue, then the answer never arrives intact (a gateway timeout); and Jira's search only
+    // finds a new issue a few seconds after it was made, so the first retry's search comes back empty.
+    app.jira.searchIndexLagMs = 5000;
     app.jira.inject({
       match: (request) => request.method === 'POST' && request.path === '/rest/api/3/issue',
       afterHandling: true,
@@ -156,8 +158,15 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
     const stored = await eventually(async () => {
       const row = await ticket();
       return row?.jiraKey ? row : undefined;
-    }, 20_000);
+    }, 30_000);
     jiraKey = String(stored.jiraKey);
+    app.jira.searchIndexLagMs = 0;
+    // At least one retry searched too early, found nothing, and waited instead of creating again.
+    const searches = app.jira.requests.filter(
+      (r) =>
+        r.path === '/rest/api/3/search/jql' && r.query.get('jql')?.includes(`frontline-problem-${problemId}`),
+    );
+    expect(searches.length).toBeGreaterThanOrEqual(3);
     const creates = app.jira.requests.filter((r) => r.method === 'POST' && r.path === '/rest/api/3/issue');
     expect(creates).toHaveLength(1);
     expect(

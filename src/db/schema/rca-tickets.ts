@@ -29,6 +29,8 @@ export const rcaTickets = pgTable(
      */
     leaseOwner: text('lease_owner'),
     leaseUntil: instant('lease_until'),
+    /** When a create call was last sent to Jira; until it settles, a search that finds nothing is not trusted. */
+    createAttemptedAt: instant('create_attempted_at'),
     createdAt: createdAt(),
     updatedAt: instant('updated_at').notNull().defaultNow(),
   },
