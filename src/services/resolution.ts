@@ -11,6 +11,7 @@ import { SLACK_POST_JOB, type SlackPost } from '../jobs/slack-post.js';
 import { confirmationAnswered, confirmationRequest } from '../views/rca.js';
 import type { Directory } from './people.js';
 import { enqueueRcaSync, postToProblemThread } from './rca.js';
+import { SYNC_TRIAGE_CARD_JOB } from './triage.js';
 
 /**
  * The resolution loop (seed 001): when the fix is out, every linked escalation waits for its requester to confirm
@@ -70,6 +71,7 @@ export async function fixReleased(
     text: `:rocket: The fix for ${problemRef(problemId)} is released (${by}). ${waiting.length} escalation${waiting.length === 1 ? '' : 's'} now wait for the customer's confirmation.`,
   });
   await enqueueRcaSync(tx, deps.jobs, problemId);
+  await deps.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId });
   return { released: true };
 }
 
@@ -140,6 +142,7 @@ export async function customerConfirmed(
       }
     }
     await enqueueRcaSync(tx, deps.jobs, problemId);
+    await deps.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId });
     return { closed: true, problemClosed };
   });
   if (!result.closed && escalation.status !== 'closed')
@@ -186,6 +189,7 @@ export async function stillBroken(
       text,
     });
     await enqueueRcaSync(tx, deps.jobs, problemId);
+    await deps.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId });
     return true;
   });
   if (!reopened) throw conflict(`${escalationRef(escalationId)} is not waiting for a confirmation any more.`);
