@@ -7,6 +7,7 @@ import { fetchCustomerFacts } from '../../src/integrations/stripe/customer-facts
 import { adfToText } from '../../src/sandbox/fakes/jira-fake.js';
 import { recomputePriority, refreshCustomerFacts } from '../../src/services/priority.js';
 import { reconcileTickets, requestRcaTicket } from '../../src/services/rca.js';
+import { markFixReleased } from '../../src/services/resolution.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/database.js';
 
@@ -481,6 +482,22 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
         issue.labels.includes(`frontline-problem-${classified}`),
       ),
     ).toHaveLength(1);
+
+    // An engineer (only) can mark the fix released by hand, e.g. for a hotfix outside Jira's workflow.
+    const deps = app.running.deps;
+    const resolution = {
+      db: db(),
+      jobs: deps.jobs,
+      settings: deps.settings,
+      directory: deps.directory,
+      now: deps.now,
+    };
+    await expect(
+      markFixReleased(resolution, { problemId: classified, actorId: app.people.l2 }),
+    ).rejects.toThrow('Only engineers');
+    await markFixReleased(resolution, { problemId: classified, actorId: app.people.engineer });
+    const [released] = await db().select().from(problems).where(eq(problems.id, classified));
+    expect(released?.status).toBe('fix_released');
   });
 
   it("a customer's changed facts rank its problems again", async () => {
