@@ -39,6 +39,7 @@ import { findKnownProblems, type KnownProblemMatch } from './matching.js';
 import type { Directory } from './people.js';
 import { recomputePriority } from './priority.js';
 import { enqueueRcaSync } from './rca.js';
+import { confirmIfAlreadyReleased } from './resolution.js';
 import { SYNC_TRIAGE_CARD_JOB } from './triage.js';
 
 /** What the customer facts port answers (Stripe behind it). */
@@ -292,6 +293,7 @@ export async function linkEscalation(
     await recomputePriority(tx, ctx.settings, problemId, now);
     await enqueueRcaSync(tx, ctx.jobs, problemId);
     await checkLargeImpact(tx, ctx, problemId);
+    await confirmIfAlreadyReleased(tx, ctx, problemId, row.id);
     const problem = await getProblem(tx, problemId);
     if (problem && row.threadChannel && row.threadTs) {
       const reply: SlackPost = {

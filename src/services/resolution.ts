@@ -208,3 +208,38 @@ export async function stillBrokenForm(
     throw conflict(`${escalationRef(escalationId)} is not waiting for a confirmation any more.`);
   return { escalationId, customerName: escalation.customerName };
 }
+
+/**
+ * A case linked to a problem whose fix is already out needs no wait: it asks its requester to confirm with the
+ * customer at once (in the linking transaction).
+ */
+export async function confirmIfAlreadyReleased(
+  tx: Executor,
+  deps: Pick<ResolutionDeps, 'jobs' | 'now'>,
+  problemId: number,
+  escalationId: number,
+): Promise<boolean> {
+  const problem = await getProblem(tx, problemId);
+  if (problem?.status !== 'fix_released') return false;
+  const [escalation] = await tx
+    .update(escalations)
+    .set({ status: 'awaiting_confirmation', updatedAt: deps.now() })
+    .where(and(eq(escalations.id, escalationId), inArray(escalations.status, ['open', 'linked'])))
+    .returning();
+  if (!escalation?.threadChannel) return escalation !== undefined;
+  const ask = confirmationRequest({
+    escalationId,
+    problemId,
+    customerName: escalation.customerName,
+    requesterId: escalation.requesterId,
+  });
+  const post: SlackPost = {
+    key: `confirm-ask:${escalationId}:${reopenCount(problem.details)}`,
+    channel: escalation.threadChannel,
+    ...(escalation.threadTs ? { threadTs: escalation.threadTs } : {}),
+    text: ask.text,
+    blocks: ask.blocks as unknown as SlackPost['blocks'],
+  };
+  await deps.jobs.enqueue(tx, SLACK_POST_JOB, post);
+  return true;
+}

@@ -2,9 +2,11 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { escalations, problemAssessments, problems, rcaTickets } from '../../src/db/schema/index.js';
+import { escalationContext } from '../../src/handlers/escalation.js';
 import { rcaDeps } from '../../src/handlers/rca.js';
 import { fetchCustomerFacts } from '../../src/integrations/stripe/customer-facts.js';
 import { adfToText } from '../../src/sandbox/fakes/jira-fake.js';
+import { linkEscalation } from '../../src/services/escalation.js';
 import { recomputePriority, refreshCustomerFacts } from '../../src/services/priority.js';
 import { reconcileTickets, requestRcaTicket } from '../../src/services/rca.js';
 import { markFixReleased } from '../../src/services/resolution.js';
@@ -498,6 +500,43 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
     await markFixReleased(resolution, { problemId: classified, actorId: app.people.engineer });
     const [released] = await db().select().from(problems).where(eq(problems.id, classified));
     expect(released?.status).toBe('fix_released');
+
+    // A case linked after the fix is out is asked for the customer's confirmation straight away.
+    const thread = app.slack.postAsUser({
+      channel: 'C0SUPPORT',
+      user: app.people.l1,
+      text: 'Card declined at checkout',
+    });
+    const [late] = await db()
+      .insert(escalations)
+      .values({
+        customerId: 'cus_DemoJuniperMoss',
+        customerName: 'Juniper & Moss',
+        priority: 'p2',
+        category: 'payment_failed',
+        summary: 'Card declined at checkout',
+        status: 'open',
+        requesterId: app.people.l1,
+        source: 'command',
+        threadChannel: 'C0SUPPORT',
+        threadTs: thread.ts,
+      })
+      .returning();
+    await linkEscalation(escalationContext(deps), {
+      escalationId: Number(late?.id),
+      problemId: classified,
+      actorId: app.people.l1,
+    });
+    const [waiting2] = await db()
+      .select()
+      .from(escalations)
+      .where(eq(escalations.id, Number(late?.id)));
+    expect(waiting2?.status).toBe('awaiting_confirmation');
+    await eventually(() =>
+      app.slack
+        .thread('C0SUPPORT', thread.ts)
+        .some((m) => blocksText(m.blocks).includes('rca_customer_confirmed')),
+    );
   });
 
   it("a customer's changed facts rank its problems again", async () => {
