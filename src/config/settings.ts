@@ -110,6 +110,8 @@ const prioritySchema = z
       })
       .prefault({}),
     fullAgeYears: z.number().positive().default(DEFAULT_PRIORITY_SETTINGS.fullAgeYears),
+    /** Stripe price or product id → segment, for customers whose metadata names none. */
+    planSegments: z.record(z.string().min(1), z.enum(['enterprise', 'hybrid', 'self_serve'])).default({}),
     fullImpact: z
       .strictObject({
         customers: z.number().int().positive().default(DEFAULT_PRIORITY_SETTINGS.fullImpact.customers),

@@ -164,3 +164,17 @@ export function priorityScore(
     factors,
   };
 }
+
+/** The segment a customer's own metadata names, else the one its plan (price or product id) maps to. */
+export function customerSegment(
+  named: Segment | undefined,
+  planIds: readonly string[],
+  planSegments: Readonly<Record<string, Segment>>,
+): Segment | undefined {
+  if (named) return named;
+  for (const id of planIds) {
+    const segment = planSegments[id];
+    if (segment) return segment;
+  }
+  return undefined;
+}

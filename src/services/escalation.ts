@@ -18,6 +18,7 @@ import {
   type Trigger,
   type ValidEscalation,
 } from '../domain/escalation.js';
+import { customerSegment } from '../domain/priority.js';
 import { extractSignals } from '../domain/text.js';
 import { conflict, notFound, notPermitted } from '../errors.js';
 import { cannotPostThere, type SlackMessenger } from '../integrations/slack/messenger.js';
@@ -48,6 +49,7 @@ export interface CustomerFacts {
   mrrMinor: number;
   currency: string;
   seats?: number;
+  planIds?: string[];
 }
 
 export interface EscalationContext {
@@ -134,7 +136,9 @@ export async function createEscalation(
       customerId: valid.customerId,
       customerName: facts?.customer.name || input.customerLabel?.split(' · ')[0] || valid.customerId,
       customerEmail: facts?.customer.email ?? null,
-      customerSegment: facts?.customer.segment ?? null,
+      customerSegment:
+        customerSegment(facts?.customer.segment, facts?.planIds ?? [], ctx.settings.priority.planSegments) ??
+        null,
       customerSince: facts?.customer.createdAt ?? null,
       customerMrrMinor: facts?.mrrMinor ?? 0,
       customerSeats: facts?.seats ?? 0,

@@ -4,7 +4,12 @@ import type { Settings } from '../config.js';
 import { type Database, type Executor, queryRows } from '../db/client.js';
 import { escalations, problems } from '../db/schema/index.js';
 import { parseSegment } from '../domain/customers.js';
-import { type AffectedCustomer, type PriorityScore, priorityScore } from '../domain/priority.js';
+import {
+  type AffectedCustomer,
+  customerSegment,
+  type PriorityScore,
+  priorityScore,
+} from '../domain/priority.js';
 import type { JobDefinition } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 
@@ -133,6 +138,7 @@ export interface CurrentCustomerFacts {
   mrrMinor: number;
   currency: string;
   seats: number;
+  planIds?: string[];
 }
 
 export interface FactsRefreshDeps {
@@ -167,7 +173,11 @@ export async function refreshCustomerFacts(
   for (const row of rows) {
     const facts = await deps.customerFacts(row.customer_id).catch(() => undefined);
     if (!facts) continue;
-    const segment = parseSegment(facts.customer.segment);
+    const segment = customerSegment(
+      parseSegment(facts.customer.segment),
+      facts.planIds ?? [],
+      deps.settings.priority.planSegments,
+    );
     const same =
       Number(row.customer_mrr_minor) === facts.mrrMinor &&
       row.currency === facts.currency &&

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   type AffectedCustomer,
+  customerSegment,
   DEFAULT_PRIORITY_SETTINGS,
   priorityScore,
 } from '../../src/domain/priority.js';
@@ -102,5 +103,12 @@ describe('priority score', () => {
 
   it('scores nothing when nobody is affected yet', () => {
     expect(score([]).score).toBe(0);
+  });
+
+  it("takes the segment from the customer's metadata, else from its plan by configuration", () => {
+    const plans = { price_enterprise_annual: 'enterprise', prod_team: 'hybrid' } as const;
+    expect(customerSegment('self_serve', ['price_enterprise_annual'], plans)).toBe('self_serve');
+    expect(customerSegment(undefined, ['price_other', 'prod_team'], plans)).toBe('hybrid');
+    expect(customerSegment(undefined, ['price_other'], plans)).toBeUndefined();
   });
 });
