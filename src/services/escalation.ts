@@ -35,12 +35,9 @@ import {
   urgentNotice,
 } from '../views/escalation.js';
 import type { FormSource } from '../views/escalation-actions.js';
-import { checkLargeImpact } from './assessment.js';
 import { findKnownProblems, type KnownProblemMatch } from './matching.js';
 import type { Directory } from './people.js';
-import { recomputePriority } from './priority.js';
-import { enqueueRcaSync } from './rca.js';
-import { confirmIfAlreadyReleased } from './resolution.js';
+import { afterEscalationLinked } from './problem-links.js';
 import { SYNC_TRIAGE_CARD_JOB } from './triage.js';
 
 /** What the customer facts port answers (Stripe behind it). */
@@ -294,10 +291,7 @@ export async function linkEscalation(
     const text = matchText(row);
     await addLinkedCaseText(tx, problemId, { text, signals: extractSignals(text), now });
     await countOne(tx, { at: now, category: row.category, metric: 'duplicates_avoided' });
-    await recomputePriority(tx, ctx.settings, problemId, now);
-    await enqueueRcaSync(tx, ctx.jobs, problemId);
-    await checkLargeImpact(tx, ctx, problemId);
-    await confirmIfAlreadyReleased(tx, ctx, problemId, row.id);
+    await afterEscalationLinked(tx, ctx, { problemId, escalationId: row.id });
     const problem = await getProblem(tx, problemId);
     if (problem && row.threadChannel && row.threadTs) {
       const reply: SlackPost = {
@@ -347,7 +341,7 @@ export async function reportNewProblem(
         tx.rollback();
       }
       await countOne(tx, { at: now, category: escalation.category, metric: 'problems_created' });
-      await recomputePriority(tx, ctx.settings, problem.id, now);
+      await afterEscalationLinked(tx, ctx, { problemId: problem.id, escalationId });
       await ctx.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId: problem.id });
       return problem.id;
     })
