@@ -7,6 +7,7 @@ import { accountActionsBench } from './account-actions.js';
 import { billingBench } from './billing.js';
 import { foundationBench } from './foundation.js';
 import { matchingBench } from './matching.js';
+import { rcaBench } from './rca.js';
 import { reportsBench } from './reports.js';
 import { sandboxBench } from './sandbox.js';
 import { statusPageBench } from './status-page.js';
@@ -19,6 +20,7 @@ const sections: Record<string, () => Promise<void>> = {
   'account-actions': accountActionsBench,
   'status-page': statusPageBench,
   sandbox: sandboxBench,
+  rca: rcaBench,
 };
 
 const requested = process.argv.slice(2);

@@ -13,6 +13,8 @@ export interface Integrations {
   stripe: Stripe;
   jira: Version3Client;
   jiraProjectKey: string;
+  /** Jira's base URL, for links to issues (`<host>/browse/KEY`). */
+  jiraHost: string;
   /** Secrets for verifying inbound webhooks; undefined means that webhook is refused. */
   stripeWebhookSecret: string | undefined;
   jiraWebhookSecret: string | undefined;

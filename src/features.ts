@@ -10,15 +10,20 @@ import { registerBilling } from './handlers/billing.js';
 import { escalationContext, registerEscalation } from './handlers/escalation.js';
 import { registerFrontlineCommand } from './handlers/frontline.js';
 import { registerHome } from './handlers/home.js';
+import { queueSubcommand, rcaDeps, registerRca } from './handlers/rca.js';
 import { reportSubcommand } from './handlers/reports.js';
+import { fetchCustomerFacts } from './integrations/stripe/customer-facts.js';
 import { refreshTermStatsJob } from './jobs/matching-stats.js';
 import type { JobDefinition } from './jobs/queue.js';
 import { slackPostJob } from './jobs/slack-post.js';
 import { forgetBillingContext } from './services/billingContext.js';
 import { escalationIntakeJob } from './services/escalation.js';
 import { homeRefreshJob } from './services/home.js';
+import { refreshCustomerFactsJob } from './services/priority.js';
+import { rcaJobs } from './services/rca.js';
 import { syncTriageCardJob } from './services/triage.js';
 import { healthRoutes } from './web/health.js';
+import { jiraWebhookRoutes } from './web/jira-webhook.js';
 import { statusPageRoutes } from './web/status-page.js';
 import { stripeWebhookRoutes } from './web/stripe-webhook.js';
 
@@ -102,5 +107,23 @@ export const FEATURES: Feature[] = [
         now: deps.now,
         versionTtlMs: deps.settings.statusPage.refreshSeconds * 1000,
       }),
+  },
+  {
+    name: 'RCA tickets, engineering assessment, resolution loop and priority',
+    register: (app, deps) => {
+      registerRca(app, deps);
+    },
+    jobs: (deps) => [
+      ...rcaJobs(rcaDeps(deps)),
+      refreshCustomerFactsJob({
+        db: deps.db,
+        settings: deps.settings,
+        logger: deps.logger,
+        now: deps.now,
+        customerFacts: (customerId) => fetchCustomerFacts(deps.integrations.stripe, customerId),
+      }),
+    ],
+    routes: (deps) => jiraWebhookRoutes({ ...rcaDeps(deps), secret: deps.integrations.jiraWebhookSecret }),
+    frontline: (deps) => ({ queue: queueSubcommand(deps) }),
   },
 ];

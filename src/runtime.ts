@@ -75,6 +75,7 @@ export async function startFrontline(config: Config, options: StartOptions = {})
         config.jira.mode === 'live' ? config.jira : (sandbox.jira ?? { host: '', email: '', apiToken: '' }),
       ),
       jiraProjectKey: config.jira.projectKey,
+      jiraHost: config.jira.mode === 'live' ? config.jira.host : (sandbox.jira?.host ?? ''),
       stripeWebhookSecret: config.stripe.webhookSecret,
       jiraWebhookSecret: config.jira.webhookSecret,
     };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACTION_KINDS, DEFAULT_PERMISSIONS, type PermissionMatrix } from '../domain/permissions.js';
+import { DEFAULT_PRIORITY_SETTINGS } from '../domain/priority.js';
 import { ROLE_NAMES, type RoleName } from '../domain/roles.js';
 
 /**
@@ -163,6 +164,72 @@ const accountActionsSchema = z
   })
   .prefault({});
 
+const weight = z.number().min(0).max(1000);
+const unit = z.number().min(0).max(1);
+const prioritySchema = z
+  .strictObject({
+    weights: z
+      .strictObject({
+        size: weight.default(DEFAULT_PRIORITY_SETTINGS.weights.size),
+        segment: weight.default(DEFAULT_PRIORITY_SETTINGS.weights.segment),
+        age: weight.default(DEFAULT_PRIORITY_SETTINGS.weights.age),
+        impact: weight.default(DEFAULT_PRIORITY_SETTINGS.weights.impact),
+      })
+      .prefault({}),
+    segmentValues: z
+      .strictObject({
+        enterprise: unit.default(DEFAULT_PRIORITY_SETTINGS.segmentValues.enterprise),
+        hybrid: unit.default(DEFAULT_PRIORITY_SETTINGS.segmentValues.hybrid),
+        self_serve: unit.default(DEFAULT_PRIORITY_SETTINGS.segmentValues.self_serve),
+        unknown: unit.default(DEFAULT_PRIORITY_SETTINGS.segmentValues.unknown),
+      })
+      .prefault({}),
+    fullSize: z
+      .strictObject({
+        mrrMinor: z.number().int().positive().default(DEFAULT_PRIORITY_SETTINGS.fullSize.mrrMinor),
+        seats: z.number().int().positive().default(DEFAULT_PRIORITY_SETTINGS.fullSize.seats),
+      })
+      .prefault({}),
+    fullAgeYears: z.number().positive().default(DEFAULT_PRIORITY_SETTINGS.fullAgeYears),
+    /** Stripe price or product id → segment, for customers whose metadata names none. */
+    planSegments: z.record(z.string().min(1), z.enum(['enterprise', 'hybrid', 'self_serve'])).default({}),
+    fullImpact: z
+      .strictObject({
+        customers: z.number().int().positive().default(DEFAULT_PRIORITY_SETTINGS.fullImpact.customers),
+        mrrMinor: z.number().int().positive().default(DEFAULT_PRIORITY_SETTINGS.fullImpact.mrrMinor),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+const jiraSchema = z
+  .strictObject({
+    /** The Jira issue type of an RCA ticket, per classification. */
+    issueTypes: z
+      .strictObject({
+        bug: z.string().min(1).default('Bug'),
+        incident: z.string().min(1).default('Incident'),
+      })
+      .prefault({}),
+    /** Statuses that mean the fix is released (besides any status in Jira's "done" category). */
+    doneStatuses: z.array(z.string().min(1)).default(['Done']),
+    /** How often missed webhooks are caught up (cron, UTC). */
+    reconcileSchedule: z.string().min(1).default('*/10 * * * *'),
+  })
+  .prefault({});
+
+const notificationsSchema = z
+  .strictObject({
+    /** A problem this large is announced to marketing so customer messaging can be prepared. */
+    largeImpact: z
+      .strictObject({
+        customers: z.number().int().positive().default(25),
+        mrrMinor: z.number().int().positive().default(1_000_000),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 export const settingsSchema = z
   .strictObject({
     channels: channelsSchema,
@@ -172,6 +239,9 @@ export const settingsSchema = z
     billing: billingSchema,
     permissions: permissionsSchema,
     accountActions: accountActionsSchema,
+    priority: prioritySchema,
+    jira: jiraSchema,
+    notifications: notificationsSchema,
   })
   .superRefine((settings, context) => {
     const ids = settings.statusPage.components.map((component) => component.id);

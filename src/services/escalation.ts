@@ -22,6 +22,7 @@ import {
   type Trigger,
   type ValidEscalation,
 } from '../domain/escalation.js';
+import { customerSegment } from '../domain/priority.js';
 import { extractSignals } from '../domain/text.js';
 import { conflict, notFound, notPermitted } from '../errors.js';
 import type { KeyedMessage } from '../integrations/slack/messages.js';
@@ -41,6 +42,7 @@ import {
 import { type FormSource, formSource } from '../views/escalation-actions.js';
 import { findKnownProblems, type KnownProblemMatch } from './matching.js';
 import type { Directory } from './people.js';
+import { afterEscalationLinked } from './problem-links.js';
 import { SYNC_TRIAGE_CARD_JOB } from './triage.js';
 
 /** What the customer facts port answers (Stripe behind it). */
@@ -48,6 +50,8 @@ export interface CustomerFacts {
   customer: CustomerSummary;
   mrrMinor: number;
   currency: string;
+  seats?: number;
+  planIds?: string[];
 }
 
 export interface EscalationContext {
@@ -186,7 +190,13 @@ export async function processEscalation(
       ? {
           customerName: facts.customer.name || existing.customerName,
           customerEmail: facts.customer.email ?? null,
-          customerSegment: facts.customer.segment ?? null,
+          customerSegment:
+            customerSegment(
+              facts.customer.segment,
+              facts.planIds ?? [],
+              ctx.settings.priority.planSegments,
+            ) ?? null,
+          customerSeats: facts.seats ?? 0,
           customerSince: facts.customer.createdAt ?? null,
           customerMrrMinor: facts.mrrMinor,
           currency: facts.currency,
@@ -368,6 +378,7 @@ export async function linkEscalation(
     const text = matchText(row);
     await addLinkedCaseText(tx, problemId, { text, signals: extractSignals(text), now });
     await countOne(tx, { at: now, category: row.category, metric: 'duplicates_avoided' });
+    await afterEscalationLinked(tx, ctx, { problemId, escalationId: row.id });
     const problem = await getProblem(tx, problemId);
     if (problem && row.threadChannel && row.threadTs) {
       const reply: SlackPost = {
@@ -417,6 +428,7 @@ export async function reportNewProblem(
         tx.rollback();
       }
       await countOne(tx, { at: now, category: escalation.category, metric: 'problems_created' });
+      await afterEscalationLinked(tx, ctx, { problemId: problem.id, escalationId });
       await ctx.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId: problem.id });
       return problem.id;
     })

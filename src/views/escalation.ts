@@ -31,6 +31,7 @@ import {
   type FormSource,
 } from './escalation-actions.js';
 import { escapeMrkdwn, truncate } from './mrkdwn.js';
+import { rcaProblemButtons } from './rca.js';
 
 const { blocks: B, inputs: I, actions: A } = ESCALATION_IDS;
 
@@ -490,8 +491,8 @@ export function triageCard(model: TriageCardModel): { text: string; blocks: Know
     type: 'section',
     text: { type: 'mrkdwn', text: `*Linked escalations*\n${listed.join('\n')}` },
   });
-  if (model.actions && model.actions.length > 0)
-    blocks.push({ type: 'actions', block_id: 'problem_actions', elements: model.actions });
+  const actions = [...(model.actions ?? []), ...rcaProblemButtons(problem)];
+  if (actions.length > 0) blocks.push({ type: 'actions', block_id: 'problem_actions', elements: actions });
   blocks.push({
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `Reported by <@${problem.createdBy}>` }],

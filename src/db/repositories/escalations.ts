@@ -57,6 +57,7 @@ export async function setEscalationFacts(
       | 'customerSegment'
       | 'customerSince'
       | 'customerMrrMinor'
+      | 'customerSeats'
       | 'currency'
       | 'sourcePermalink'
       | 'updatedAt'

@@ -16,6 +16,8 @@ export const escalations = pgTable(
     customerMrrMinor: bigint('customer_mrr_minor', { mode: 'number' }).notNull().default(0),
     currency: text('currency').notNull().default('usd'),
     customerSince: instant('customer_since'),
+    /** Seats on the customer's largest subscription item when the case was escalated. */
+    customerSeats: integer('customer_seats').notNull().default(0),
     caseRef: text('case_ref'),
     priority: text('priority').notNull(),
     category: text('category').notNull(),

@@ -5,6 +5,7 @@ export * from './deliveries.js';
 export * from './escalations.js';
 export * from './incidents.js';
 export * from './problems.js';
+export * from './rca.js';
 export * from './rca-tickets.js';
 export * from './status-page.js';
 export * from './stripe-events.js';

@@ -9,6 +9,8 @@ export interface CustomerFacts {
   mrrMinor: number;
   currency: string;
   seats: number;
+  /** Prices and products of the live subscriptions (a plan can decide the segment, see `priority.planSegments`). */
+  planIds: string[];
 }
 
 function asInterval(value: string): Interval {
@@ -32,6 +34,7 @@ export async function fetchCustomerFacts(
   const items: RecurringItem[] = [];
   let percentOff = 0;
   let seats = 0;
+  const planIds = new Set<string>();
   for (const subscription of subscriptions.data) {
     if (!LIVE_STATUSES.has(subscription.status)) continue;
     for (const discount of subscription.discounts ?? []) {
@@ -40,6 +43,8 @@ export async function fetchCustomerFacts(
         percentOff = Math.max(percentOff, coupon.percent_off);
     }
     for (const item of subscription.items.data) {
+      planIds.add(item.price.id);
+      if (typeof item.price.product === 'string') planIds.add(item.price.product);
       const recurring = item.price.recurring;
       if (!recurring || item.price.unit_amount === null) continue;
       seats = Math.max(seats, item.quantity ?? 0);
@@ -54,5 +59,11 @@ export async function fetchCustomerFacts(
   }
   const byCurrency = monthlyRecurringRevenue(items, percentOff);
   const currency = customer.currency ?? items[0]?.currency ?? 'usd';
-  return { customer: toCustomerSummary(customer), mrrMinor: byCurrency.get(currency) ?? 0, currency, seats };
+  return {
+    customer: toCustomerSummary(customer),
+    mrrMinor: byCurrency.get(currency) ?? 0,
+    currency,
+    seats,
+    planIds: [...planIds],
+  };
 }

@@ -1,0 +1,199 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { Deps } from '../deps.js';
+import {
+  IMPACT_SCOPES,
+  type ImpactScope,
+  RELEASE_DECISIONS,
+  type ReleaseDecision,
+} from '../domain/release.js';
+import { FrontlineError, invalidInput } from '../errors.js';
+import type { FrontlineSubcommand } from '../features.js';
+import { type AssessmentDeps, assessmentForm, saveAssessment } from '../services/assessment.js';
+import { rankedProblems } from '../services/priority.js';
+import { createRcaTicketByHand, jiraBrowseUrl, type RcaDeps } from '../services/rca.js';
+import {
+  customerConfirmed,
+  markFixReleased,
+  type ResolutionDeps,
+  stillBroken,
+  stillBrokenForm,
+} from '../services/resolution.js';
+import {
+  assessmentModal,
+  engineerHome,
+  type QueueRow,
+  queueMessage,
+  stillBrokenModal,
+} from '../views/rca.js';
+import { parseEscalationRef, parseProblem, RCA_IDS } from '../views/rca-actions.js';
+import { checkedOf, selectedOf, stateValues, textOf } from './view-state.js';
+
+const { actions: A, blocks: B, inputs: I, modals: M } = RCA_IDS;
+
+export function rcaDeps(deps: Deps): RcaDeps {
+  return {
+    db: deps.db,
+    jobs: deps.jobs,
+    jira: deps.integrations.jira,
+    projectKey: deps.integrations.jiraProjectKey,
+    jiraHost: deps.integrations.jiraHost,
+    publicUrl: deps.config.publicUrl,
+    settings: deps.settings,
+    logger: deps.logger,
+    now: deps.now,
+  };
+}
+
+const serviceDeps = (deps: Deps): AssessmentDeps & ResolutionDeps => ({
+  db: deps.db,
+  jobs: deps.jobs,
+  settings: deps.settings,
+  directory: deps.directory,
+  now: deps.now,
+});
+
+/** Buttons on the problem card and in requesters' threads, the assessment and "still broken" modals. */
+export function registerRca(app: App, deps: Deps) {
+  const ctx = serviceDeps(deps);
+  const slack = deps.integrations.slack;
+
+  app.action<BlockAction<ButtonAction>>(A.createTicket, async ({ action, body, ack }) => {
+    await ack();
+    const target = parseProblem(action.value);
+    if (!target) throw invalidInput('That button is not valid any more.');
+    await createRcaTicketByHand({ ...ctx }, { problemId: target.p, actorId: body.user.id });
+  });
+
+  app.action<BlockAction<ButtonAction>>(A.assess, async ({ action, body, ack }) => {
+    await ack();
+    const target = parseProblem(action.value);
+    if (!target) throw invalidInput('That button is not valid any more.');
+    const model = await assessmentForm(ctx, { problemId: target.p, actorId: body.user.id });
+    await slack.views.open({ trigger_id: body.trigger_id, view: assessmentModal(model) });
+  });
+
+  app.action<BlockAction<ButtonAction>>(A.fixReleased, async ({ action, body, ack }) => {
+    await ack();
+    const target = parseProblem(action.value);
+    if (!target) throw invalidInput('That button is not valid any more.');
+    await markFixReleased(ctx, { problemId: target.p, actorId: body.user.id });
+  });
+
+  app.action<BlockAction<ButtonAction>>(A.customerConfirmed, async ({ action, body, ack }) => {
+    await ack();
+    const target = parseEscalationRef(action.value);
+    if (!target) throw invalidInput('That button is not valid any more.');
+    const result = await customerConfirmed(ctx, { escalationId: target.e, actorId: body.user.id });
+    if (result.closed && body.channel?.id && body.message?.ts)
+      await slack.chat.update({ channel: body.channel.id, ts: body.message.ts, ...result.answered } as never);
+  });
+
+  app.action<BlockAction<ButtonAction>>(A.stillBroken, async ({ action, body, ack }) => {
+    await ack();
+    const target = parseEscalationRef(action.value);
+    if (!target) throw invalidInput('That button is not valid any more.');
+    const form = await stillBrokenForm(ctx, { escalationId: target.e, actorId: body.user.id });
+    await slack.views.open({
+      trigger_id: body.trigger_id,
+      view: stillBrokenModal(form.escalationId, form.customerName),
+    });
+  });
+
+  app.view(M.stillBroken, async ({ view, body, ack }) => {
+    const target = parseEscalationRef(view.private_metadata);
+    const reason = textOf(stateValues(view), B.reason, I.reason).trim();
+    if (!target) {
+      await ack();
+      return;
+    }
+    if (reason.length < 3) {
+      await ack({ response_action: 'errors', errors: { [B.reason]: 'Say what the customer still sees.' } });
+      return;
+    }
+    await ack();
+    await stillBroken(ctx, { escalationId: target.e, actorId: body.user.id, reason });
+  });
+
+  app.view(M.assessment, async ({ view, body, ack }) => {
+    const target = parseProblem(view.private_metadata);
+    if (!target) {
+      await ack();
+      return;
+    }
+    const values = stateValues(view);
+    const yes = (block: string, input: string) => selectedOf(values, block, input) === 'yes';
+    const scope = selectedOf(values, B.scope, I.scope);
+    const decision = selectedOf(values, B.decision, I.decision);
+    try {
+      // Validation errors come back from the service before anything is written; show them on the fields.
+      await saveAssessment(ctx, {
+        problemId: target.p,
+        actorId: body.user.id,
+        input: {
+          answers: {
+            startedAt: textOf(values, B.startedAt, I.startedAt).trim(),
+            causedBy: textOf(values, B.causedBy, I.causedBy).trim(),
+            applicationRunning: yes(B.running, I.running),
+            financial: yes(B.financial, I.financial),
+            affectedFunctionality: textOf(values, B.functionality, I.functionality).trim(),
+            scope: (IMPACT_SCOPES as readonly string[]).includes(scope ?? '')
+              ? (scope as ImpactScope)
+              : 'few',
+            longStanding: checkedOf(values, B.longStanding, I.longStanding).includes('yes'),
+            workaround: textOf(values, B.workaround, I.workaround).trim(),
+            workaroundEasy: checkedOf(values, B.workaroundEasy, I.workaroundEasy).includes('yes'),
+            dataCleanup: textOf(values, B.dataCleanup, I.dataCleanup).trim(),
+          },
+          chosen: (RELEASE_DECISIONS as readonly string[]).includes(decision ?? '')
+            ? (decision as ReleaseDecision)
+            : undefined,
+          overrideReason: textOf(values, B.overrideReason, I.overrideReason),
+          fixVersion: textOf(values, B.fixVersion, I.fixVersion),
+        },
+      });
+    } catch (error) {
+      if (error instanceof FrontlineError && error.fieldErrors) {
+        await ack({ response_action: 'errors', errors: error.fieldErrors });
+        return;
+      }
+      await ack();
+      throw error;
+    }
+    await ack();
+  });
+}
+
+async function queueRows(deps: Deps, limit: number): Promise<QueueRow[]> {
+  const host = deps.integrations.jiraHost;
+  const rows = await rankedProblems(deps.db, limit);
+  return rows.map((row) => ({
+    id: row.id,
+    title: row.title,
+    status: row.status,
+    kind: row.kind,
+    score: row.priorityScore,
+    explanation: row.priorityExplanation,
+    jiraKey: row.jiraKey,
+    jiraUrl: row.jiraKey && host ? jiraBrowseUrl(host, row.jiraKey) : undefined,
+  }));
+}
+
+/** `/frontline queue`: open problems ranked by who is hurt, with the explanation and the RCA ticket. */
+export function queueSubcommand(deps: Deps): FrontlineSubcommand {
+  return async ({ respond }) => {
+    await respond({ response_type: 'ephemeral', ...queueMessage(await queueRows(deps, 15)) });
+  };
+}
+
+/** Engineers see the ten problems that hurt the most on the App Home. */
+export function registerEngineerHome(app: App, deps: Deps) {
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab !== 'home') return;
+    const roles = await deps.directory.rolesOf(event.user);
+    if (!roles.includes('engineer')) return;
+    await deps.integrations.slack.views.publish({
+      user_id: event.user,
+      view: engineerHome(await queueRows(deps, 10)),
+    });
+  });
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { Settings } from '../config.js';
+import type { Database } from '../db/client.js';
+import { jiraWebhookDeliveries } from '../db/schema/index.js';
+import { toTicketState } from '../integrations/jira/rca-tickets.js';
+import type { JobQueue } from '../jobs/queue.js';
+import type { Logger } from '../logger.js';
+import { applyTicketState } from './rca.js';
+
+export interface JiraWebhookDeps {
+  db: Database;
+  jobs: JobQueue;
+  settings: Settings;
+  jiraHost: string;
+  logger: Logger;
+  now: () => Date;
+}
+
+const payloadSchema = z.object({
+  webhookEvent: z.string(),
+  issue: z
+    .object({
+      id: z.union([z.string(), z.number()]),
+      key: z.string(),
+      fields: z.record(z.string(), z.unknown()),
+    })
+    .optional(),
+});
+
+/**
+ * A verified Jira webhook: recorded by its identifier first (a delivery Jira retries, or one replayed, changes
+ * nothing the second time), then applied to the RCA ticket it is about, in the same transaction.
+ */
+export async function receiveJiraWebhook(
+  deps: JiraWebhookDeps,
+  { identifier, payload }: { identifier: string; payload: unknown },
+): Promise<{ duplicate: boolean; applied: boolean }> {
+  const parsed = payloadSchema.safeParse(payload);
+  if (!parsed.success) {
+    deps.logger.info({ identifier }, 'ignored a Jira webhook of an unexpected shape');
+    return { duplicate: false, applied: false };
+  }
+  const { webhookEvent, issue } = parsed.data;
+  return deps.db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(jiraWebhookDeliveries)
+      .values({ identifier, event: webhookEvent, issueKey: issue?.key ?? null })
+      .onConflictDoNothing()
+      .returning({ identifier: jiraWebhookDeliveries.identifier });
+    if (inserted.length === 0) return { duplicate: true, applied: false };
+    if (!issue || !webhookEvent.startsWith('jira:issue_')) return { duplicate: false, applied: false };
+    const state = toTicketState({ id: String(issue.id), key: issue.key, fields: issue.fields as never });
+    const result = await applyTicketState(deps, tx, state);
+    return { duplicate: false, applied: result.changed };
+  });
+}

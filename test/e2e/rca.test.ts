@@ -1,0 +1,605 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { escalations, problemAssessments, problems, rcaTickets } from '../../src/db/schema/index.js';
+import { escalationContext } from '../../src/handlers/escalation.js';
+import { rcaDeps } from '../../src/handlers/rca.js';
+import { fetchCustomerFacts } from '../../src/integrations/stripe/customer-facts.js';
+import { adfToText } from '../../src/sandbox/fakes/jira-fake.js';
+import { linkEscalation } from '../../src/services/escalation.js';
+import { recomputePriority, refreshCustomerFacts } from '../../src/services/priority.js';
+import { reconcileTickets, requestRcaTicket } from '../../src/services/rca.js';
+import { markFixReleased } from '../../src/services/resolution.js';
+import { eventually, startTestApp, type TestApp } from '../support/app.js';
+import { DATABASE_KINDS } from '../support/database.js';
+
+const HALCYON = 'cus_DemoHalcyonFreight';
+const CORVID = 'cus_DemoCorvidRobotics';
+const blocksText = (blocks: unknown) => JSON.stringify(blocks ?? []);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (%s)', (kind) => {
+  let app: TestApp;
+  let problemId: number;
+  let triageTs: string;
+  let jiraKey: string;
+  const threads: Array<{ user: string; channel: string; ts: string; escalationId: number }> = [];
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      kind,
+      // Two customers are "large impact" here, so the marketing notice shows up in a small test.
+      settings: { notifications: { largeImpact: { customers: 2, mrrMinor: 100_000_000 } } },
+    });
+    app.jira.webhookTarget = { url: `${app.url}/webhooks/jira`, secret: 'jira-webhook-secret' };
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  const db = () => app.running.deps.db;
+  const problem = async () => (await db().select().from(problems).where(eq(problems.id, problemId)))[0];
+  const ticket = async () =>
+    (await db().select().from(rcaTickets).where(eq(rcaTickets.problemId, problemId)))[0];
+  const escalationRows = async () =>
+    db().select().from(escalations).where(eq(escalations.problemId, problemId)).orderBy(escalations.id);
+
+  /** Files an escalation through /escalate and answers with its card in the agent's direct messages. */
+  async function escalate(user: string, customer: { value: string; text: string }, summary: string) {
+    const seen = new Set(app.slack.openViews(user).map((view) => view.id));
+    await app.driver.command({ user, channel: 'C0SUPPORT', command: '/escalate', text: summary });
+    const viewId = await eventually(() => app.slack.openViews(user).find((view) => !seen.has(view.id))?.id);
+    await app.driver.submitView({
+      user,
+      viewId,
+      values: {
+        customer_select: customer,
+        category_select: 'invoice_discrepancy',
+        details_input:
+          'The invoice PDF shows last month’s seat count and the wrong total since the 7.2 release.',
+      },
+    });
+    const channel = app.slack.dmChannel(user);
+    const card = await eventually(() =>
+      app.slack
+        .messages(String(channel))
+        .find((m) => m.text?.startsWith('ESC-') && blocksText(m.blocks).includes(summary)),
+    );
+    const row = await eventually(
+      async () => (await db().select().from(escalations).where(eq(escalations.cardTs, card.ts)))[0],
+    );
+    return { channel: String(channel), ts: card.ts, escalationId: row.id };
+  }
+
+  it('reports a problem and links a second customer: priority is computed and explained', async () => {
+    const first = await escalate(
+      app.people.l1,
+      { value: HALCYON, text: 'Halcyon Freight Systems' },
+      'Invoice PDF shows the wrong seat total after release 7.2',
+    );
+    threads.push({ user: app.people.l1, ...first });
+    await app.driver.clickButton({
+      user: app.people.l1,
+      channel: first.channel,
+      messageTs: first.ts,
+      actionId: 'escalation_report_new',
+    });
+    const [created] = await eventually(async () => {
+      const rows = await db().select().from(escalations).where(eq(escalations.id, first.escalationId));
+      return rows[0]?.problemId ? rows : undefined;
+    });
+    problemId = Number(created?.problemId);
+    const triage = await eventually(() =>
+      app.slack.messages('C0INCIDENTS').find((m) => blocksText(m.blocks).includes(`PRB-${problemId}`)),
+    );
+    triageTs = triage.ts;
+    expect(blocksText(triage.blocks)).toContain('rca_create_ticket');
+    expect(blocksText(triage.blocks)).toContain('rca_assess');
+    const scoreAlone = (await problem())?.priorityScore ?? 0;
+    expect(scoreAlone).toBeGreaterThan(0);
+
+    const second = await escalate(
+      app.people.l1b,
+      { value: CORVID, text: 'Corvid Robotics' },
+      'Invoice PDF shows the wrong seat total after release 7.2 for Corvid',
+    );
+    threads.push({ user: app.people.l1b, ...second });
+    await app.driver.clickButton({
+      user: app.people.l1b,
+      channel: second.channel,
+      messageTs: second.ts,
+      actionId: `escalation_link_${problemId}`,
+    });
+    await eventually(async () => (await escalationRows()).length === 2);
+    const ranked = await problem();
+    expect(ranked?.priorityScore).toBeGreaterThan(scoreAlone);
+    expect(ranked?.priorityExplanation).toHaveLength(4);
+    expect(ranked?.priorityExplanation.join('\n')).toContain('Impact: 2 customers affected');
+  });
+
+  it('a large-impact problem is announced to marketing', async () => {
+    const notice = await eventually(() =>
+      app.slack.messages('C0MARKETING').find((m) => m.text?.includes(`PRB-${problemId}`)),
+    );
+    expect(blocksText(notice.blocks)).toContain('customer messaging');
+  });
+
+  it('Create RCA ticket makes exactly one ticket, also when the first create times out after Jira made it', async () => {
+    // Jira creates the issue, then the answer never arrives intact (a gateway timeout); and Jira's search only
+    // finds a new issue a few seconds after it was made, so the first retry's search comes back empty.
+    app.jira.searchIndexLagMs = 5000;
+    app.jira.inject({
+      match: (request) => request.method === 'POST' && request.path === '/rest/api/3/issue',
+      afterHandling: true,
+      response: { status: 504, body: { errorMessages: ['Gateway timeout'] } },
+      times: 1,
+    });
+    // Not for agents: an L1 click changes nothing.
+    await app.driver.clickButton({
+      user: app.people.l1,
+      channel: 'C0INCIDENTS',
+      messageTs: triageTs,
+      actionId: 'rca_create_ticket',
+    });
+    await eventually(() => app.slack.ephemerals(app.people.l1).some((e) => e.text?.includes('Not allowed')));
+    expect(await ticket()).toBeUndefined();
+
+    await Promise.all([
+      app.driver.clickButton({
+        user: app.people.engineer,
+        channel: 'C0INCIDENTS',
+        messageTs: triageTs,
+        actionId: 'rca_create_ticket',
+      }),
+      app.driver.clickButton({
+        user: app.people.engineer,
+        channel: 'C0INCIDENTS',
+        messageTs: triageTs,
+        actionId: 'rca_create_ticket',
+      }),
+    ]);
+    const stored = await eventually(async () => {
+      const row = await ticket();
+      return row?.jiraKey ? row : undefined;
+    }, 30_000);
+    jiraKey = String(stored.jiraKey);
+    app.jira.searchIndexLagMs = 0;
+    // At least one retry searched too early, found nothing, and waited instead of creating again.
+    const searches = app.jira.requests.filter(
+      (r) =>
+        r.path === '/rest/api/3/search/jql' && r.query.get('jql')?.includes(`frontline-problem-${problemId}`),
+    );
+    expect(searches.length).toBeGreaterThanOrEqual(3);
+    const creates = app.jira.requests.filter((r) => r.method === 'POST' && r.path === '/rest/api/3/issue');
+    expect(creates).toHaveLength(1);
+    expect(
+      [...app.jira.issues.values()].filter((issue) =>
+        issue.labels.includes(`frontline-problem-${problemId}`),
+      ),
+    ).toHaveLength(1);
+    const issue = app.jira.issue(jiraKey);
+    expect(issue.issueType.name).toBe('Bug');
+    expect(issue.properties.get('frontline')).toEqual({ problemId });
+    // The found ticket is brought up to date with the full description.
+    await eventually(
+      () => adfToText(app.jira.issue(jiraKey).description).includes('Halcyon Freight'),
+      15_000,
+    );
+    const description = adfToText(app.jira.issue(jiraKey).description);
+    for (const part of [
+      'Root cause',
+      'Fix ETA',
+      'Data cleanup plan',
+      'Severity',
+      'Score',
+      'Monthly revenue at risk',
+      'Linked cases',
+      'Incident',
+      'Engineering assessment',
+    ]) {
+      expect(description).toContain(part);
+    }
+    await eventually(() =>
+      app.slack
+        .thread('C0INCIDENTS', triageTs)
+        .some((m) => m.text?.includes(jiraKey) && m.text.includes('RCA ticket')),
+    );
+  });
+
+  async function openAssessment(user: string): Promise<string | undefined> {
+    const seen = new Set(app.slack.openViews(user).map((view) => view.id));
+    await app.driver.clickButton({
+      user,
+      channel: 'C0INCIDENTS',
+      messageTs: triageTs,
+      actionId: 'rca_assess',
+    });
+    await sleep(300);
+    return eventually(
+      () => app.slack.openViews(user).find((view) => !seen.has(view.id))?.id ?? false,
+      3000,
+    ).catch(() => undefined);
+  }
+
+  const answers = {
+    started_at_input: 'Since release 7.2 (3 November)',
+    caused_by_input: 'XD-4411 invoice template refactor',
+    app_running_radio: 'yes',
+    financial_radio: 'no',
+    functionality_input: 'Invoice PDF seat totals',
+    scope_select: 'all',
+    workaround_input: 'Download the invoice again from the billing portal; the portal copy is right.',
+    workaround_easy_checkbox: ['yes'],
+    data_cleanup_input: 'Regenerate the PDFs issued since 3 November.',
+  };
+
+  it('assessment is for engineers only; it suggests the release by the rules, and an override needs a reason', async () => {
+    expect(await openAssessment(app.people.l2)).toBeUndefined();
+    await eventually(() =>
+      app.slack.ephemerals(app.people.l2).some((e) => e.text?.includes('Only engineers')),
+    );
+
+    const viewId = String(await openAssessment(app.people.engineer));
+    expect(app.slack.view(viewId)?.callback_id).toBe('rca_assessment');
+    // Suggested: next customer compile (affects all, easy workaround). Choosing a patch without a reason is refused.
+    const refused = await app.driver.submitView({
+      user: app.people.engineer,
+      viewId,
+      values: { ...answers, decision_select: 'patch' },
+    });
+    expect(refused.body).toMatchObject({
+      response_action: 'errors',
+      errors: { override_reason: expect.stringContaining('Next customer compile') },
+    });
+    expect(await db().select().from(problemAssessments)).toHaveLength(0);
+
+    const saved = await app.driver.submitView({
+      user: app.people.engineer,
+      viewId,
+      values: {
+        ...answers,
+        decision_select: 'patch',
+        override_reason_input: 'Halcyon closes its books this week; the totals must be right now.',
+        fix_version_input: '7.2.1',
+      },
+    });
+    expect(saved.status).toBe(200);
+    const [assessment] = await eventually(async () => {
+      const rows = await db()
+        .select()
+        .from(problemAssessments)
+        .where(eq(problemAssessments.problemId, problemId));
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(assessment).toMatchObject({
+      suggestedDecision: 'next_compile',
+      decision: 'patch',
+      overridden: true,
+      severity: 'major',
+      fixVersion: '7.2.1',
+    });
+    expect((await problem())?.workaround).toContain('billing portal');
+
+    const patch = await eventually(() =>
+      app.slack.messages('C0PRODUCT').find((m) => m.text?.includes(`PRB-${problemId}`)),
+    );
+    expect(blocksText(patch.blocks)).toContain('Patch needed');
+    for (const thread of threads) {
+      const reply = await eventually(() =>
+        app.slack
+          .thread(thread.channel, thread.ts)
+          .find((m) => blocksText(m.blocks).includes('Ready to send to the customer')),
+      );
+      expect(blocksText(reply.blocks)).toContain('7.2.1');
+      expect(blocksText(reply.blocks)).not.toContain('tentative');
+    }
+    // The ticket hears about the new facts as a comment.
+    await eventually(
+      () => app.jira.issue(jiraKey).comments.some((c) => adfToText(c.body).includes('Release decision')),
+      15_000,
+    );
+  });
+
+  it('a non-patch decision is called tentative everywhere it names a version', async () => {
+    const viewId = String(await openAssessment(app.people.engineer));
+    await app.driver.submitView({
+      user: app.people.engineer,
+      viewId,
+      values: { ...answers, decision_select: 'suggested', fix_version_input: '7.3' },
+    });
+    for (const thread of threads) {
+      const reply = await eventually(() =>
+        app.slack
+          .thread(thread.channel, thread.ts)
+          .find(
+            (m) =>
+              blocksText(m.blocks).includes('Next customer compile') && blocksText(m.blocks).includes('7.3'),
+          ),
+      );
+      expect(blocksText(reply.blocks)).toContain('tentatively version 7.3');
+    }
+    // A second patch notice is not sent for a non-patch decision.
+    await sleep(800);
+    expect(app.slack.messages('C0PRODUCT').filter((m) => m.text?.includes(`PRB-${problemId}`))).toHaveLength(
+      1,
+    );
+  });
+
+  it('a bad signature and a replayed identifier change nothing; a missed change is caught by reconcile', async () => {
+    await app.jira.setFixVersion(jiraKey, '7.3', { webhook: false });
+    const first = app.jira.buildWebhook(jiraKey, [{ field: 'Fix Version', toString: '7.3' }]);
+    expect(await app.jira.deliverWebhook(first.body, first.headers)).toBe(200);
+    await eventually(async () => (await ticket())?.fixVersion === '7.3');
+    await eventually(() =>
+      app.slack.thread('C0INCIDENTS', triageTs).some((m) => m.text?.includes('Fix version')),
+    );
+
+    await app.jira.setFixVersion(jiraKey, '7.4', { webhook: false });
+    const replay = app.jira.buildWebhook(jiraKey, [{ field: 'Fix Version', toString: '7.4' }], {
+      identifier: first.identifier,
+    });
+    expect(await app.jira.deliverWebhook(replay.body, replay.headers)).toBe(200);
+    const forged = app.jira.buildWebhook(jiraKey, [{ field: 'Fix Version', toString: '7.4' }], {
+      secret: 'wrong',
+    });
+    expect(await app.jira.deliverWebhook(forged.body, forged.headers)).toBe(401);
+    const unsigned = app.jira.buildWebhook(jiraKey, []);
+    const { 'X-Hub-Signature': _dropped, ...headers } = unsigned.headers;
+    expect(await app.jira.deliverWebhook(unsigned.body, headers)).toBe(401);
+    await sleep(300);
+    expect((await ticket())?.fixVersion).toBe('7.3');
+
+    const result = await reconcileTickets(rcaDeps(app.running.deps));
+    expect(result).toMatchObject({ checked: 1, changed: 1 });
+    expect((await ticket())?.fixVersion).toBe('7.4');
+  });
+
+  it('the ticket reaching Done asks each requester to confirm; confirmed closes, still broken reopens', async () => {
+    await app.jira.setAssignee(jiraKey, 'Priya Natarajan');
+    await app.jira.transition(jiraKey, 'Done');
+    await eventually(async () => (await problem())?.status === 'fix_released');
+    const rows = await escalationRows();
+    expect(rows.map((row) => row.status)).toEqual(['awaiting_confirmation', 'awaiting_confirmation']);
+    await eventually(() =>
+      app.slack.thread('C0INCIDENTS', triageTs).some((m) => m.text?.includes('Priya Natarajan')),
+    );
+
+    const asks = await Promise.all(
+      threads.map((thread) =>
+        eventually(() =>
+          app.slack
+            .thread(thread.channel, thread.ts)
+            .find((m) => blocksText(m.blocks).includes('rca_customer_confirmed')),
+        ),
+      ),
+    );
+    const [firstThread, secondThread] = threads;
+    const [firstAsk, secondAsk] = asks;
+    if (!firstThread || !secondThread || !firstAsk || !secondAsk) throw new Error('missing threads');
+
+    await app.driver.clickButton({
+      user: firstThread.user,
+      channel: firstThread.channel,
+      messageTs: firstAsk.ts,
+      actionId: 'rca_customer_confirmed',
+    });
+    await eventually(async () => (await escalationRows())[0]?.status === 'closed');
+    expect((await problem())?.status).toBe('fix_released');
+    await eventually(() =>
+      blocksText(app.slack.message(firstThread.channel, firstAsk.ts)?.blocks).includes('confirmed the fix'),
+    );
+
+    const seen = new Set(app.slack.openViews(secondThread.user).map((view) => view.id));
+    await app.driver.clickButton({
+      user: secondThread.user,
+      channel: secondThread.channel,
+      messageTs: secondAsk.ts,
+      actionId: 'rca_still_broken',
+    });
+    const viewId = await eventually(
+      () => app.slack.openViews(secondThread.user).find((view) => !seen.has(view.id))?.id,
+    );
+    const empty = await app.driver.submitView({
+      user: secondThread.user,
+      viewId,
+      values: { reason_input: ' ' },
+      skipClientValidation: true,
+    });
+    expect(empty.body).toMatchObject({ response_action: 'errors' });
+    await app.driver.submitView({
+      user: secondThread.user,
+      viewId,
+      values: { reason_input: 'The March invoice PDF still shows 50 seats.' },
+    });
+    await eventually(async () => (await problem())?.status === 'open');
+    expect((await escalationRows())[1]?.status).toBe('linked');
+    // The owner (the engineer who assessed it) hears about it directly.
+    await eventually(() =>
+      app.slack
+        .messages(String(app.slack.dmChannel(app.people.engineer)))
+        .some((m) => m.text?.includes('still has the problem') && m.text.includes('50 seats')),
+    );
+    await eventually(
+      () => app.jira.issue(jiraKey).comments.some((c) => adfToText(c.body).includes('reopened')),
+      15_000,
+    );
+
+    // The next fix: Jira goes back to work and to Done again; only the open escalation is asked, and confirms.
+    await app.jira.transition(jiraKey, 'In Progress');
+    await eventually(async () => (await ticket())?.jiraStatus === 'In Progress');
+    await app.jira.transition(jiraKey, 'Done');
+    await eventually(async () => (await problem())?.status === 'fix_released');
+    const again = await eventually(() =>
+      app.slack
+        .thread(secondThread.channel, secondThread.ts)
+        .filter((m) => blocksText(m.blocks).includes('rca_customer_confirmed'))
+        .find((m) => m.ts !== secondAsk.ts),
+    );
+    await app.driver.clickButton({
+      user: secondThread.user,
+      channel: secondThread.channel,
+      messageTs: again.ts,
+      actionId: 'rca_customer_confirmed',
+    });
+    await eventually(async () => (await problem())?.status === 'closed');
+    expect((await escalationRows()).map((row) => row.status)).toEqual(['closed', 'closed']);
+    await eventually(
+      () => app.jira.issue(jiraKey).comments.some((c) => adfToText(c.body).includes('is closed')),
+      15_000,
+    );
+    await eventually(async () => (await ticket())?.closingCommentedAt !== null);
+  });
+
+  it('classification asks for the ticket in its transaction; a Jira outage only delays it', async () => {
+    const [row] = await queryRows<{ id: number }>(
+      db(),
+      sql`insert into problems (title, category, created_by, status, kind)
+          values ('Card payments declined at checkout', 'payment_failed', 'U0SBXENG', 'open', 'incident') returning id`,
+    );
+    const classified = Number(row?.id);
+    const removeOutage = app.jira.inject({
+      match: (request) => request.path.startsWith('/rest/api/3/'),
+      response: { status: 503, body: { errorMessages: ['Jira is down for maintenance'] } },
+    });
+    await db().transaction((tx) =>
+      requestRcaTicket(tx, app.running.deps.jobs, classified, { kind: 'incident' }),
+    );
+    // Asked twice (a classification edited), still one ticket.
+    await db().transaction((tx) =>
+      requestRcaTicket(tx, app.running.deps.jobs, classified, { kind: 'incident' }),
+    );
+    await eventually(() => app.jira.requests.some((r) => r.path === '/rest/api/3/search/jql'));
+    await sleep(1500);
+    const waiting = await db().select().from(rcaTickets).where(eq(rcaTickets.problemId, classified));
+    expect(waiting).toMatchObject([{ status: 'requested', jiraKey: null }]);
+    removeOutage();
+    const created = await eventually(async () => {
+      const [stored] = await db().select().from(rcaTickets).where(eq(rcaTickets.problemId, classified));
+      return stored?.jiraKey ? stored : undefined;
+    }, 30_000);
+    expect(app.jira.issue(String(created.jiraKey)).issueType.name).toBe('Incident');
+    await sleep(1000);
+    expect(
+      [...app.jira.issues.values()].filter((issue) =>
+        issue.labels.includes(`frontline-problem-${classified}`),
+      ),
+    ).toHaveLength(1);
+
+    // An engineer (only) can mark the fix released by hand, e.g. for a hotfix outside Jira's workflow.
+    const deps = app.running.deps;
+    const resolution = {
+      db: db(),
+      jobs: deps.jobs,
+      settings: deps.settings,
+      directory: deps.directory,
+      now: deps.now,
+    };
+    await expect(
+      markFixReleased(resolution, { problemId: classified, actorId: app.people.l2 }),
+    ).rejects.toThrow('Only engineers');
+    await markFixReleased(resolution, { problemId: classified, actorId: app.people.engineer });
+    const [released] = await db().select().from(problems).where(eq(problems.id, classified));
+    expect(released?.status).toBe('fix_released');
+
+    // A case linked after the fix is out is asked for the customer's confirmation straight away.
+    const thread = app.slack.postAsUser({
+      channel: 'C0SUPPORT',
+      user: app.people.l1,
+      text: 'Card declined at checkout',
+    });
+    const [late] = await db()
+      .insert(escalations)
+      .values({
+        customerId: 'cus_DemoJuniperMoss',
+        customerName: 'Juniper & Moss',
+        priority: 'p2',
+        category: 'payment_failed',
+        summary: 'Card declined at checkout',
+        status: 'open',
+        requesterId: app.people.l1,
+        source: 'command',
+        threadChannel: 'C0SUPPORT',
+        threadTs: thread.ts,
+      })
+      .returning();
+    await linkEscalation(escalationContext(deps), {
+      escalationId: Number(late?.id),
+      problemId: classified,
+      actorId: app.people.l1,
+    });
+    const [waiting2] = await db()
+      .select()
+      .from(escalations)
+      .where(eq(escalations.id, Number(late?.id)));
+    expect(waiting2?.status).toBe('awaiting_confirmation');
+    await eventually(() =>
+      app.slack
+        .thread('C0SUPPORT', thread.ts)
+        .some((m) => blocksText(m.blocks).includes('rca_customer_confirmed')),
+    );
+  });
+
+  it("a customer's changed facts rank its problems again", async () => {
+    const [row] = await queryRows<{ id: number }>(
+      db(),
+      sql`insert into problems (title, category, created_by, status, kind)
+          values ('Proration credit missing after downgrade', 'plan_change', 'U0SBXENG', 'open', 'bug') returning id`,
+    );
+    const id = Number(row?.id);
+    await db().insert(escalations).values({
+      customerId: CORVID,
+      customerName: 'Corvid Robotics',
+      customerSegment: 'self_serve',
+      customerMrrMinor: 1_000,
+      customerSeats: 1,
+      priority: 'p3',
+      category: 'plan_change',
+      summary: 'No proration credit',
+      status: 'linked',
+      problemId: id,
+      requesterId: app.people.l1,
+      source: 'command',
+    });
+    await db().transaction((tx) => recomputePriority(tx, app.running.deps.settings, id, new Date()));
+    const before = (await db().select().from(problems).where(eq(problems.id, id)))[0];
+    const result = await refreshCustomerFacts({
+      db: db(),
+      settings: app.running.deps.settings,
+      now: () => new Date(),
+      customerFacts: (customerId) => fetchCustomerFacts(app.running.deps.integrations.stripe, customerId),
+    });
+    expect(result.changed).toBeGreaterThanOrEqual(1);
+    const after = (await db().select().from(problems).where(eq(problems.id, id)))[0];
+    expect(after?.priorityScore).toBeGreaterThan(before?.priorityScore ?? 0);
+    expect(after?.priorityExplanation[1]).toContain('hybrid');
+  });
+
+  it('/frontline queue lists open problems by score with the explanation and the RCA ticket', async () => {
+    const [other] = await queryRows<{ id: number }>(
+      db(),
+      sql`insert into problems (title, category, created_by, status, priority_score, priority_explanation)
+          values ('Dunning emails go out twice', 'other', 'U0SBXENG', 'open', 12, '["Size: small"]'::jsonb) returning id`,
+    );
+    await app.driver.command({
+      user: app.people.engineer,
+      channel: 'C0SUPPORT',
+      command: '/frontline',
+      text: 'queue',
+    });
+    const answer = await eventually(() =>
+      app.slack
+        .ephemerals(app.people.engineer)
+        .find((e) => blocksText(e.blocks).includes('Open problems by who is hurt')),
+    );
+    expect(blocksText(answer.blocks)).toContain(`PRB-${other?.id}`);
+    expect(blocksText(answer.blocks)).toContain('Size: small');
+
+    await app.driver.appHomeOpened(app.people.engineer);
+    const home = await eventually(() => app.slack.home(app.people.engineer));
+    expect(blocksText(home.blocks)).toContain(`PRB-${other?.id}`);
+    expect(blocksText(home.blocks)).toContain('Top problems by priority');
+    await app.driver.appHomeOpened(app.people.l1);
+    const agentHome = await eventually(() => app.slack.home(app.people.l1));
+    expect(blocksText(agentHome.blocks)).not.toContain('Top problems by priority');
+  });
+});
