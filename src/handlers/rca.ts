@@ -18,13 +18,7 @@ import {
   stillBroken,
   stillBrokenForm,
 } from '../services/resolution.js';
-import {
-  assessmentModal,
-  engineerHome,
-  type QueueRow,
-  queueMessage,
-  stillBrokenModal,
-} from '../views/rca.js';
+import { assessmentModal, type QueueRow, queueMessage, stillBrokenModal } from '../views/rca.js';
 import { parseEscalationRef, parseProblem, RCA_IDS } from '../views/rca-actions.js';
 import { checkedOf, selectedOf, stateValues, textOf } from './view-state.js';
 
@@ -183,17 +177,4 @@ export function queueSubcommand(deps: Deps): FrontlineSubcommand {
   return async ({ respond }) => {
     await respond({ response_type: 'ephemeral', ...queueMessage(await queueRows(deps, 15)) });
   };
-}
-
-/** Engineers see the ten problems that hurt the most on the App Home. */
-export function registerEngineerHome(app: App, deps: Deps) {
-  app.event('app_home_opened', async ({ event }) => {
-    if (event.tab !== 'home') return;
-    const roles = await deps.directory.rolesOf(event.user);
-    if (!roles.includes('engineer')) return;
-    await deps.integrations.slack.views.publish({
-      user_id: event.user,
-      view: engineerHome(await queueRows(deps, 10)),
-    });
-  });
 }

@@ -441,22 +441,3 @@ export function queueMessage(rows: QueueRow[]): { text: string; blocks: KnownBlo
     blocks,
   };
 }
-
-/** The engineers' App Home: the ten open problems that hurt the most. */
-export function engineerHome(rows: QueueRow[]): HomeView {
-  const ranked = queueMessage(rows.slice(0, 10)).blocks;
-  return {
-    type: 'home',
-    blocks: [
-      ...ranked,
-      {
-        type: 'context',
-        elements: [
-          mrkdwn(
-            'Ranked by customer size, segment, customer age and total impact. `/frontline queue` shows more.',
-          ),
-        ],
-      },
-    ],
-  };
-}
