@@ -1,4 +1,4 @@
-import type { Button, HomeView, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import type { Button, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { problemRef } from '../domain/escalation.js';
 import {
   type Assessment,
