@@ -178,7 +178,7 @@ export function reportMessage(model: ReportModel): { text: string; blocks: Known
     `• Credits: *${c.credits.count}* for *${formatTotals(c.credits.totals)}*${vs(`${formatChange(c.credits.count, p.credits.count, 'count')}; ${formatTotalsChange(c.credits.totals, p.credits.totals)}`)}`,
     c.paymentFailures
       ? `• Payment failures: *${c.paymentFailures.failures}*, recovered ${formatShare(share(c.paymentFailures.recovered, c.paymentFailures.failures))}`
-      : '• Payment failures and recovery rate: _no data_ — Frontline does not receive Stripe payment events yet.',
+      : '• Payment failures and recovery rate: _no data_ — no Stripe webhook events have been received (see the README).',
   ].join('\n');
 
   const weeks = model.trend

@@ -176,7 +176,7 @@ async function moneyMoved(db: Executor, period: ReportPeriod) {
   return queryRows<{ kind: string; reason: string; currency: string; count: Num; total: Num }>(
     db,
     sql`select kind,
-          coalesce(nullif(parameters->>'reason', ''), 'unspecified') as reason,
+          coalesce(nullif(parameters->>'refundReason', ''), nullif(parameters->>'reason', ''), 'unspecified') as reason,
           coalesce(lower(currency), 'usd') as currency,
           count(*) as count,
           coalesce(sum(amount_minor), 0) as total
@@ -188,13 +188,34 @@ async function moneyMoved(db: Executor, period: ReportPeriod) {
   );
 }
 
+/**
+ * Invoices whose payment failed in the period (from Stripe's `invoice.payment_failed` webhook events) and how many
+ * of them were paid afterwards (`invoice.paid`, at any later time). Null when no Stripe event was ever received:
+ * without the webhook there is no data, which is not the same as no failures.
+ */
+async function paymentFailures(db: Executor, period: ReportPeriod) {
+  const [row] = await queryRows<{ received: boolean; failures: Num; recovered: Num }>(
+    db,
+    sql`select exists (select 1 from stripe_events) as received,
+          count(distinct f.object_id) as failures,
+          count(distinct f.object_id) filter (where exists (
+            select 1 from stripe_events p
+            where p.type = 'invoice.paid' and p.object_id = f.object_id and p.occurred_at >= f.occurred_at
+          )) as recovered
+        from stripe_events f
+        where f.type = 'invoice.payment_failed' and ${inPeriod(sql`f.occurred_at`, period)}`,
+  );
+  if (!row?.received) return null;
+  return { failures: num(row.failures), recovered: num(row.recovered) };
+}
+
 const addTo = (totals: MoneyTotals, currency: string, amount: number) => {
   totals[currency] = (totals[currency] ?? 0) + amount;
 };
 
 /** Every figure of one period (docs/metrics.md). The queries run together; each reads only its period. */
 export async function periodFigures(db: Executor, period: ReportPeriod): Promise<PeriodFigures> {
-  const [cohort, resolutions, duplicates, kinds, incidents, rca, actions, approvals, money] =
+  const [cohort, resolutions, duplicates, kinds, incidents, rca, actions, approvals, money, payments] =
     await Promise.all([
       escalationCohort(db, period),
       escalationResolutions(db, period),
@@ -205,6 +226,7 @@ export async function periodFigures(db: Executor, period: ReportPeriod): Promise
       actionsByKind(db, period),
       approvalCounts(db, period),
       moneyMoved(db, period),
+      paymentFailures(db, period),
     ]);
   const figures = emptyFigures();
 
@@ -311,6 +333,7 @@ export async function periodFigures(db: Executor, period: ReportPeriod): Promise
   figures.refunds.byReason = [...reasons.values()].sort(
     (x, y) => y.count - x.count || x.reason.localeCompare(y.reason),
   );
+  figures.paymentFailures = payments;
   return figures;
 }
 
