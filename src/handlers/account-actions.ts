@@ -20,6 +20,7 @@ import {
   retryAction,
   sweepAccountActions,
 } from '../services/account-actions.js';
+import { HOME_REFRESH_JOB } from '../services/home.js';
 import {
   ACCOUNT_ACTION_IDS as IDS,
   inputId,
@@ -43,6 +44,9 @@ export function accountActionContext(deps: Deps): AccountActionContext {
     now: deps.now,
     gateway: createAccountActionGateway(stripe),
     searchCustomers: (text) => searchCustomers(stripe, text, 10),
+    homesChanged: async (userIds) => {
+      await deps.jobs.enqueue(deps.db, HOME_REFRESH_JOB, { userIds });
+    },
   };
 }
 

@@ -22,6 +22,7 @@ import {
   reportNewProblem,
   suggestForMessage,
 } from '../services/escalation.js';
+import { HOME_REFRESH_JOB } from '../services/home.js';
 import { escalationModal } from '../views/escalation.js';
 import {
   ESCALATION_IDS,
@@ -48,6 +49,9 @@ export function escalationContext(deps: Deps): EscalationContext {
     now: deps.now,
     customerFacts: (customerId) => fetchCustomerFacts(stripe, customerId),
     postKeyed: (message) => postOnce(deps.db, slack, message),
+    homesChanged: async (userIds) => {
+      await deps.jobs.enqueue(deps.db, HOME_REFRESH_JOB, { userIds });
+    },
   };
 }
 

@@ -82,6 +82,26 @@ export interface AccountActionContext {
   gateway: AccountActionGateway;
   /** Customers by id, email or part of a name (for `/frontline audit`). */
   searchCustomers: (text: string) => Promise<CustomerSummary[]>;
+  /** Asks for these people's App Home to be rendered again (their requests or approvals changed). */
+  homesChanged?: (userIds: string[]) => Promise<void>;
+}
+
+/** The requester and everyone who may decide one of the action's stages: whose App Home shows this action. */
+async function concernedPeople(ctx: AccountActionContext, action: AccountActionRow): Promise<string[]> {
+  const roles = new Set<RoleName>();
+  for (const stage of await approvalsOf(ctx.db, action.id))
+    for (const role of stage.requiredRole.split(',')) roles.add(role.trim() as RoleName);
+  const members = await Promise.all([...roles].map((role) => ctx.directory.membersOf(role)));
+  return [...new Set([action.requesterId, ...members.flat()])];
+}
+
+async function refreshHomesOf(ctx: AccountActionContext, action: AccountActionRow): Promise<void> {
+  if (!ctx.homesChanged) return;
+  try {
+    await ctx.homesChanged(await concernedPeople(ctx, action));
+  } catch (error) {
+    ctx.logger.warn({ err: error, actionId: action.id }, 'could not queue App Home refreshes');
+  }
 }
 
 /** What is stored in `account_actions.parameters`: the typed request, what it acts on, and the history shown. */
@@ -399,6 +419,7 @@ export async function createAction(
     ctx.logger.warn({ err: error, actionId: row.id }, 'could not post an account action message');
   }
   if (stages.length === 0) await executeAction(ctx, row.id);
+  else await refreshHomesOf(ctx, row);
   return (await getAccountAction(ctx.db, row.id)) ?? row;
 }
 
@@ -807,6 +828,7 @@ async function refreshMessages(ctx: AccountActionContext, actionId: number, chan
   for (const result of await Promise.allSettled(attempts))
     if (result.status === 'rejected')
       ctx.logger.warn({ err: result.reason, actionId }, 'could not update an account action message');
+  await refreshHomesOf(ctx, action);
 }
 
 // --------------------------------------------------------------------------------------------------- audit

@@ -63,6 +63,8 @@ export interface EscalationContext {
   logger: Logger;
   now: () => Date;
   customerFacts: (customerId: string) => Promise<CustomerFacts | undefined>;
+  /** Asks for these people's App Home to be rendered again. */
+  homesChanged?: (userIds: string[]) => Promise<void>;
   /** Posts a message at most once per key (see `jobs/slack-post.ts`), answering its ts. */
   postKeyed: (message: KeyedMessage) => Promise<string>;
   /** Extra buttons other features put on every escalation card (billing context, playbooks). */
@@ -222,6 +224,7 @@ export async function processEscalation(
     await ctx.jobs.enqueue(ctx.db, SLACK_POST_JOB, post);
   }
   await postCard(ctx, row, matches.map(toMatchView), source);
+  await homeChanged(ctx, row.requesterId);
   return matches;
 }
 
@@ -343,6 +346,16 @@ export async function refreshEscalationCard(ctx: EscalationContext, escalationId
     extraActions: ctx.cardActions?.(escalation) ?? [],
   });
   await ctx.slack.update({ channel: escalation.cardChannel, ts: escalation.cardTs, ...card });
+  await homeChanged(ctx, escalation.requesterId);
+}
+
+/** The requester's App Home lists their open escalations and what each waits for. */
+async function homeChanged(ctx: EscalationContext, userId: string): Promise<void> {
+  try {
+    await ctx.homesChanged?.([userId]);
+  } catch (error) {
+    ctx.logger.warn({ err: error, userId }, 'could not queue an App Home refresh');
+  }
 }
 
 /**

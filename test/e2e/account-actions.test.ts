@@ -182,6 +182,13 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
     expect(text).toContain('Migration credit promised by the CSM');
     expect(text).toContain('account_action_approve');
     const approve = `${row.id}:1`;
+    // The billing specialist's App Home lists the request without being opened again.
+    await eventually(
+      () =>
+        blocksText(app.slack.home(app.people.billingSpecialist)?.blocks).includes(`"${approve}"`) ||
+        undefined,
+      20_000,
+    );
 
     // An L1 agent's click: refused, nothing changes.
     const seenL1 = app.slack.ephemerals(app.people.l1).length;

@@ -436,5 +436,12 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
       cardTs: cards()[0]?.ts,
       customerName: 'Halcyon Freight Systems',
     });
+    // The requester's App Home lists the new case without being opened again.
+    await eventually(
+      () =>
+        JSON.stringify(app.slack.home(app.people.l2)?.blocks ?? []).includes(`ESC-${stored?.id}`) ||
+        undefined,
+      20_000,
+    );
   });
 });
