@@ -250,23 +250,48 @@ async function latency(url: string): Promise<void> {
     'scale data (open problems / escalations)',
     `${counts?.problems} / ${counts?.escalations} (seeded in ${((Date.now() - started) / 1000).toFixed(0)} s)`,
   );
+  // The labelled set's problems are among the 10,000: how well the search still finds them at this scale.
+  const truthOf = new Map<string, number>();
+  for (const problem of problemsFixture) {
+    const [row] = await queryRows<{ id: number }>(
+      db.db,
+      sql`select id from problems where title = ${problem.title} order by id limit 1`,
+    );
+    if (row) truthOf.set(problem.id, Number(row.id));
+  }
   const queries = escalationsFixture.map((escalation) => ({
     text: textOf(escalation),
     category: escalation.category,
+    truth: escalation.problemId ? truthOf.get(escalation.problemId) : undefined,
   }));
-  for (const query of queries.slice(0, 20)) {
-    await findKnownProblems(db.db, { ...query, now: NOW, thresholds: { possible: 0.25, likely: 0.7 } });
-  }
+  const thresholds = { possible: 0.25, likely: 0.7 };
+  for (const query of queries.slice(0, 20))
+    await findKnownProblems(db.db, { ...query, now: NOW, thresholds });
   const timings: number[] = [];
+  let found = 0;
+  let linked = 0;
+  let falseMatches = 0;
+  let unrelated = 0;
   for (const query of queries) {
     const start = performance.now();
-    await findKnownProblems(db.db, { ...query, now: NOW, thresholds: { possible: 0.25, likely: 0.7 } });
+    const matches = await findKnownProblems(db.db, { ...query, now: NOW, thresholds });
     timings.push(performance.now() - start);
+    if (query.truth === undefined) {
+      unrelated += 1;
+      if (matches.length > 0) falseMatches += 1;
+    } else {
+      linked += 1;
+      if (matches.some((match) => match.problemId === query.truth)) found += 1;
+    }
   }
   const s = summary(timings);
   line(
     `matching latency over ${timings.length} texts (p50 / p95 / p99)`,
     `${ms(s.p50)} / ${ms(s.p95)} / ${ms(s.p99)}`,
+  );
+  line(
+    'at this scale, confidence ≥ 0.25 (shown)',
+    `recall@3 ${(found / Math.max(1, linked)).toFixed(3)}  false-match ${(falseMatches / Math.max(1, unrelated)).toFixed(3)}`,
   );
   await db.close();
 }

@@ -21,8 +21,13 @@ export interface CandidateRow {
   updatedAt: Date;
 }
 
-/** How many of a text's rarest words the candidate search uses. */
+/** How many of a text's rarest words the candidate search uses, at most. */
 const SEARCH_TERMS = 8;
+/**
+ * Rarest words are added while the problems they reach stay within this budget (the two rarest always count):
+ * a text's everyday words (charge, renewal) reach most problems and would make every one a candidate to rank.
+ */
+const SEARCH_BUDGET = 600;
 
 /**
  * Open problems that share words with the text, best first by full-text rank over title (A), symptoms (B) and the
@@ -45,12 +50,18 @@ export async function findMatchCandidates(
     updated_at: Date | string;
   }>(
     db,
-    sql`with words as (
-          select t.lexeme, s.problems as frequency
+    sql`with known as (
+          select t.lexeme, s.problems,
+                 sum(s.problems) over (order by s.problems, t.lexeme) as running,
+                 row_number() over (order by s.problems, t.lexeme) as n
           from unnest(to_tsvector('english', ${text.slice(0, 4000)})) as t
           join problem_term_stats s on s.lexeme = t.lexeme
           where length(t.lexeme) >= 3
-          order by s.problems, t.lexeme
+        ),
+        words as (
+          select lexeme from known
+          where n <= 2 or running - problems < ${SEARCH_BUDGET}
+          order by n
           limit ${SEARCH_TERMS}
         ),
         search as (
