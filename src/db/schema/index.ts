@@ -6,3 +6,4 @@ export * from './escalations.js';
 export * from './incidents.js';
 export * from './problems.js';
 export * from './rca-tickets.js';
+export * from './classifications.js';
