@@ -3,6 +3,8 @@ import type { Hono } from 'hono';
 import type { Deps } from './deps.js';
 import { registerEscalation } from './handlers/escalation.js';
 import { registerFrontlineCommand } from './handlers/frontline.js';
+import { registerIncident } from './handlers/incident.js';
+import { incidentJobs } from './jobs/incident-jobs.js';
 import { refreshTermStatsJob } from './jobs/matching-stats.js';
 import type { JobDefinition } from './jobs/queue.js';
 import { slackPostJob } from './jobs/slack-post.js';
@@ -50,5 +52,18 @@ export const FEATURES: Feature[] = [
       syncTriageCardJob({ db: deps.db, slack: deps.integrations.slack, settings: deps.settings }),
       refreshTermStatsJob({ db: deps.db, logger: deps.logger }),
     ],
+  },
+  {
+    name: 'triage, incidents and status updates',
+    register: (app, deps) => registerIncident(app, deps),
+    jobs: (deps) =>
+      incidentJobs({
+        db: deps.db,
+        slack: deps.integrations.slack,
+        jobs: deps.jobs,
+        settings: deps.settings,
+        logger: deps.logger,
+        now: deps.now,
+      }),
   },
 ];

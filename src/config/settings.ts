@@ -83,7 +83,11 @@ const matchingSchema = z
     message: 'likelyThreshold must be at least possibleThreshold',
   });
 
-const minutes = z.number().int().min(1).max(7 * 24 * 60);
+const minutes = z
+  .number()
+  .int()
+  .min(1)
+  .max(7 * 24 * 60);
 
 /** The bug-or-incident policy's thresholds (see `domain/policy.ts`). */
 const policySchema = z

@@ -72,7 +72,10 @@ function plural(n: number): string {
 /** The policy's suggestion for a set of answers. Rules apply in order; the first that matches decides the outcome. */
 export function suggestClassification(answers: ClassificationAnswers, policy: PolicyThresholds): Suggestion {
   const customers = Math.max(0, Math.floor(answers.customersAffected));
-  const blocked = [answers.blocksPayments ? 'payments' : '', answers.blocksSubscriptions ? 'subscriptions' : '']
+  const blocked = [
+    answers.blocksPayments ? 'payments' : '',
+    answers.blocksSubscriptions ? 'subscriptions' : '',
+  ]
     .filter(Boolean)
     .join(' and ');
 

@@ -77,8 +77,12 @@ const incidentValue = z.object({ i: z.number().int().positive() });
 export const encodeIncident = (incidentId: number) => JSON.stringify({ i: incidentId });
 export const parseIncident = (value: string | undefined) => parseJson(incidentValue, value);
 
-const snoozeValue = z.object({ i: z.number().int().positive(), m: z.union([z.literal(30), z.literal(60), z.literal(90)]) });
-export const encodeSnooze = (incidentId: number, minutes: 30 | 60 | 90) => JSON.stringify({ i: incidentId, m: minutes });
+const snoozeValue = z.object({
+  i: z.number().int().positive(),
+  m: z.union([z.literal(30), z.literal(60), z.literal(90)]),
+});
+export const encodeSnooze = (incidentId: number, minutes: 30 | 60 | 90) =>
+  JSON.stringify({ i: incidentId, m: minutes });
 export const parseSnooze = (value: string | undefined) => parseJson(snoozeValue, value);
 
 /** The status update form: which incident, and whether it was opened by Resolve. */

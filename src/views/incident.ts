@@ -1,4 +1,5 @@
 import type { Button, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import { problemRef } from '../domain/escalation.js';
 import {
   COMPONENT_STATE_LABELS,
   COMPONENT_STATES,
@@ -17,7 +18,6 @@ import {
   type Severity,
   type Suggestion,
 } from '../domain/policy.js';
-import { problemRef } from '../domain/escalation.js';
 import {
   encodeIncident,
   encodeProblem,
@@ -36,7 +36,8 @@ const option = (value: string, text: string, description?: string): PlainTextOpt
   ...(description ? { description: plain(description) } : {}),
 });
 const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text: truncate(text, 3000) });
-const at = (date: Date) => `<!date^${Math.floor(date.getTime() / 1000)}^{date_short_pretty} {time}|${date.toISOString()}>`;
+const at = (date: Date) =>
+  `<!date^${Math.floor(date.getTime() / 1000)}^{date_short_pretty} {time}|${date.toISOString()}>`;
 
 export interface ComponentView {
   id: string;
@@ -50,7 +51,11 @@ const severityOption = (severity: Severity) =>
 // Triage card buttons
 
 /** The buttons this feature puts on a problem's triage card. */
-export function triageButtons(problem: { id: number; kind: string | null; mergedIntoId: number | null }): Button[] {
+export function triageButtons(problem: {
+  id: number;
+  kind: string | null;
+  mergedIntoId: number | null;
+}): Button[] {
   if (problem.mergedIntoId !== null) return [];
   const buttons: Button[] = [];
   if (problem.kind !== 'incident') {
@@ -62,7 +67,12 @@ export function triageButtons(problem: { id: number; kind: string | null; merged
       ...(problem.kind === null ? { style: 'primary' as const } : {}),
     });
   }
-  buttons.push({ type: 'button', action_id: A.merge, text: plain('Merge into…'), value: encodeProblem(problem.id) });
+  buttons.push({
+    type: 'button',
+    action_id: A.merge,
+    text: plain('Merge into…'),
+    value: encodeProblem(problem.id),
+  });
   return buttons;
 }
 
@@ -133,7 +143,10 @@ export function classificationModal(model: ClassificationFormModel): ModalView {
     option('incident', 'Incident', 'Public status updates and a status-page entry'),
   ];
   const blocks: KnownBlock[] = [
-    { type: 'section', text: mrkdwn(`*${problemRef(model.problemId)}* · ${escapeMrkdwn(truncate(model.title, 200))}`) },
+    {
+      type: 'section',
+      text: mrkdwn(`*${problemRef(model.problemId)}* · ${escapeMrkdwn(truncate(model.title, 200))}`),
+    },
     {
       type: 'input',
       block_id: B.answers,
@@ -226,7 +239,9 @@ export function classificationModal(model: ClassificationFormModel): ModalView {
       element: {
         type: 'static_select',
         action_id: I.impact,
-        options: COMPONENT_STATES.filter((s) => s !== 'operational').map((s) => option(s, COMPONENT_STATE_LABELS[s])),
+        options: COMPONENT_STATES.filter((s) => s !== 'operational').map((s) =>
+          option(s, COMPONENT_STATE_LABELS[s]),
+        ),
         initial_option: option('partial_outage', COMPONENT_STATE_LABELS.partial_outage),
       },
     },
@@ -310,7 +325,10 @@ export function incidentMessage(
       type: 'section',
       text: mrkdwn(escapeMrkdwn(truncate(incident.publicSummary || incident.publicTitle, 2000))),
       fields: [
-        { type: 'mrkdwn', text: `*State*\n${STATE_EMOJI[incident.state] ?? ''} ${stateLabel(incident.state)}` },
+        {
+          type: 'mrkdwn',
+          text: `*State*\n${STATE_EMOJI[incident.state] ?? ''} ${stateLabel(incident.state)}`,
+        },
         { type: 'mrkdwn', text: `*Severity*\n${severityLabel(incident.severity)}` },
         { type: 'mrkdwn', text: `*Owner*\n<@${incident.ownerId}>` },
         { type: 'mrkdwn', text: `*Problem*\n${problemRef(incident.problemId)}` },
@@ -318,13 +336,18 @@ export function incidentMessage(
           type: 'mrkdwn',
           text: `*Components*\n${names.length > 0 ? escapeMrkdwn(names.join(', ')) : '_none named_'}`,
         },
-        ...(incident.dedicatedChannel ? [{ type: 'mrkdwn' as const, text: `*Channel*\n<#${incident.dedicatedChannel}>` }] : []),
+        ...(incident.dedicatedChannel
+          ? [{ type: 'mrkdwn' as const, text: `*Channel*\n<#${incident.dedicatedChannel}>` }]
+          : []),
       ],
     },
   ];
   if (latest) {
     const states = Object.entries(latest.componentStates)
-      .map(([id, state]) => `${escapeMrkdwn(components.find((c) => c.id === id)?.name ?? id)}: ${componentStateLabel(state)}`)
+      .map(
+        ([id, state]) =>
+          `${escapeMrkdwn(components.find((c) => c.id === id)?.name ?? id)}: ${componentStateLabel(state)}`,
+      )
       .join(' · ');
     blocks.push({
       type: 'section',
@@ -338,8 +361,19 @@ export function incidentMessage(
       type: 'actions',
       block_id: 'incident_actions',
       elements: [
-        { type: 'button', action_id: A.postUpdate, text: plain('Post update'), style: 'primary', value: encodeIncident(incident.id) },
-        { type: 'button', action_id: A.changeSeverity, text: plain('Change severity'), value: encodeIncident(incident.id) },
+        {
+          type: 'button',
+          action_id: A.postUpdate,
+          text: plain('Post update'),
+          style: 'primary',
+          value: encodeIncident(incident.id),
+        },
+        {
+          type: 'button',
+          action_id: A.changeSeverity,
+          text: plain('Change severity'),
+          value: encodeIncident(incident.id),
+        },
         { type: 'button', action_id: A.resolve, text: plain('Resolve'), value: encodeIncident(incident.id) },
       ],
     });
@@ -360,7 +394,10 @@ export function updatePost(
 ): { text: string; blocks: KnownBlock[] } {
   const ref = incidentRef(incident.id);
   const states = Object.entries(update.componentStates)
-    .map(([id, state]) => `${escapeMrkdwn(components.find((c) => c.id === id)?.name ?? id)}: ${componentStateLabel(state)}`)
+    .map(
+      ([id, state]) =>
+        `${escapeMrkdwn(components.find((c) => c.id === id)?.name ?? id)}: ${componentStateLabel(state)}`,
+    )
     .join(' · ');
   const heading =
     audience === 'requester'
@@ -371,8 +408,10 @@ export function updatePost(
   ];
   const context: string[] = [];
   if (states) context.push(states);
-  if (audience === 'team' && update.internalNote) context.push(`Internal: ${escapeMrkdwn(truncate(update.internalNote, 1000))}`);
-  if (audience === 'requester') context.push('You can share the text above with the customer; it is what the status page says.');
+  if (audience === 'team' && update.internalNote)
+    context.push(`Internal: ${escapeMrkdwn(truncate(update.internalNote, 1000))}`);
+  if (audience === 'requester')
+    context.push('You can share the text above with the customer; it is what the status page says.');
   if (context.length > 0) blocks.push({ type: 'context', elements: context.map((text) => mrkdwn(text)) });
   return { text: `${ref} ${stateLabel(update.state)}: ${truncate(update.publicMessage, 200)}`, blocks };
 }
@@ -391,7 +430,10 @@ export function statusUpdateModal(model: {
   const stateOptions = INCIDENT_STATES.map((s) => option(s, INCIDENT_STATE_LABELS[s]));
   const componentOptions = COMPONENT_STATES.map((s) => option(s, COMPONENT_STATE_LABELS[s]));
   const blocks: KnownBlock[] = [
-    { type: 'section', text: mrkdwn(`*${incidentRef(incident.id)}* · ${escapeMrkdwn(truncate(incident.publicTitle, 200))}`) },
+    {
+      type: 'section',
+      text: mrkdwn(`*${incidentRef(incident.id)}* · ${escapeMrkdwn(truncate(incident.publicTitle, 200))}`),
+    },
     {
       type: 'input',
       block_id: B.state,
@@ -461,14 +503,22 @@ export function severityModal(incident: IncidentView): ModalView {
           type: 'static_select',
           action_id: I.newSeverity,
           options: SEVERITIES.map(severityOption),
-          initial_option: severityOption((SEVERITIES as readonly string[]).includes(incident.severity) ? (incident.severity as Severity) : 'sev3'),
+          initial_option: severityOption(
+            (SEVERITIES as readonly string[]).includes(incident.severity)
+              ? (incident.severity as Severity)
+              : 'sev3',
+          ),
         },
       },
     ],
   };
 }
 
-export function mergeModal(model: { problemId: number; title: string; candidates: Array<{ id: number; title: string }> }): ModalView {
+export function mergeModal(model: {
+  problemId: number;
+  title: string;
+  candidates: Array<{ id: number; title: string }>;
+}): ModalView {
   const blocks: KnownBlock[] = [
     {
       type: 'section',
@@ -487,7 +537,9 @@ export function mergeModal(model: { problemId: number; title: string; candidates
       element: {
         type: 'static_select',
         action_id: I.mergeTarget,
-        options: model.candidates.slice(0, 100).map((c) => option(String(c.id), `${problemRef(c.id)} · ${c.title}`)),
+        options: model.candidates
+          .slice(0, 100)
+          .map((c) => option(String(c.id), `${problemRef(c.id)} · ${c.title}`)),
       },
     });
   }
@@ -510,7 +562,10 @@ export function bugNotice(problem: { id: number; title: string; workaround: stri
   return `:beetle: ${problemRef(problem.id)} (${problem.title}) was confirmed as a bug. Engineering fixes it through its RCA ticket; no public incident is opened. I will post here when the fix ships.${workaround}`;
 }
 
-export function mergeNotice(from: { id: number }, into: { id: number; title: string; workaround: string | null }): string {
+export function mergeNotice(
+  from: { id: number },
+  into: { id: number; title: string; workaround: string | null },
+): string {
   const workaround = into.workaround ? ` Known workaround: ${into.workaround}` : '';
   return `:twisted_rightwards_arrows: ${problemRef(from.id)} turned out to be the same as ${problemRef(into.id)} (${into.title}). This case now follows ${problemRef(into.id)}; its updates will come here.${workaround}`;
 }
@@ -528,7 +583,13 @@ export function reminderMessage(
         type: 'actions',
         block_id: 'incident_reminder',
         elements: [
-          { type: 'button', action_id: A.postUpdate, text: plain('Post update'), style: 'primary', value: encodeIncident(incident.id) },
+          {
+            type: 'button',
+            action_id: A.postUpdate,
+            text: plain('Post update'),
+            style: 'primary',
+            value: encodeIncident(incident.id),
+          },
           ...SNOOZE_MINUTES.map(
             (minutes): Button => ({
               type: 'button',
@@ -543,7 +604,11 @@ export function reminderMessage(
   };
 }
 
-export function snoozedMessage(incidentId: number, userId: string, until: Date): { text: string; blocks: KnownBlock[] } {
+export function snoozedMessage(
+  incidentId: number,
+  userId: string,
+  until: Date,
+): { text: string; blocks: KnownBlock[] } {
   const text = `:zzz: Reminders for ${incidentRef(incidentId)} snoozed by <@${userId}> until ${at(until)}.`;
   return { text, blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }

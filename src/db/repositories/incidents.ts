@@ -110,7 +110,9 @@ export async function escalationThreads(
         isNotNull(escalations.threadTs),
       ),
     );
-  return rows.flatMap((row) => (row.channel && row.threadTs ? [{ channel: row.channel, threadTs: row.threadTs }] : []));
+  return rows.flatMap((row) =>
+    row.channel && row.threadTs ? [{ channel: row.channel, threadTs: row.threadTs }] : [],
+  );
 }
 
 /** Outbound messages already attempted under keys starting with `prefix` (one query for a whole fan-out). */
