@@ -92,10 +92,15 @@ export function reminderDue(
   if (incident.state === 'resolved') return false;
   if (incident.snoozedUntil && incident.snoozedUntil > now) return false;
   const limit = minutes[incident.severity as keyof ReminderMinutes] ?? minutes.sev3;
-  const quietSince = Math.max(
-    incident.lastUpdateAt?.getTime() ?? incident.createdAt.getTime(),
-    incident.remindedAt?.getTime() ?? 0,
-    incident.snoozedUntil ? incident.snoozedUntil.getTime() - limit * 60_000 : 0,
-  );
+  const lastUpdate = incident.lastUpdateAt ?? incident.createdAt;
+  // A snooze that ended since the last reminder, with no update since that reminder: remind now.
+  if (
+    incident.snoozedUntil &&
+    incident.remindedAt &&
+    incident.snoozedUntil > incident.remindedAt &&
+    lastUpdate <= incident.remindedAt
+  )
+    return true;
+  const quietSince = Math.max(lastUpdate.getTime(), incident.remindedAt?.getTime() ?? 0);
   return now.getTime() - quietSince >= limit * 60_000;
 }
