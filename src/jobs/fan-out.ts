@@ -175,10 +175,14 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
     }
   }
 
-  await Promise.all(
+  // Every channel runs to its end (or to its next look at the signal) before this returns or throws: an aborted
+  // run must not leave posts in flight that a retry, on this instance or another, could repeat.
+  const settled = await Promise.allSettled(
     [...byChannel.values()].map(async (targets) => {
       for (const target of targets) await deliver(target);
     }),
   );
+  const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
   return result;
 }
