@@ -2,12 +2,14 @@
  * `npm run bench [section …]`: timing and memory figures, measured outside the test suite. With no argument every
  * section runs. Sections that need Postgres use BENCH_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test).
  */
+import { fanoutBench } from './fanout.js';
 import { foundationBench } from './foundation.js';
 import { matchingBench } from './matching.js';
 
 const sections: Record<string, () => Promise<void>> = {
   foundation: foundationBench,
   matching: matchingBench,
+  fanout: fanoutBench,
 };
 
 const requested = process.argv.slice(2);

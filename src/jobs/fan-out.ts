@@ -1,8 +1,11 @@
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Database } from '../db/client.js';
-import { outboundByPrefix } from '../db/repositories/incidents.js';
-import { recordOutboundAttempt, recordOutboundPosted } from '../db/repositories/outbound-messages.js';
+import {
+  outboundByPrefix,
+  recordOutboundAttempts,
+  recordOutboundPostedMany,
+} from '../db/repositories/incidents.js';
 import { findKeyedMessage, postKeyedMessage } from '../integrations/slack/messages.js';
 import type { Logger } from '../logger.js';
 import type { ChannelPacer } from './channel-pacer.js';
@@ -68,6 +71,34 @@ class Semaphore {
   }
 }
 
+/**
+ * Collects the ts of posted messages and records them in one statement every few milliseconds. A crash before a
+ * flush leaves attempts without a ts, which the next run looks for in Slack before posting: the same case as a
+ * crash between Slack's answer and a single record, only a few milliseconds wider.
+ */
+class PostedRecorder {
+  private pending: Array<{ key: string; ts: string }> = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  constructor(
+    private readonly db: Database,
+    private readonly delayMs = 20,
+  ) {}
+  add(key: string, ts: string): void {
+    this.pending.push({ key, ts });
+    if (this.pending.length >= 200) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
+  }
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = this.flushing.then(() => recordOutboundPostedMany(this.db, batch));
+    return this.flushing;
+  }
+}
+
 function rateLimitedFor(error: unknown): number | undefined {
   const e = error as { code?: string; retryAfter?: number; data?: { error?: string } };
   if (e.code === 'slack_webapi_rate_limited_error') return Math.max(1, Number(e.retryAfter ?? 1));
@@ -105,14 +136,14 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
   }
   const inFlight = new Semaphore(options.concurrency ?? 32);
 
+  const recorder = new PostedRecorder(db);
+
   async function deliver(target: FanOutTarget): Promise<void> {
     const key = targetKey(keyPrefix, target);
     const earlier = known.get(key);
     // A recorded attempt without a ts may have reached Slack: look before posting again.
     let lookFirst = earlier !== undefined;
     const since = earlier?.createdAt ?? new Date(Date.now() - 1000);
-    if (!earlier)
-      await recordOutboundAttempt(db, { key, channel: target.channel, threadTs: target.threadTs });
     for (let attempt = 0; ; ) {
       signal?.throwIfAborted();
       try {
@@ -130,7 +161,7 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
             inFlight.release();
           }
           if (found) {
-            await recordOutboundPosted(db, key, found);
+            recorder.add(key, found);
             result.foundAfterCrash += 1;
             return;
           }
@@ -144,7 +175,7 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
         } finally {
           inFlight.release();
         }
-        await recordOutboundPosted(db, key, ts);
+        recorder.add(key, ts);
         result.posted += 1;
         return;
       } catch (error) {
@@ -179,9 +210,20 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
   // run must not leave posts in flight that a retry, on this instance or another, could repeat.
   const settled = await Promise.allSettled(
     [...byChannel.values()].map(async (targets) => {
+      // The channel's attempts are recorded together before its first post.
+      const fresh = targets.filter((target) => !known.has(targetKey(keyPrefix, target)));
+      await recordOutboundAttempts(
+        db,
+        fresh.map((target) => ({
+          key: targetKey(keyPrefix, target),
+          channel: target.channel,
+          threadTs: target.threadTs,
+        })),
+      );
       for (const target of targets) await deliver(target);
     }),
   );
+  await recorder.flush();
   const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failure) throw failure.reason;
   return result;

@@ -162,3 +162,30 @@ export async function mergeCandidates(db: Executor, exceptId: number, limit = 10
     .orderBy(desc(problems.priorityScore), desc(problems.id))
     .limit(limit);
 }
+
+/** Records several attempts at once (keys already present are left alone). */
+export async function recordOutboundAttempts(
+  db: Executor,
+  messages: Array<{ key: string; channel: string; threadTs?: string | undefined }>,
+): Promise<void> {
+  if (messages.length === 0) return;
+  await db
+    .insert(outboundMessages)
+    .values(messages.map((m) => ({ key: m.key, channel: m.channel, threadTs: m.threadTs ?? null })))
+    .onConflictDoNothing();
+}
+
+/** Records the ts of several posted messages in one statement. */
+export async function recordOutboundPostedMany(
+  db: Executor,
+  posted: Array<{ key: string; ts: string }>,
+): Promise<void> {
+  if (posted.length === 0) return;
+  const values = sql.join(
+    posted.map((p) => sql`(${p.key}::text, ${p.ts}::text)`),
+    sql`, `,
+  );
+  await db.execute(
+    sql`update outbound_messages as o set ts = v.ts from (values ${values}) as v(key, ts) where o.key = v.key and o.ts is null`,
+  );
+}
