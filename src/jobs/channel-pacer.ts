@@ -52,7 +52,8 @@ export class ChannelPacer {
   rateLimited(channel: string, retryAfterSeconds: number): void {
     const now = this.clock();
     const bucket = this.buckets.get(channel) ?? { tokens: 0, at: now, blockedUntil: 0 };
-    bucket.tokens = 0;
+    // One post is allowed when the wait is over; the bucket refills from then on.
+    bucket.tokens = 1;
     bucket.at = now + retryAfterSeconds * 1000;
     bucket.blockedUntil = Math.max(bucket.blockedUntil, now + retryAfterSeconds * 1000);
     this.buckets.set(channel, bucket);
