@@ -451,3 +451,61 @@ describe.each(DATABASE_KINDS)('triage, incidents and status updates (%s)', (kind
     expect(keys.filter((k) => k.key.startsWith(`merged:${from.problemId}:`))).toHaveLength(2);
   });
 });
+
+describe('dedicated incident channels (when configured)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ settings: { incidents: { dedicatedChannel: true } } });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('declaring creates inc-<number>-<slug>, invites the owner, names it on the incident message, and gets the updates', async () => {
+    const db = app.running.deps.db;
+    const seeded = await seedProblemWithEscalations(db, app.slack, {
+      title: 'Plan upgrades fail',
+      threads: [{ channel: 'C0SUPPORT', requesterId: app.people.l1 }],
+    });
+    const seen = new Set(app.slack.openViews(app.people.engineer).map((v) => v.id));
+    await app.driver.command({
+      user: app.people.engineer,
+      channel: 'C0INCIDENTS',
+      command: '/incident',
+      text: `classify ${seeded.problemId}`,
+    });
+    const viewId = await eventually(
+      () => app.slack.openViews(app.people.engineer).find((v) => !seen.has(v.id))?.id,
+    );
+    await app.driver.submitView({
+      user: app.people.engineer,
+      viewId,
+      values: {
+        classify_answers_input: ['blocks_subscriptions'],
+        classify_outcome_input: 'incident',
+        classify_severity_input: 'sev2',
+        incident_public_title_input: 'Plan upgrades failing',
+        incident_components_input: ['subscriptions'],
+        incident_owner_input: app.people.manager,
+      },
+    });
+    const incident = await eventually(async () => {
+      const [row] = await db.select().from(incidents).where(eq(incidents.problemId, seeded.problemId));
+      return row?.dedicatedChannel && row.messageTs ? row : undefined;
+    });
+    const channel = app.slack.channel(incident.dedicatedChannel as string);
+    expect(channel?.name).toBe(`inc-${incident.id}-plan-upgrades-failing`);
+    expect(app.slack.channelMembers(incident.dedicatedChannel as string)).toContain(app.people.manager);
+    expect(incident.ownerId).toBe(app.people.manager);
+    await eventually(() =>
+      text(app.slack.message('C0INCIDENTS', incident.messageTs as string)?.blocks).includes(
+        `<#${incident.dedicatedChannel}>`,
+      ),
+    );
+    await eventually(() =>
+      app.slack
+        .messages(incident.dedicatedChannel as string)
+        .some((m) => keyOf(m)?.startsWith('status-update:')),
+    );
+  });
+});
