@@ -15,6 +15,7 @@ import {
 } from '../domain/policy.js';
 import { invalidInput } from '../errors.js';
 import { createSlackMessenger } from '../integrations/slack/messenger.js';
+import { refreshEscalationCard } from '../services/escalation.js';
 import {
   type ClassificationInput,
   changeSeverity,
@@ -36,6 +37,7 @@ import {
   parseSnooze,
   parseUpdateForm,
 } from '../views/incident-actions.js';
+import { escalationContext } from './escalation.js';
 import { checkedOf, selectedOf, stateValues, textOf, userOf, type ViewStateValues } from './view-state.js';
 
 const { blocks: B, inputs: I, actions: A, modals: M } = INCIDENT_IDS;
@@ -272,6 +274,9 @@ export function registerIncident(app: App, deps: Deps, ctx: IncidentContext = in
       return;
     }
     await ack();
-    await mergeProblem(ctx, { fromId: target.p, intoId: into, actorId: body.user.id });
+    const { moved } = await mergeProblem(ctx, { fromId: target.p, intoId: into, actorId: body.user.id });
+    // Each moved case's card now names the problem it follows.
+    const escalations = escalationContext(deps);
+    for (const escalationId of moved) await refreshEscalationCard(escalations, escalationId);
   });
 }

@@ -14,7 +14,7 @@ import { sendDueReminders } from '../../src/services/incident.js';
 import { syncTriageCard } from '../../src/services/triage.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/database.js';
-import { type SeededProblem, seedProblemWithEscalations } from '../support/incidents.js';
+import { escalationRow, type SeededProblem, seedProblemWithEscalations } from '../support/incidents.js';
 
 const text = (value: unknown) => JSON.stringify(value ?? []);
 const keyOf = (m: SlackMessage) =>

@@ -24,6 +24,8 @@ export async function seedProblemWithEscalations(
     category?: Category;
     threads: Array<{ channel: string; requesterId: string; customerId?: string; triggers?: string[] }>;
     createdBy?: string;
+    /** Post an escalation card in each thread (default true; off for hundreds of threads under a rate limit). */
+    withCards?: boolean;
   },
 ): Promise<SeededProblem> {
   const now = new Date();
@@ -57,14 +59,31 @@ export async function seedProblemWithEscalations(
       source: 'intake',
       threadChannel: thread.channel,
       threadTs: root.ts,
+      // The card is the first bot reply in the thread (as the intake feature posts it).
       cardChannel: thread.channel,
-      cardTs: root.ts,
+      cardTs: slack.postAsUser({
+        channel: thread.channel,
+        user: 'U0FRONTLINE',
+        text: 'card',
+        threadTs: root.ts,
+      }).ts,
       createdAt: now,
       updatedAt: now,
     });
     seeded.push({ id: row.id, channel: thread.channel, threadTs: root.ts, requesterId: thread.requesterId });
   }
   return { problemId: problem.id, escalations: seeded };
+}
+
+async function postAsBot(slack: SlackFake, channel: string, threadTs: string): Promise<string> {
+  const answer = await fetch(`${slack.url}/api/chat.postMessage`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${slack.botToken ?? 'xoxb-test'}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ channel, thread_ts: threadTs, text: 'Escalation card' }),
+  });
+  const body = (await answer.json()) as { ok: boolean; ts?: string; error?: string };
+  if (!body.ok || !body.ts) throw new Error(`could not post the card: ${body.error}`);
+  return body.ts;
 }
 
 export async function escalationRow(db: Database, id: number) {
