@@ -449,6 +449,14 @@ describe.each(DATABASE_KINDS)('triage, incidents and status updates (%s)', (kind
     );
     const keys = await db().select().from(outboundMessages);
     expect(keys.filter((k) => k.key.startsWith(`merged:${from.problemId}:`))).toHaveLength(2);
+    // Each moved case's card now names the problem it follows.
+    for (const e of from.escalations) {
+      const row = await escalationRow(db(), e.id);
+      expect(row?.problemId).toBe(into.problemId);
+      await eventually(() =>
+        text(app.slack.message(e.channel, row?.cardTs ?? '')?.blocks).includes(`PRB-${into.problemId}`),
+      );
+    }
   });
 });
 
@@ -492,7 +500,7 @@ describe('dedicated incident channels (when configured)', () => {
     const incident = await eventually(async () => {
       const [row] = await db.select().from(incidents).where(eq(incidents.problemId, seeded.problemId));
       return row?.dedicatedChannel && row.messageTs ? row : undefined;
-    });
+    }, 30_000);
     const channel = app.slack.channel(incident.dedicatedChannel as string);
     expect(channel?.name).toBe(`inc-${incident.id}-plan-upgrades-failing`);
     expect(app.slack.channelMembers(incident.dedicatedChannel as string)).toContain(app.people.manager);

@@ -59,14 +59,10 @@ export async function seedProblemWithEscalations(
       source: 'intake',
       threadChannel: thread.channel,
       threadTs: root.ts,
-      // The card is the first bot reply in the thread (as the intake feature posts it).
-      cardChannel: thread.channel,
-      cardTs: slack.postAsUser({
-        channel: thread.channel,
-        user: 'U0FRONTLINE',
-        text: 'card',
-        threadTs: root.ts,
-      }).ts,
+      // The card is the bot's first reply in the thread, as the intake feature posts it.
+      ...(input.withCards === false
+        ? {}
+        : { cardChannel: thread.channel, cardTs: await postAsBot(slack, thread.channel, root.ts) }),
       createdAt: now,
       updatedAt: now,
     });
