@@ -108,12 +108,28 @@ export function incidentJobs(deps: IncidentJobDeps): JobDefinition<any>[] {
       await fanOutStatusUpdate({ ...deps, client, pacer, signal: context.signal }, updateId);
     },
   };
-  const openChannel: JobDefinition<{ incidentId: number }> = {
+  const openChannel: JobDefinition<{ incidentId: number; thenFanOut?: number | undefined }> = {
     name: INCIDENT_JOBS.openChannel,
-    schema: z.object({ incidentId: z.number().int().positive() }),
+    schema: z.object({
+      incidentId: z.number().int().positive(),
+      thenFanOut: z.number().int().positive().optional(),
+    }),
     retryLimit: 5,
     retryDelaySeconds: 2,
-    handler: ({ incidentId }) => openDedicatedChannel(deps, incidentId),
+    async handler({ incidentId, thenFanOut }, context) {
+      try {
+        await openDedicatedChannel(deps, incidentId);
+      } catch (error) {
+        if (context.retryCount < 4) throw error;
+        // The last attempt: the incident goes on without its own channel rather than without its updates.
+        context.logger.error(
+          { err: error, incidentId },
+          'could not open the dedicated incident channel; carrying on without it',
+        );
+        await syncIncidentMessage(deps, incidentId);
+      }
+      if (thenFanOut) await deps.jobs.enqueue(deps.db, INCIDENT_JOBS.fanOut, { updateId: thenFanOut });
+    },
   };
   const reminders: JobDefinition<Record<string, never>> = {
     name: INCIDENT_JOBS.reminders,

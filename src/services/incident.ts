@@ -318,9 +318,12 @@ export async function classifyProblem(
       createdAt: now,
     });
     // status page: recordComponentStates(tx, { incidentId: incident.id, states: componentStates, at: now })
-    await ctx.jobs.enqueue(tx, INCIDENT_JOBS.syncMessage, { incidentId: incident.id, thenFanOut: update.id });
-    if (ctx.settings.incidents.dedicatedChannel)
-      await ctx.jobs.enqueue(tx, INCIDENT_JOBS.openChannel, { incidentId: incident.id });
+    // The message (and the dedicated channel, when configured) first, so the first update reaches them too.
+    await ctx.jobs.enqueue(
+      tx,
+      ctx.settings.incidents.dedicatedChannel ? INCIDENT_JOBS.openChannel : INCIDENT_JOBS.syncMessage,
+      { incidentId: incident.id, thenFanOut: update.id },
+    );
     return { outcome: 'incident' as const, incidentId: incident.id };
   });
 
