@@ -48,6 +48,16 @@ export class ChannelPacer {
     return Math.ceil(((1 - bucket.tokens) / this.limit.perSecond) * 1000);
   }
 
+  /**
+   * A post to this channel was answered. Slack counts from when a post arrived, which we do not know; the time it
+   * was in flight is not credited to the bucket, so our count never runs ahead of Slack's (a 429 costs a whole
+   * `Retry-After`; a few milliseconds per post cost far less).
+   */
+  settled(channel: string): void {
+    const bucket = this.buckets.get(channel);
+    if (bucket) bucket.at = Math.max(bucket.at, this.clock());
+  }
+
   /** Slack said 429: nothing more to this channel until `retryAfterSeconds` have passed. */
   rateLimited(channel: string, retryAfterSeconds: number): void {
     const now = this.clock();

@@ -174,6 +174,7 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
           ts = await postKeyedMessage(slack, { key, ...target });
         } finally {
           inFlight.release();
+          pacer.settled(target.channel);
         }
         recorder.add(key, ts);
         result.posted += 1;
@@ -209,19 +210,22 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
   // Every channel runs to its end (or to its next look at the signal) before this returns or throws: an aborted
   // run must not leave posts in flight that a retry, on this instance or another, could repeat.
   const settled = await Promise.allSettled(
-    [...byChannel.values()].map(async (targets) => {
-      // The channel's attempts are recorded together before its first post.
-      const fresh = targets.filter((target) => !known.has(targetKey(keyPrefix, target)));
-      await recordOutboundAttempts(
-        db,
-        fresh.map((target) => ({
-          key: targetKey(keyPrefix, target),
-          channel: target.channel,
-          threadTs: target.threadTs,
-        })),
-      );
-      for (const target of targets) await deliver(target);
-    }),
+    // Busiest channels first: their later posts wait longest for the pace, so their bursts should not queue.
+    [...byChannel.values()]
+      .sort((a, b) => b.length - a.length)
+      .map(async (targets) => {
+        // The channel's attempts are recorded together before its first post.
+        const fresh = targets.filter((target) => !known.has(targetKey(keyPrefix, target)));
+        await recordOutboundAttempts(
+          db,
+          fresh.map((target) => ({
+            key: targetKey(keyPrefix, target),
+            channel: target.channel,
+            threadTs: target.threadTs,
+          })),
+        );
+        for (const target of targets) await deliver(target);
+      }),
   );
   await recorder.flush();
   const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
