@@ -5,6 +5,7 @@
 
 import { accountActionsBench } from './account-actions.js';
 import { billingBench } from './billing.js';
+import { fanoutBench } from './fanout.js';
 import { foundationBench } from './foundation.js';
 import { matchingBench } from './matching.js';
 import { rcaBench } from './rca.js';
@@ -21,6 +22,7 @@ const sections: Record<string, () => Promise<void>> = {
   'status-page': statusPageBench,
   sandbox: sandboxBench,
   rca: rcaBench,
+  fanout: fanoutBench,
 };
 
 const requested = process.argv.slice(2);

@@ -10,9 +10,11 @@ import { registerBilling } from './handlers/billing.js';
 import { escalationContext, registerEscalation } from './handlers/escalation.js';
 import { registerFrontlineCommand } from './handlers/frontline.js';
 import { registerHome } from './handlers/home.js';
+import { registerIncident } from './handlers/incident.js';
 import { queueSubcommand, rcaDeps, registerRca } from './handlers/rca.js';
 import { reportSubcommand } from './handlers/reports.js';
 import { fetchCustomerFacts } from './integrations/stripe/customer-facts.js';
+import { incidentJobs } from './jobs/incident-jobs.js';
 import { refreshTermStatsJob } from './jobs/matching-stats.js';
 import type { JobDefinition } from './jobs/queue.js';
 import { slackPostJob } from './jobs/slack-post.js';
@@ -125,5 +127,18 @@ export const FEATURES: Feature[] = [
     ],
     routes: (deps) => jiraWebhookRoutes({ ...rcaDeps(deps), secret: deps.integrations.jiraWebhookSecret }),
     frontline: (deps) => ({ queue: queueSubcommand(deps) }),
+  },
+  {
+    name: 'triage, incidents and status updates',
+    register: (app, deps) => registerIncident(app, deps),
+    jobs: (deps) =>
+      incidentJobs({
+        db: deps.db,
+        slack: deps.integrations.slack,
+        jobs: deps.jobs,
+        settings: deps.settings,
+        logger: deps.logger,
+        now: deps.now,
+      }),
   },
 ];

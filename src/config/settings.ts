@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACTION_KINDS, DEFAULT_PERMISSIONS, type PermissionMatrix } from '../domain/permissions.js';
+import { DEFAULT_POLICY } from '../domain/policy.js';
 import { DEFAULT_PRIORITY_SETTINGS } from '../domain/priority.js';
 import { ROLE_NAMES, type RoleName } from '../domain/roles.js';
 
@@ -21,7 +22,7 @@ const roleMembers = z.strictObject({
   usergroups: z.array(usergroupId).default([]),
 });
 
-export { ROLE_NAMES } from '../domain/roles.js';
+export { ROLE_NAMES };
 
 const rolesSchema = z
   .strictObject({
@@ -230,6 +231,40 @@ const notificationsSchema = z
   })
   .prefault({});
 
+const minutes = z
+  .number()
+  .int()
+  .min(1)
+  .max(7 * 24 * 60);
+
+/** The bug-or-incident policy's thresholds (see `domain/policy.ts`). */
+const policySchema = z
+  .strictObject({
+    financialIncidentCustomers: z.number().int().min(1).default(DEFAULT_POLICY.financialIncidentCustomers),
+    largeImpactCustomers: z.number().int().min(1).default(DEFAULT_POLICY.largeImpactCustomers),
+    sev2Customers: z.number().int().min(1).default(DEFAULT_POLICY.sev2Customers),
+    sev1Customers: z.number().int().min(1).default(DEFAULT_POLICY.sev1Customers),
+  })
+  .prefault({});
+
+const incidentsSchema = z
+  .strictObject({
+    /** Who may classify problems, declare incidents and post status updates. */
+    responderRoles: z.array(z.enum(ROLE_NAMES)).min(1).default(['engineer', 'manager']),
+    /** Silence (minutes without an update) after which an open incident's owner is reminded, per severity. */
+    reminderMinutes: z
+      .strictObject({
+        sev1: minutes.default(30),
+        sev2: minutes.default(60),
+        sev3: minutes.default(240),
+        sev4: minutes.default(1440),
+      })
+      .prefault({}),
+    /** Create a channel `inc-<number>-<slug>` for every incident and invite its owner. */
+    dedicatedChannel: z.boolean().default(false),
+  })
+  .prefault({});
+
 export const settingsSchema = z
   .strictObject({
     channels: channelsSchema,
@@ -242,6 +277,8 @@ export const settingsSchema = z
     priority: prioritySchema,
     jira: jiraSchema,
     notifications: notificationsSchema,
+    policy: policySchema,
+    incidents: incidentsSchema,
   })
   .superRefine((settings, context) => {
     const ids = settings.statusPage.components.map((component) => component.id);

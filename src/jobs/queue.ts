@@ -15,6 +15,8 @@ export interface JobContext {
   /** 0 on the first attempt. */
   retryCount: number;
   logger: Logger;
+  /** Aborted when this process starts shutting down: long jobs stop early and are retried (by any instance). */
+  signal: AbortSignal;
 }
 
 export interface JobDefinition<Data> {
@@ -48,6 +50,7 @@ export class JobQueue {
   private readonly boss: PgBoss;
   private started = false;
   private stopped = false;
+  private readonly stopping = new AbortController();
 
   constructor(
     database: DatabaseHandle,
@@ -122,7 +125,12 @@ export class JobQueue {
     }
     const retryCount = 'retryCount' in job ? Number(job.retryCount) : 0;
     try {
-      await definition.handler(parsed.data, { jobId: job.id, retryCount, logger });
+      await definition.handler(parsed.data, {
+        jobId: job.id,
+        retryCount,
+        logger,
+        signal: this.stopping.signal,
+      });
     } catch (error) {
       logger.warn({ err: error, retryCount }, 'job failed; it will be retried if attempts remain');
       throw error;
@@ -151,6 +159,7 @@ export class JobQueue {
   async stop(timeoutMs = 8000): Promise<void> {
     if (!this.started || this.stopped) return;
     this.stopped = true;
+    this.stopping.abort();
     await new Promise<void>((resolve) => {
       this.boss.once('stopped', () => resolve());
       this.boss.stop({ graceful: true, wait: false, timeout: timeoutMs }).catch((error: unknown) => {

@@ -3,11 +3,14 @@ import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { Settings } from '../config.js';
 import type { Database } from '../db/client.js';
+import { latestClassification } from '../db/repositories/incidents.js';
 import { getProblem, linkedEscalations, problemImpact, setTriageCard } from '../db/repositories/problems.js';
 import type { Category } from '../domain/escalation.js';
+import { problemRef } from '../domain/escalation.js';
 import type { JobDefinition } from '../jobs/queue.js';
 import { postOnce } from '../jobs/slack-post.js';
 import { triageCard } from '../views/escalation.js';
+import { classificationLine, triageButtons } from '../views/incident.js';
 
 /**
  * Keeps a problem's card in the incidents channel current: posted once when the problem is reported, edited in place
@@ -26,15 +29,24 @@ export interface TriageCardDeps {
 export async function syncTriageCard(deps: TriageCardDeps, problemId: number): Promise<void> {
   const problem = await getProblem(deps.db, problemId);
   if (!problem) return;
-  const [impact, escalations] = await Promise.all([
+  const [impact, escalations, classification] = await Promise.all([
     problemImpact(deps.db, problemId),
     linkedEscalations(deps.db, problemId, 11),
+    latestClassification(deps.db, problemId),
   ]);
+  const notes = [
+    ...(classification ? [classificationLine(classification)] : []),
+    ...(problem.mergedIntoId
+      ? [`Merged into ${problemRef(problem.mergedIntoId)}; its cases follow that problem now.`]
+      : []),
+  ];
   const card = triageCard({
     problem: { ...problem, category: problem.category as Category },
     impact,
     escalations,
-    actions: deps.problemActions?.(problem) ?? [],
+    // Classify and Merge into… (incidents), then whatever later features add.
+    actions: [...triageButtons(problem), ...(deps.problemActions?.(problem) ?? [])],
+    notes,
   });
   if (problem.triageChannel && problem.triageTs) {
     await deps.slack.chat.update({ channel: problem.triageChannel, ts: problem.triageTs, ...card });

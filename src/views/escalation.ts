@@ -208,6 +208,7 @@ export interface LinkedProblemView {
 }
 
 function problemStatusText(kind: string | null, status: string): string {
+  if (status === 'merged') return 'merged (duplicate)';
   const kindText = kind === 'incident' ? 'incident' : kind === 'bug' ? 'bug' : 'in triage';
   return status === 'fix_released' ? `${kindText}, fix released` : kindText;
 }
@@ -456,6 +457,8 @@ export interface TriageCardModel {
   }>;
   /** Buttons from later features (classification, assessment). */
   actions?: Button[];
+  /** Lines from later features shown under the facts (the classification and its reason, a merge). */
+  notes?: string[];
 }
 
 /** The card in the incidents channel for a problem awaiting triage, kept current as cases link to it. */
@@ -491,8 +494,11 @@ export function triageCard(model: TriageCardModel): { text: string; blocks: Know
     type: 'section',
     text: { type: 'mrkdwn', text: `*Linked escalations*\n${listed.join('\n')}` },
   });
+  for (const note of model.notes ?? [])
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(note, 2900) }] });
   const actions = [...(model.actions ?? []), ...rcaProblemButtons(problem)];
-  if (actions.length > 0) blocks.push({ type: 'actions', block_id: 'problem_actions', elements: actions });
+  if (actions.length > 0)
+    blocks.push({ type: 'actions', block_id: 'problem_actions', elements: actions.slice(0, 25) });
   blocks.push({
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `Reported by <@${problem.createdBy}>` }],

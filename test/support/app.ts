@@ -52,34 +52,45 @@ export interface TestAppOptions {
   seedStripe?: boolean;
   workJobs?: boolean;
   now?: () => Date;
+  /**
+   * Start on the database and the fakes of an earlier app, as a restart does (stop that app's `running` first). The
+   * new app's stop() leaves them alone; the earlier app's stop() removes them.
+   */
+  reuse?: TestApp;
 }
 
 const SIGNING_SECRET = 'test-signing-secret-0123456789';
 const BOT_TOKEN = 'xoxb-test-0000-frontline';
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await freshDatabase(options.kind ?? 'pglite');
-  const slack = await new SlackFake({
-    botToken: BOT_TOKEN,
-    teamId: 'T0FRONTLINE',
-    botUserId: 'U0FRONTLINE',
-    rateLimit: options.slackRateLimit ? { perChannelPerSecond: 1, burst: 3 } : false,
-  }).start();
-  const stripe = await new StripeFake().start();
-  if (options.seedStripe ?? true) seedStripeDemo(stripe);
-  const jira = await new JiraFake({ projects: [{ key: 'RCA', name: 'Root-cause analysis' }] }).start();
+  const reused = options.reuse;
+  const database = reused?.database ?? (await freshDatabase(options.kind ?? 'pglite'));
+  const slack =
+    reused?.slack ??
+    (await new SlackFake({
+      botToken: BOT_TOKEN,
+      teamId: 'T0FRONTLINE',
+      botUserId: 'U0FRONTLINE',
+      rateLimit: options.slackRateLimit ? { perChannelPerSecond: 1, burst: 3 } : false,
+    }).start());
+  const stripe = reused?.stripe ?? (await new StripeFake().start());
+  if (!reused && (options.seedStripe ?? true)) seedStripeDemo(stripe);
+  const jira =
+    reused?.jira ?? (await new JiraFake({ projects: [{ key: 'RCA', name: 'Root-cause analysis' }] }).start());
 
-  for (const person of SANDBOX_PEOPLE)
-    slack.addUser({ id: person.id, name: person.name, realName: person.realName });
-  for (const [id, name] of [
-    ['C0INTAKE', 'billing-intake'],
-    ['C0INCIDENTS', 'billing-incidents'],
-    ['C0APPROVALS', 'billing-approvals'],
-    ['C0PRODUCT', 'product'],
-    ['C0MARKETING', 'marketing'],
-    ['C0SUPPORT', 'support'],
-  ] as const) {
-    slack.addChannel({ id, name });
+  if (!reused) {
+    for (const person of SANDBOX_PEOPLE)
+      slack.addUser({ id: person.id, name: person.name, realName: person.realName });
+    for (const [id, name] of [
+      ['C0INTAKE', 'billing-intake'],
+      ['C0INCIDENTS', 'billing-incidents'],
+      ['C0APPROVALS', 'billing-approvals'],
+      ['C0PRODUCT', 'product'],
+      ['C0MARKETING', 'marketing'],
+      ['C0SUPPORT', 'support'],
+    ] as const) {
+      slack.addChannel({ id, name });
+    }
   }
 
   const roles: Record<string, { users: string[] }> = {};
@@ -118,7 +129,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const running = await startFrontline(config, {
     logger,
-    database: database.handle,
+    // The app closes what it is given when it stops; the database outlives it (a restart starts on it again) and
+    // is closed by drop().
+    database: { ...database.handle, close: async () => {} },
     ...(options.now ? { now: options.now } : {}),
     ...(options.workJobs === undefined ? {} : { workJobs: options.workJobs }),
   });
@@ -141,6 +154,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     people: PEOPLE,
     async stop() {
       await running.stop();
+      if (reused) return;
       await Promise.all([slack.stop(), stripe.stop(), jira.stop()]);
       await database.drop();
     },

@@ -24,6 +24,11 @@ export const incidents = pgTable(
     monitoringAt: instant('monitoring_at'),
     resolvedAt: instant('resolved_at'),
     lastUpdateAt: instant('last_update_at'),
+    /** The optional dedicated channel (`inc-<number>-<slug>`). */
+    dedicatedChannel: text('dedicated_channel'),
+    /** Reminders: when the owner was last reminded, and until when they asked for quiet. */
+    remindedAt: instant('reminded_at'),
+    snoozedUntil: instant('snoozed_until'),
   },
   (table) => [
     uniqueIndex('incidents_problem_idx').on(table.problemId),

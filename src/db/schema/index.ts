@@ -1,5 +1,6 @@
 export * from './account-actions.js';
 export * from './audit-events.js';
+export * from './classifications.js';
 export * from './counters.js';
 export * from './deliveries.js';
 export * from './escalations.js';

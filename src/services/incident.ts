@@ -1,0 +1,582 @@
+import type { View } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import { and, eq, ne, sql } from 'drizzle-orm';
+import type { Settings } from '../config.js';
+import type { Database } from '../db/client.js';
+import {
+  escalationThreads,
+  getIncident,
+  getStatusUpdate,
+  type IncidentRow,
+  incidentOfProblem,
+  insertClassification,
+  insertIncident,
+  insertStatusUpdate,
+  latestClassification,
+  lockIncident,
+  lockProblem,
+  openIncidents,
+  statusUpdatesOf,
+  updateIncident,
+} from '../db/repositories/incidents.js';
+import { getProblem, linkedEscalations, problemImpact } from '../db/repositories/problems.js';
+import { recordComponentStates } from '../db/repositories/status-page.js';
+import { incidents, problems } from '../db/schema/index.js';
+import { problemRef } from '../domain/escalation.js';
+import {
+  type ComponentState,
+  canMoveTo,
+  dedicatedChannelName,
+  type IncidentState,
+  incidentRef,
+  reminderDue,
+  stateTimestampField,
+} from '../domain/incident.js';
+import {
+  type ClassificationAnswers,
+  type Outcome,
+  overrideProblem,
+  type Severity,
+  type Suggestion,
+  suggestClassification,
+} from '../domain/policy.js';
+import { conflict, invalidInput, notFound, notPermitted } from '../errors.js';
+import type { SlackMessenger } from '../integrations/slack/messenger.js';
+import type { JobQueue } from '../jobs/queue.js';
+import { postOnce, SLACK_POST_JOB, type SlackPost } from '../jobs/slack-post.js';
+import type { Logger } from '../logger.js';
+import {
+  bugNotice,
+  type ComponentView,
+  classificationModal,
+  type IncidentView,
+  incidentMessage,
+  reminderMessage,
+  severityModal,
+  snoozedMessage,
+  statusUpdateModal,
+  type UpdateView,
+} from '../views/incident.js';
+import type { Directory } from './people.js';
+import { requestRcaTicket } from './rca.js';
+import { SYNC_TRIAGE_CARD_JOB } from './triage.js';
+
+/** Durable jobs of the incident feature. */
+export const INCIDENT_JOBS = {
+  syncMessage: 'incidents.sync-message',
+  fanOut: 'incidents.fan-out',
+  openChannel: 'incidents.open-channel',
+  reminders: 'incidents.reminders',
+} as const;
+
+export interface IncidentContext {
+  db: Database;
+  slack: SlackMessenger;
+  /** For what the messenger does not cover (views.update, conversations.create). */
+  client: WebClient;
+  jobs: JobQueue;
+  settings: Settings;
+  directory: Directory;
+  logger: Logger;
+  now: () => Date;
+}
+
+const componentsOf = (settings: Settings): ComponentView[] =>
+  settings.statusPage.components.map((c) => ({ id: c.id, name: c.name }));
+
+export function toIncidentView(row: IncidentRow): IncidentView {
+  return { ...row };
+}
+
+const toUpdateView = (row: {
+  state: string;
+  publicMessage: string;
+  internalNote: string | null;
+  componentStates: Record<string, string>;
+  authorId: string;
+  createdAt: Date;
+}): UpdateView => ({ ...row });
+
+/** Only the configured responder roles (default: engineers and managers) may classify and post updates. */
+export async function assertResponder(
+  ctx: Pick<IncidentContext, 'directory' | 'settings'>,
+  actorId: string,
+  what: string,
+) {
+  const roles = await ctx.directory.rolesOf(actorId);
+  const allowed = ctx.settings.incidents.responderRoles;
+  if (!roles.some((role) => allowed.includes(role))) {
+    throw notPermitted(`Only ${allowed.join(' or ')} roles may ${what}.`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Classification
+
+/** First answers for the form, from what the linked escalations already say. */
+export async function defaultAnswers(
+  ctx: Pick<IncidentContext, 'db'>,
+  problemId: number,
+): Promise<ClassificationAnswers> {
+  const [impact, linked] = await Promise.all([
+    problemImpact(ctx.db, problemId),
+    linkedEscalations(ctx.db, problemId, 200),
+  ]);
+  const triggers = new Set(linked.flatMap((e) => e.triggers));
+  return {
+    blocksSubscriptions: false,
+    blocksPayments: false,
+    cosmeticOnly: false,
+    financial: triggers.has('financial'),
+    afterRelease: triggers.has('after_release'),
+    customersAffected: impact.customers,
+  };
+}
+
+export async function openClassification(
+  ctx: IncidentContext,
+  { problemId, actorId, triggerId }: { problemId: number; actorId: string; triggerId: string },
+): Promise<void> {
+  await assertResponder(ctx, actorId, 'classify problems');
+  const problem = await getProblem(ctx.db, problemId);
+  if (!problem) throw notFound(`${problemRef(problemId)} does not exist.`);
+  if (problem.mergedIntoId)
+    throw conflict(`${problemRef(problemId)} was merged into ${problemRef(problem.mergedIntoId)}.`);
+  if (problem.kind === 'incident') throw conflict(`${problemRef(problemId)} is already an incident.`);
+  const answers = await defaultAnswers(ctx, problemId);
+  const suggestion = suggestClassification(answers, ctx.settings.policy);
+  await ctx.slack.openView(
+    triggerId,
+    classificationModal({
+      problemId,
+      title: problem.title,
+      answers,
+      suggestion,
+      components: componentsOf(ctx.settings),
+      ownerId: actorId,
+    }),
+  );
+}
+
+/** An answer changed in the open form: the suggestion is recomputed and the form re-rendered in place. */
+export async function refreshClassification(
+  ctx: IncidentContext,
+  input: {
+    viewId: string;
+    hash: string | undefined;
+    problemId: number;
+    answers: ClassificationAnswers;
+    ownerId: string;
+    chosen: { outcome?: string; severity?: string };
+  },
+): Promise<Suggestion> {
+  const problem = await getProblem(ctx.db, input.problemId);
+  if (!problem) throw notFound(`${problemRef(input.problemId)} does not exist.`);
+  const suggestion = suggestClassification(input.answers, ctx.settings.policy);
+  const view = classificationModal({
+    problemId: input.problemId,
+    title: problem.title,
+    answers: input.answers,
+    suggestion,
+    components: componentsOf(ctx.settings),
+    ownerId: input.ownerId,
+  });
+  await ctx.client.views.update({
+    view_id: input.viewId,
+    ...(input.hash ? { hash: input.hash } : {}),
+    view: view as View,
+  });
+  return suggestion;
+}
+
+export interface ClassificationInput {
+  problemId: number;
+  actorId: string;
+  answers: ClassificationAnswers;
+  outcome: Outcome;
+  severity: Severity;
+  reason: string;
+  incident: {
+    publicTitle: string;
+    publicSummary: string;
+    components: string[];
+    impact: ComponentState;
+    ownerId: string;
+  };
+}
+
+/** Field errors of a submitted classification form (block id → message), empty when it is acceptable. */
+export function classificationErrors(
+  input: ClassificationInput,
+  settings: Settings,
+): { errors: Record<string, string>; suggestion: Suggestion } {
+  const suggestion = suggestClassification(input.answers, settings.policy);
+  const errors: Record<string, string> = {};
+  const override = overrideProblem(suggestion, input.outcome, input.reason);
+  if (override) errors.classify_reason = override;
+  if (!Number.isFinite(input.answers.customersAffected) || input.answers.customersAffected < 0)
+    errors.classify_customers = 'Give a whole number of customers (0 or more).';
+  if (input.outcome === 'incident') {
+    if (input.incident.publicTitle.trim().length < 5)
+      errors.incident_public_title = 'An incident needs a public title customers will understand.';
+    const known = new Set(settings.statusPage.components.map((c) => c.id));
+    if (input.incident.components.some((id) => !known.has(id)))
+      errors.incident_components = 'Pick components from the list.';
+  }
+  return { errors, suggestion };
+}
+
+/**
+ * Records the decision and acts on it in one transaction: a bug stays a bug (card updated, requesters told); an
+ * incident gets its record, its first (investigating) update, its message in the incidents channel, the fan-out of
+ * that update, and optionally a dedicated channel.
+ */
+export async function classifyProblem(
+  ctx: IncidentContext,
+  input: ClassificationInput,
+): Promise<{ outcome: Outcome; incidentId?: number }> {
+  await assertResponder(ctx, input.actorId, 'classify problems');
+  const { errors, suggestion } = classificationErrors(input, ctx.settings);
+  if (Object.keys(errors).length > 0) throw invalidInput(Object.values(errors).join(' '), errors);
+  const now = ctx.now();
+  const result = await ctx.db.transaction(async (tx) => {
+    const problem = await lockProblem(tx, input.problemId);
+    if (!problem) throw notFound(`${problemRef(input.problemId)} does not exist.`);
+    if (problem.mergedIntoId)
+      throw conflict(`${problemRef(problem.id)} was merged into ${problemRef(problem.mergedIntoId)}.`);
+    if (problem.kind === 'incident') throw conflict(`${problemRef(problem.id)} is already an incident.`);
+    const classification = await insertClassification(tx, {
+      problemId: problem.id,
+      answers: { ...input.answers },
+      suggestedOutcome: suggestion.outcome,
+      suggestedSeverity: suggestion.severity,
+      suggestionReason: `${suggestion.reason} ${suggestion.severityReason}`,
+      outcome: input.outcome,
+      severity: input.severity,
+      overrideReason:
+        input.outcome !== suggestion.outcome || input.reason.trim() ? input.reason.trim() || null : null,
+      actorId: input.actorId,
+      createdAt: now,
+    });
+    await tx
+      .update(problems)
+      .set({
+        kind: input.outcome,
+        severity: input.severity,
+        status: problem.status === 'triage' ? 'open' : problem.status,
+        ownerId: input.outcome === 'incident' ? input.incident.ownerId : (problem.ownerId ?? input.actorId),
+        details: { ...problem.details, classificationId: classification.id },
+        updatedAt: now,
+      })
+      .where(eq(problems.id, problem.id));
+    await ctx.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId: problem.id });
+    // Every root-cause problem gets its one RCA ticket, whichever way it was classified.
+    await requestRcaTicket(tx, ctx.jobs, problem.id, { kind: input.outcome });
+
+    if (input.outcome === 'bug') {
+      for (const thread of await escalationThreads(tx, problem.id)) {
+        const post: SlackPost = {
+          key: `classified:${classification.id}:${thread.channel}:${thread.threadTs}`,
+          channel: thread.channel,
+          threadTs: thread.threadTs,
+          text: bugNotice(problem),
+        };
+        await ctx.jobs.enqueue(tx, SLACK_POST_JOB, post);
+      }
+      return { outcome: 'bug' as const };
+    }
+
+    const incident = await insertIncident(tx, {
+      problemId: problem.id,
+      publicTitle: input.incident.publicTitle.trim(),
+      publicSummary: input.incident.publicSummary.trim(),
+      severity: input.severity,
+      state: 'investigating',
+      components: input.incident.components,
+      ownerId: input.incident.ownerId,
+      channel: ctx.settings.channels.incidents,
+      createdAt: now,
+      lastUpdateAt: now,
+    });
+    if (!incident) throw conflict(`${problemRef(problem.id)} already has an incident.`);
+    const componentStates = Object.fromEntries(
+      input.incident.components.map((id) => [id, input.incident.impact]),
+    );
+    const update = await insertStatusUpdate(tx, {
+      incidentId: incident.id,
+      state: 'investigating',
+      publicMessage: input.incident.publicSummary.trim() || `We are investigating: ${incident.publicTitle}`,
+      internalNote: input.reason.trim() || null,
+      componentStates,
+      authorId: input.actorId,
+      createdAt: now,
+    });
+    await recordComponentStates(tx, { incidentId: incident.id, states: componentStates, at: now });
+    // The message (and the dedicated channel, when configured) first, so the first update reaches them too.
+    await ctx.jobs.enqueue(
+      tx,
+      ctx.settings.incidents.dedicatedChannel ? INCIDENT_JOBS.openChannel : INCIDENT_JOBS.syncMessage,
+      { incidentId: incident.id, thenFanOut: update.id },
+    );
+    return { outcome: 'incident' as const, incidentId: incident.id };
+  });
+
+  return result;
+}
+
+/** The last classification of a problem, for its card. */
+export const classificationOf = (db: Database, problemId: number) => latestClassification(db, problemId);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Status updates
+
+export interface StatusUpdateInput {
+  incidentId: number;
+  actorId: string;
+  state: IncidentState;
+  publicMessage: string;
+  internalNote: string;
+  componentStates: Record<string, ComponentState>;
+}
+
+export async function openStatusUpdate(
+  ctx: IncidentContext,
+  {
+    incidentId,
+    actorId,
+    triggerId,
+    resolve,
+  }: { incidentId: number; actorId: string; triggerId: string; resolve: boolean },
+): Promise<void> {
+  await assertResponder(ctx, actorId, 'post incident updates');
+  const incident = await getIncident(ctx.db, incidentId);
+  if (!incident) throw notFound(`${incidentRef(incidentId)} does not exist.`);
+  if (incident.state === 'resolved')
+    throw conflict(`${incidentRef(incidentId)} is resolved; it takes no more updates.`);
+  const updates = await statusUpdatesOf(ctx.db, incidentId);
+  const currentStates = Object.assign({}, ...updates.map((u) => u.componentStates)) as Record<string, string>;
+  await ctx.slack.openView(
+    triggerId,
+    statusUpdateModal({
+      incident: toIncidentView(incident),
+      components: componentsOf(ctx.settings),
+      currentStates,
+      resolve,
+    }),
+  );
+}
+
+/**
+ * Stores one status update and moves the incident's state (each state's timestamp set the first time it is
+ * reached); the incident message is re-rendered and the update fanned out to every thread by durable jobs.
+ */
+export async function postStatusUpdate(
+  ctx: IncidentContext,
+  input: StatusUpdateInput,
+): Promise<{ updateId: number }> {
+  await assertResponder(ctx, input.actorId, 'post incident updates');
+  if (input.publicMessage.trim().length < 3)
+    throw invalidInput('Write a public message.', {
+      update_public_message: 'Write what customers should know.',
+    });
+  const now = ctx.now();
+  return ctx.db.transaction(async (tx) => {
+    const incident = await lockIncident(tx, input.incidentId);
+    if (!incident) throw notFound(`${incidentRef(input.incidentId)} does not exist.`);
+    if (!canMoveTo(incident.state as IncidentState, input.state))
+      throw conflict(`${incidentRef(incident.id)} is resolved; it takes no more updates.`);
+    const update = await insertStatusUpdate(tx, {
+      incidentId: incident.id,
+      state: input.state,
+      publicMessage: input.publicMessage.trim(),
+      internalNote: input.internalNote.trim() || null,
+      componentStates: input.componentStates,
+      authorId: input.actorId,
+      createdAt: now,
+    });
+    const field = stateTimestampField(input.state);
+    const affected = new Set(incident.components);
+    for (const [id, state] of Object.entries(input.componentStates))
+      if (state !== 'operational') affected.add(id);
+    await updateIncident(tx, incident.id, {
+      state: input.state,
+      lastUpdateAt: now,
+      components: [...affected],
+      ...(field && !incident[field] ? { [field]: now } : {}),
+    });
+    await recordComponentStates(tx, { incidentId: incident.id, states: input.componentStates, at: now });
+    await ctx.jobs.enqueue(tx, INCIDENT_JOBS.syncMessage, { incidentId: incident.id });
+    await ctx.jobs.enqueue(tx, INCIDENT_JOBS.fanOut, { updateId: update.id });
+    return { updateId: update.id };
+  });
+}
+
+export async function openSeverityChange(
+  ctx: IncidentContext,
+  { incidentId, actorId, triggerId }: { incidentId: number; actorId: string; triggerId: string },
+): Promise<void> {
+  await assertResponder(ctx, actorId, 'change incident severity');
+  const incident = await getIncident(ctx.db, incidentId);
+  if (!incident) throw notFound(`${incidentRef(incidentId)} does not exist.`);
+  await ctx.slack.openView(triggerId, severityModal(toIncidentView(incident)));
+}
+
+export async function changeSeverity(
+  ctx: IncidentContext,
+  { incidentId, actorId, severity }: { incidentId: number; actorId: string; severity: Severity },
+): Promise<void> {
+  await assertResponder(ctx, actorId, 'change incident severity');
+  await ctx.db.transaction(async (tx) => {
+    const incident = await lockIncident(tx, incidentId);
+    if (!incident) throw notFound(`${incidentRef(incidentId)} does not exist.`);
+    if (incident.severity === severity) return;
+    await updateIncident(tx, incidentId, { severity });
+    await tx
+      .update(problems)
+      .set({ severity, updatedAt: ctx.now() })
+      .where(eq(problems.id, incident.problemId));
+    await ctx.jobs.enqueue(tx, INCIDENT_JOBS.syncMessage, { incidentId });
+    await ctx.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId: incident.problemId });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The incident message (posted once, then edited in place)
+
+export interface MessageDeps {
+  db: Database;
+  slack: WebClient;
+  settings: Settings;
+}
+
+export async function syncIncidentMessage(
+  deps: MessageDeps,
+  incidentId: number,
+): Promise<IncidentRow | undefined> {
+  const incident = await getIncident(deps.db, incidentId);
+  if (!incident) return undefined;
+  const updates = await statusUpdatesOf(deps.db, incidentId);
+  const latest = updates.at(-1);
+  const message = incidentMessage(
+    toIncidentView(incident),
+    latest ? toUpdateView(latest) : undefined,
+    componentsOf(deps.settings),
+  );
+  if (incident.channel && incident.messageTs) {
+    await deps.slack.chat.update({ channel: incident.channel, ts: incident.messageTs, ...message });
+    return incident;
+  }
+  const channel = incident.channel ?? deps.settings.channels.incidents;
+  const ts = await postOnce(deps.db, deps.slack, {
+    key: `incident-message:${incidentId}`,
+    channel,
+    ...message,
+  });
+  return updateIncident(deps.db, incidentId, { channel, messageTs: ts });
+}
+
+/** Creates `inc-<number>-<slug>`, invites the owner, and names the channel on the incident message. */
+export async function openDedicatedChannel(
+  deps: MessageDeps & { logger: Logger },
+  incidentId: number,
+): Promise<void> {
+  const incident = await getIncident(deps.db, incidentId);
+  if (!incident || incident.dedicatedChannel) return;
+  const base = dedicatedChannelName(incident.id, incident.publicTitle);
+  let channelId: string | undefined;
+  for (const name of [base, `${base}-${Math.floor(Date.now() / 1000) % 100000}`]) {
+    try {
+      const created = await deps.slack.conversations.create({ name });
+      channelId = created.channel?.id;
+      break;
+    } catch (error) {
+      if ((error as { data?: { error?: string } }).data?.error !== 'name_taken') throw error;
+    }
+  }
+  if (!channelId) throw new Error(`could not create a channel for ${incidentRef(incidentId)}`);
+  await deps.slack.conversations
+    .invite({ channel: channelId, users: incident.ownerId })
+    .catch((error: unknown) => {
+      if ((error as { data?: { error?: string } }).data?.error !== 'already_in_channel') throw error;
+    });
+  await updateIncident(deps.db, incidentId, { dedicatedChannel: channelId });
+  await syncIncidentMessage(deps, incidentId);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reminders
+
+/** Reminds the owner of every open incident that has been quiet too long; answers the incidents reminded. */
+export async function sendDueReminders(
+  deps: { db: Database; jobs: JobQueue; settings: Settings },
+  now: Date,
+): Promise<number[]> {
+  const reminded: number[] = [];
+  for (const incident of await openIncidents(deps.db)) {
+    if (!incident.messageTs || !incident.channel) continue;
+    if (!reminderDue(incident, deps.settings.incidents.reminderMinutes, now)) continue;
+    const quietFrom = incident.lastUpdateAt ?? incident.createdAt;
+    const quiet = Math.floor((now.getTime() - quietFrom.getTime()) / 60_000);
+    await deps.db.transaction(async (tx) => {
+      // Conditional on the value read, so two instances running the same tick remind once.
+      const claimed = await tx
+        .update(incidents)
+        .set({ remindedAt: now })
+        .where(
+          and(
+            eq(incidents.id, incident.id),
+            ne(incidents.state, 'resolved'),
+            incident.remindedAt
+              ? eq(incidents.remindedAt, incident.remindedAt)
+              : sql`${incidents.remindedAt} is null`,
+          ),
+        )
+        .returning({ id: incidents.id });
+      if (claimed.length === 0) return;
+      const message = reminderMessage(incident, quiet);
+      const post: SlackPost = {
+        key: `incident-reminder:${incident.id}:${now.getTime()}`,
+        channel: incident.channel as string,
+        threadTs: incident.messageTs as string,
+        text: message.text,
+        blocks: message.blocks as unknown as SlackPost['blocks'],
+      };
+      await deps.jobs.enqueue(tx, SLACK_POST_JOB, post);
+      reminded.push(incident.id);
+    });
+  }
+  return reminded;
+}
+
+export async function snoozeReminders(
+  ctx: IncidentContext,
+  input: {
+    incidentId: number;
+    minutes: number;
+    actorId: string;
+    channel: string | undefined;
+    messageTs: string | undefined;
+  },
+): Promise<Date> {
+  await assertResponder(ctx, input.actorId, 'snooze incident reminders');
+  const until = new Date(ctx.now().getTime() + input.minutes * 60_000);
+  const row = await updateIncident(ctx.db, input.incidentId, { snoozedUntil: until });
+  if (!row) throw notFound(`${incidentRef(input.incidentId)} does not exist.`);
+  if (input.channel && input.messageTs)
+    await ctx.slack.update({
+      channel: input.channel,
+      ts: input.messageTs,
+      ...snoozedMessage(input.incidentId, input.actorId, until),
+    });
+  return until;
+}
+
+export async function incidentAndUpdate(db: Database, updateId: number) {
+  const update = await getStatusUpdate(db, updateId);
+  if (!update) return undefined;
+  const incident = await getIncident(db, update.incidentId);
+  if (!incident) return undefined;
+  return { update, incident };
+}
+
+export { incidentOfProblem };

@@ -1,0 +1,131 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { insertIncident } from '../../src/db/repositories/incidents.js';
+import { incidents, statusUpdates } from '../../src/db/schema/index.js';
+import { POST_METADATA_EVENT } from '../../src/integrations/slack/messages.js';
+import type { SlackMessage } from '../../src/sandbox/fakes/slack-fake.js';
+import { syncIncidentMessage } from '../../src/services/incident.js';
+import { eventually, startTestApp, type TestApp } from '../support/app.js';
+import { DATABASE_KINDS } from '../support/database.js';
+import { seedProblemWithEscalations } from '../support/incidents.js';
+
+const THREADS = 500;
+const CHANNELS = 200;
+
+const keyOf = (m: SlackMessage) =>
+  m.metadata?.event_type === POST_METADATA_EVENT
+    ? String((m.metadata.event_payload as { key?: string }).key)
+    : undefined;
+
+describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a restart (%s)', (kind) => {
+  const apps: TestApp[] = [];
+  afterAll(async () => {
+    for (const app of apps.reverse()) await app.stop();
+  });
+
+  it(`${THREADS} linked escalations in ${CHANNELS} channels, 10% of calls answered 429, a restart midway: each thread gets the update exactly once`, async () => {
+    const first = await startTestApp({ kind, slackRateLimit: true });
+    apps.push(first);
+    const channels = Array.from({ length: CHANNELS }, (_, i) => `C0FAN${String(i).padStart(4, '0')}`);
+    for (const [i, id] of channels.entries()) first.slack.addChannel({ id, name: `support-${i}` });
+    const requesters = [first.people.l1, first.people.l1b, first.people.l2];
+    const seeded = await seedProblemWithEscalations(first.running.deps.db, first.slack, {
+      title: 'Checkout rejects every card with a gateway error',
+      withCards: false,
+      threads: Array.from({ length: THREADS }, (_, i) => ({
+        channel: channels[i % CHANNELS] as string,
+        requesterId: requesters[i % requesters.length] as string,
+      })),
+    });
+    const deps = first.running.deps;
+    const incident = await insertIncident(deps.db, {
+      problemId: seeded.problemId,
+      publicTitle: 'Card payments failing at checkout',
+      severity: 'sev1',
+      components: ['payments'],
+      ownerId: first.people.engineer,
+      channel: 'C0INCIDENTS',
+    });
+    if (!incident) throw new Error('no incident');
+    const withMessage = await syncIncidentMessage(
+      { db: deps.db, slack: deps.integrations.slack, settings: deps.settings },
+      incident.id,
+    );
+    const incidentTs = withMessage?.messageTs as string;
+
+    // The update, through the command and the modal, as a person posts it.
+    const seen = new Set(first.slack.openViews(first.people.engineer).map((v) => v.id));
+    await first.driver.command({
+      user: first.people.engineer,
+      channel: 'C0INCIDENTS',
+      command: '/incident',
+      text: `update ${incident.id}`,
+    });
+    const formId = await eventually(
+      () => first.slack.openViews(first.people.engineer).find((v) => !seen.has(v.id))?.id,
+    );
+
+    // From now on Slack misbehaves: one call in ten is refused with 429 Retry-After: 1, and a few posts take effect
+    // but their answer is lost (the case where only a lookup by metadata prevents a second post).
+    let refused = 0;
+    first.slack.inject({
+      match: (request) => {
+        if (!request.path.startsWith('/api/') || request.path === '/api/auth.test' || Math.random() >= 0.1)
+          return false;
+        refused += 1;
+        return true;
+      },
+      response: { status: 429, headers: { 'Retry-After': '1' }, body: { ok: false, error: 'ratelimited' } },
+    });
+    first.slack.inject({
+      match: (request) => request.path === '/api/chat.postMessage',
+      times: 3,
+      afterHandling: true,
+      response: { status: 500, body: 'upstream connect error' },
+    });
+    const submitted = await first.driver.submitView({
+      user: first.people.engineer,
+      viewId: formId,
+      values: {
+        update_state_input: 'identified',
+        update_public_message_input: 'We found the cause and are deploying a fix.',
+      },
+    });
+    expect(submitted.status).toBe(200);
+    const [update] = await eventually(async () => {
+      const rows = await deps.db
+        .select()
+        .from(statusUpdates)
+        .where(eq(statusUpdates.incidentId, incident.id));
+      return rows.length > 0 ? rows : undefined;
+    });
+    const prefix = `status-update:${update?.id}:`;
+    const updatePosts = () =>
+      [
+        ...seeded.escalations.map((e) => ({ channel: e.channel, threadTs: e.threadTs })),
+        { channel: 'C0INCIDENTS', threadTs: incidentTs },
+      ].map(
+        (thread) =>
+          first.slack.thread(thread.channel, thread.threadTs).filter((m) => keyOf(m)?.startsWith(prefix))
+            .length,
+      );
+    const delivered = () => updatePosts().filter((n) => n > 0).length;
+
+    // Restart in the middle of the fan-out, on the same database and the same Slack.
+    await eventually(() => delivered() >= 100, 60_000);
+    await first.running.stop();
+    const midway = delivered();
+    expect(midway).toBeLessThan(THREADS + 1);
+    const second = await startTestApp({ kind, reuse: first, slackRateLimit: true });
+    apps.push(second);
+
+    await eventually(() => delivered() === THREADS + 1, 120_000);
+    // Give any stray retry time to post a second copy, then check: exactly one copy per thread.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const counts = updatePosts();
+    expect(counts.filter((n) => n !== 1)).toEqual([]);
+    expect(refused).toBeGreaterThan(THREADS / 20);
+    const [row] = await deps.db.select().from(incidents).where(eq(incidents.id, incident.id));
+    expect(row?.state).toBe('identified');
+  }, 240_000);
+});

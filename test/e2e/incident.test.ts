@@ -1,0 +1,544 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getProblem } from '../../src/db/repositories/problems.js';
+import {
+  incidents,
+  outboundMessages,
+  problemClassifications,
+  problemMerges,
+  rcaTickets,
+  statusUpdates,
+} from '../../src/db/schema/index.js';
+import { POST_METADATA_EVENT } from '../../src/integrations/slack/messages.js';
+import type { SlackMessage } from '../../src/sandbox/fakes/slack-fake.js';
+import { sendDueReminders } from '../../src/services/incident.js';
+import { syncTriageCard } from '../../src/services/triage.js';
+import { eventually, startTestApp, type TestApp } from '../support/app.js';
+import { DATABASE_KINDS } from '../support/database.js';
+import { escalationRow, type SeededProblem, seedProblemWithEscalations } from '../support/incidents.js';
+
+const text = (value: unknown) => JSON.stringify(value ?? []);
+const keyOf = (m: SlackMessage) =>
+  m.metadata?.event_type === POST_METADATA_EVENT
+    ? String((m.metadata.event_payload as { key?: string }).key)
+    : undefined;
+
+describe.each(DATABASE_KINDS)('triage, incidents and status updates (%s)', (kind) => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({ kind });
+    app.slack.addChannel({ id: 'C0SUPPORTB', name: 'support-emea' });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  const db = () => app.running.deps.db;
+
+  async function problemWithCard(
+    title: string,
+    threads: SeededProblem extends never
+      ? never
+      : Parameters<typeof seedProblemWithEscalations>[2]['threads'],
+  ) {
+    const seeded = await seedProblemWithEscalations(db(), app.slack, { title, threads });
+    await syncTriageCard(
+      { db: db(), slack: app.running.deps.integrations.slack, settings: app.running.deps.settings },
+      seeded.problemId,
+    );
+    const problem = await getProblem(db(), seeded.problemId);
+    if (!problem?.triageTs) throw new Error('no triage card');
+    return { ...seeded, cardTs: problem.triageTs };
+  }
+
+  async function openFromButton(
+    user: string,
+    channel: string,
+    messageTs: string,
+    actionId: string,
+  ): Promise<string> {
+    const seen = new Set(app.slack.openViews(user).map((v) => v.id));
+    const answer = await app.driver.clickButton({ user, channel, messageTs, actionId });
+    expect(answer.status).toBe(200);
+    return eventually(() => app.slack.openViews(user).find((v) => !seen.has(v.id))?.id);
+  }
+
+  async function openFromCommand(user: string, commandText: string): Promise<string> {
+    const seen = new Set(app.slack.openViews(user).map((v) => v.id));
+    const answer = await app.driver.command({
+      user,
+      channel: 'C0INCIDENTS',
+      command: '/incident',
+      text: commandText,
+    });
+    expect(answer.status).toBe(200);
+    return eventually(() => app.slack.openViews(user).find((v) => !seen.has(v.id))?.id);
+  }
+
+  /** The messages Frontline posted in a thread, by their key. */
+  const postedIn = (channel: string, threadTs: string) =>
+    app.slack
+      .thread(channel, threadTs)
+      .filter((m) => m.ts !== threadTs)
+      .map((m) => ({ key: keyOf(m), text: m.text ?? '', blocks: text(m.blocks) }));
+
+  it('refuses Classify from someone without an engineer or manager role', async () => {
+    const p = await problemWithCard('Invoice PDF footer shows the old company address', [
+      { channel: 'C0SUPPORT', requesterId: app.people.l1 },
+    ]);
+    await app.driver.clickButton({
+      user: app.people.l1,
+      channel: 'C0INCIDENTS',
+      messageTs: p.cardTs,
+      actionId: 'problem_classify',
+    });
+    await eventually(() => app.slack.ephemerals(app.people.l1).some((e) => e.text.includes('Not allowed')));
+    expect(app.slack.openViews(app.people.l1).some((v) => v.callback_id === 'incident_classify_form')).toBe(
+      false,
+    );
+  });
+
+  it('cosmetic → the policy suggests bug; accepting it keeps a bug, updates the card and tells the requesters', async () => {
+    const p = await problemWithCard('Receipt logo renders blurry on mobile', [
+      { channel: 'C0SUPPORT', requesterId: app.people.l1 },
+      { channel: 'C0SUPPORTB', requesterId: app.people.l1b },
+    ]);
+    const viewId = await openFromButton(app.people.engineer, 'C0INCIDENTS', p.cardTs, 'problem_classify');
+    expect(text(app.slack.view(viewId)?.blocks)).toContain('SEV1');
+    expect(text(app.slack.view(viewId)?.blocks)).toContain('customers cannot pay');
+    // Ticking "cosmetic" re-renders the form with the policy's new suggestion.
+    await app.driver.interact({
+      user: app.people.engineer,
+      viewId,
+      actionId: 'classify_answers_input',
+      input: ['cosmetic_only'],
+    });
+    await eventually(() =>
+      text(app.slack.view(viewId)?.blocks).includes('Policy suggests: bug* — It is cosmetic'),
+    );
+    const submitted = await app.driver.submitView({
+      user: app.people.engineer,
+      viewId,
+      values: {
+        classify_answers_input: ['cosmetic_only'],
+        classify_outcome_input: 'bug',
+        classify_severity_input: 'sev4',
+      },
+    });
+    expect(submitted.status).toBe(200);
+    expect(submitted.body).toBeFalsy();
+    await eventually(async () => (await getProblem(db(), p.problemId))?.kind === 'bug');
+    const [classification] = await db()
+      .select()
+      .from(problemClassifications)
+      .where(eq(problemClassifications.problemId, p.problemId));
+    expect(classification).toMatchObject({
+      suggestedOutcome: 'bug',
+      outcome: 'bug',
+      severity: 'sev4',
+      overrideReason: null,
+    });
+    for (const e of p.escalations)
+      await eventually(() =>
+        postedIn(e.channel, e.threadTs).some((m) => m.text.includes('confirmed as a bug')),
+      );
+    await eventually(() =>
+      text(app.slack.message('C0INCIDENTS', p.cardTs)?.blocks).includes('Classified *bug* (SEV4)'),
+    );
+    expect(await db().select().from(incidents).where(eq(incidents.problemId, p.problemId))).toHaveLength(0);
+  });
+
+  it('choosing against the suggestion needs a reason; with one it is recorded and shown on the problem', async () => {
+    const p = await problemWithCard('Tax line rounding differs by one cent on some invoices', [
+      { channel: 'C0SUPPORT', requesterId: app.people.l1 },
+    ]);
+    const viewId = await openFromCommand(app.people.manager, `classify PRB-${p.problemId}`);
+    expect(text(app.slack.view(viewId)?.blocks)).toContain('Policy suggests: bug');
+    const values = {
+      classify_outcome_input: 'incident',
+      classify_severity_input: 'sev3',
+      incident_public_title_input: 'Some invoices show tax off by one cent',
+      incident_public_summary_input: 'A rounding difference affects the tax line of some invoices.',
+      incident_components_input: ['invoicing'],
+    };
+    const refused = await app.driver.submitView({ user: app.people.manager, viewId, values });
+    expect(refused.body).toMatchObject({
+      response_action: 'errors',
+      errors: { classify_reason: expect.stringContaining('policy suggests bug') },
+    });
+    expect(
+      await db()
+        .select()
+        .from(problemClassifications)
+        .where(eq(problemClassifications.problemId, p.problemId)),
+    ).toHaveLength(0);
+
+    const accepted = await app.driver.submitView({
+      user: app.people.manager,
+      viewId,
+      values: {
+        ...values,
+        classify_reason_input: 'Finance flagged it for the audit; customers must hear from us.',
+      },
+    });
+    expect(accepted.body).toBeFalsy();
+    await eventually(async () => (await getProblem(db(), p.problemId))?.kind === 'incident');
+    const [classification] = await db()
+      .select()
+      .from(problemClassifications)
+      .where(eq(problemClassifications.problemId, p.problemId));
+    expect(classification).toMatchObject({
+      suggestedOutcome: 'bug',
+      outcome: 'incident',
+      overrideReason: 'Finance flagged it for the audit; customers must hear from us.',
+    });
+    await eventually(() =>
+      text(app.slack.message('C0INCIDENTS', p.cardTs)?.blocks).includes('Finance flagged it for the audit'),
+    );
+  });
+
+  it('declare → three updates with state changes → resolve: message edited in place, every thread gets each update once', async () => {
+    const p = await problemWithCard('Card payments fail at checkout with a gateway error', [
+      { channel: 'C0SUPPORT', requesterId: app.people.l1 },
+      { channel: 'C0SUPPORT', requesterId: app.people.l1b },
+      { channel: 'C0SUPPORTB', requesterId: app.people.l2 },
+    ]);
+    const viewId = await openFromButton(app.people.engineer, 'C0INCIDENTS', p.cardTs, 'problem_classify');
+    await app.driver.interact({
+      user: app.people.engineer,
+      viewId,
+      actionId: 'classify_answers_input',
+      input: ['blocks_payments'],
+    });
+    await eventually(() =>
+      text(app.slack.view(viewId)?.blocks).includes('Policy suggests: incident* — It blocks payments'),
+    );
+    const declared = await app.driver.submitView({
+      user: app.people.engineer,
+      viewId,
+      values: {
+        classify_answers_input: ['blocks_payments'],
+        classify_outcome_input: 'incident',
+        classify_severity_input: 'sev2',
+        incident_public_title_input: 'Card payments failing at checkout',
+        incident_public_summary_input: 'Some card payments fail at checkout. We are looking into it.',
+        incident_components_input: ['payments', 'subscriptions'],
+        incident_impact_input: 'major_outage',
+      },
+    });
+    expect(declared.body).toBeFalsy();
+    const incident = await eventually(async () => {
+      const [row] = await db().select().from(incidents).where(eq(incidents.problemId, p.problemId));
+      return row?.messageTs ? row : undefined;
+    });
+    expect(incident).toMatchObject({
+      state: 'investigating',
+      severity: 'sev2',
+      ownerId: app.people.engineer,
+      components: ['payments', 'subscriptions'],
+    });
+    const messageTs = incident.messageTs as string;
+    expect(text(app.slack.message('C0INCIDENTS', messageTs)?.blocks)).toContain(`INC-${incident.id}`);
+    // Classifying requested the problem's one RCA ticket, and the status page shows the declared component state.
+    const [ticket] = await db().select().from(rcaTickets).where(eq(rcaTickets.problemId, p.problemId));
+    expect(ticket).toMatchObject({ kind: 'incident' });
+    await eventually(async () => {
+      const answer = (await (await fetch(`${app.url}/api/v2/components.json`)).json()) as {
+        components: Array<{ id: string; status: string }>;
+      };
+      return answer.components.find((c) => c.id === 'payments')?.status === 'major_outage';
+    });
+
+    const updates: Array<{ how: 'command' | 'button' | 'resolve'; state: string; message: string }> = [
+      {
+        how: 'command',
+        state: 'identified',
+        message: 'We found the cause: a certificate expired at the gateway.',
+      },
+      {
+        how: 'button',
+        state: 'monitoring',
+        message: 'A new certificate is in place; payments are going through again.',
+      },
+      {
+        how: 'button',
+        state: 'identified',
+        message: 'A few payments still fail; a second gateway node is affected.',
+      },
+      {
+        how: 'resolve',
+        state: 'resolved',
+        message: 'All card payments work normally again. <script>alert(1)</script>',
+      },
+    ];
+    let expected = 1;
+    for (const update of updates) {
+      const formId =
+        update.how === 'command'
+          ? await openFromCommand(app.people.engineer, `update INC-${incident.id}`)
+          : await openFromButton(
+              app.people.manager,
+              'C0INCIDENTS',
+              messageTs,
+              update.how === 'resolve' ? 'incident_resolve' : 'incident_post_update',
+            );
+      const user = update.how === 'command' ? app.people.engineer : app.people.manager;
+      const values: Record<string, string> = {
+        update_public_message_input: update.message,
+        update_internal_note_input: `note ${expected}`,
+      };
+      if (update.how !== 'resolve') values.update_state_input = update.state;
+      const answer = await app.driver.submitView({ user, viewId: formId, values });
+      expect(answer.body).toBeFalsy();
+      expected += 1;
+      await eventually(
+        async () =>
+          (await db().select().from(statusUpdates).where(eq(statusUpdates.incidentId, incident.id)))
+            .length === expected,
+      );
+      await eventually(() =>
+        text(app.slack.message('C0INCIDENTS', messageTs)?.blocks).includes(update.message.slice(0, 30)),
+      );
+    }
+
+    const [final] = await db().select().from(incidents).where(eq(incidents.id, incident.id));
+    expect(final?.state).toBe('resolved');
+    // The public status page has the whole timeline, the script as text, and none of the internal notes.
+    const page = await eventually(async () => {
+      const html = await (await fetch(`${app.url}/status/incidents/${incident.id}`)).text();
+      return html.includes('All card payments work normally again') ? html : undefined;
+    });
+    expect(page).toContain('&lt;script&gt;');
+    expect(page).not.toContain('<script>alert(1)');
+    expect(page).not.toContain('note 1');
+    const publicIncidents = (await (await fetch(`${app.url}/api/v2/incidents.json`)).json()) as {
+      incidents: Array<{ id: string; status: string; incident_updates: unknown[] }>;
+    };
+    expect(publicIncidents.incidents.find((i) => i.id === String(incident.id))).toMatchObject({
+      status: 'resolved',
+      incident_updates: expect.any(Array),
+    });
+    expect(final?.identifiedAt).toBeInstanceOf(Date);
+    expect(final?.monitoringAt).toBeInstanceOf(Date);
+    expect(final?.resolvedAt).toBeInstanceOf(Date);
+    expect(final?.lastUpdateAt?.getTime()).toBeGreaterThanOrEqual(final?.resolvedAt?.getTime() ?? 0);
+    const stored = await db().select().from(statusUpdates).where(eq(statusUpdates.incidentId, incident.id));
+    expect(stored.map((u) => u.state)).toEqual([
+      'investigating',
+      'identified',
+      'monitoring',
+      'identified',
+      'resolved',
+    ]);
+    expect(stored.at(-1)?.componentStates).toMatchObject({
+      payments: 'operational',
+      subscriptions: 'operational',
+    });
+
+    // Every thread (the incident's and each escalation's) received each of the five updates exactly once.
+    const threads = [{ channel: 'C0INCIDENTS', threadTs: messageTs }, ...p.escalations];
+    for (const thread of threads) {
+      const posted = await eventually(() => {
+        const found = postedIn(thread.channel, thread.threadTs).filter((m) =>
+          m.key?.startsWith('status-update:'),
+        );
+        return found.length >= stored.length ? found : undefined;
+      });
+      expect(posted).toHaveLength(stored.length);
+      expect(new Set(posted.map((m) => m.key)).size).toBe(stored.length);
+    }
+    const requesterThread = postedIn(p.escalations[0]?.channel ?? '', p.escalations[0]?.threadTs ?? '');
+    expect(
+      requesterThread.some((m) => m.blocks.includes('Resolved') && m.blocks.includes('&lt;script&gt;')),
+    ).toBe(true);
+    expect(requesterThread.some((m) => m.blocks.includes('note 1'))).toBe(false);
+
+    // The incident message was posted once and edited in place on every change, and offers no buttons once resolved.
+    expect(
+      app.slack.messages('C0INCIDENTS').filter((m) => m.text?.startsWith(`INC-${incident.id} `)),
+    ).toHaveLength(1);
+    const edits = app.slack.calls('chat.update').filter((c) => c.args.ts === messageTs && c.ok);
+    expect(edits.length).toBeGreaterThanOrEqual(4);
+    const resolvedMessage = app.slack.message('C0INCIDENTS', messageTs);
+    expect(resolvedMessage?.text).toContain('Resolved');
+    expect(text(resolvedMessage?.blocks)).not.toContain('incident_post_update');
+
+    // A resolved incident takes no more updates.
+    await app.driver.command({
+      user: app.people.engineer,
+      channel: 'C0INCIDENTS',
+      command: '/incident',
+      text: `update ${incident.id}`,
+    });
+    await eventually(() =>
+      app.slack.ephemerals(app.people.engineer).some((e) => e.text.includes('is resolved')),
+    );
+  });
+
+  it('Change severity edits the incident message; reminders nudge the owner until snoozed or resolved', async () => {
+    const p = await problemWithCard('Renewals not charged for annual plans', [
+      { channel: 'C0SUPPORT', requesterId: app.people.l1 },
+    ]);
+    const viewId = await openFromCommand(app.people.engineer, `classify ${p.problemId}`);
+    await app.driver.submitView({
+      user: app.people.engineer,
+      viewId,
+      values: {
+        classify_answers_input: ['blocks_subscriptions'],
+        classify_outcome_input: 'incident',
+        classify_severity_input: 'sev2',
+        incident_public_title_input: 'Annual renewals delayed',
+        incident_components_input: ['subscriptions'],
+      },
+    });
+    const incident = await eventually(async () => {
+      const [row] = await db().select().from(incidents).where(eq(incidents.problemId, p.problemId));
+      return row?.messageTs ? row : undefined;
+    });
+    const messageTs = incident.messageTs as string;
+    const severityForm = await openFromButton(
+      app.people.manager,
+      'C0INCIDENTS',
+      messageTs,
+      'incident_change_severity',
+    );
+    await app.driver.submitView({
+      user: app.people.manager,
+      viewId: severityForm,
+      values: { severity_choice_input: 'sev1' },
+    });
+    await eventually(() => app.slack.message('C0INCIDENTS', messageTs)?.text.includes('(SEV1'));
+
+    const deps = app.running.deps;
+    const start = incident.lastUpdateAt ?? incident.createdAt;
+    const at = (minutes: number) => new Date(start.getTime() + minutes * 60_000);
+    expect(await sendDueReminders(deps, at(29))).not.toContain(incident.id);
+    expect(await sendDueReminders(deps, at(31))).toContain(incident.id);
+    expect(await sendDueReminders(deps, at(32))).not.toContain(incident.id);
+    const reminder = await eventually(() =>
+      app.slack
+        .thread('C0INCIDENTS', messageTs)
+        .find((m) => m.text?.includes('has had no update') && m.text.includes(`<@${app.people.engineer}>`)),
+    );
+    await app.driver.clickButton({
+      user: app.people.engineer,
+      channel: 'C0INCIDENTS',
+      messageTs: reminder.ts,
+      actionId: 'incident_snooze_60',
+    });
+    await eventually(
+      async () => (await db().select().from(incidents).where(eq(incidents.id, incident.id)))[0]?.snoozedUntil,
+    );
+    await eventually(() => app.slack.message('C0INCIDENTS', reminder.ts)?.text.includes('snoozed'));
+    const [snoozed] = await db().select().from(incidents).where(eq(incidents.id, incident.id));
+    const until = snoozed?.snoozedUntil as Date;
+    expect(await sendDueReminders(deps, new Date(until.getTime() - 60_000))).not.toContain(incident.id);
+    expect(await sendDueReminders(deps, new Date(until.getTime() + 1_000))).toContain(incident.id);
+    await db().update(incidents).set({ state: 'resolved' }).where(eq(incidents.id, incident.id));
+    expect(await sendDueReminders(deps, new Date(until.getTime() + 24 * 3600_000))).not.toContain(
+      incident.id,
+    );
+  });
+
+  it('Merge into… moves the escalations, records the merge and tells each requester', async () => {
+    const into = await problemWithCard('Refunds stuck in pending for EU cards', [
+      { channel: 'C0SUPPORT', requesterId: app.people.l1 },
+    ]);
+    const from = await problemWithCard('EU refund not arriving after a week', [
+      { channel: 'C0SUPPORT', requesterId: app.people.l1b },
+      { channel: 'C0SUPPORTB', requesterId: app.people.l2 },
+    ]);
+    const viewId = await openFromButton(app.people.engineer, 'C0INCIDENTS', from.cardTs, 'problem_merge');
+    const answer = await app.driver.submitView({
+      user: app.people.engineer,
+      viewId,
+      values: { merge_target_input: String(into.problemId) },
+    });
+    expect(answer.body).toBeFalsy();
+    await eventually(async () => (await getProblem(db(), from.problemId))?.mergedIntoId === into.problemId);
+    const [merge] = await db()
+      .select()
+      .from(problemMerges)
+      .where(eq(problemMerges.fromProblemId, from.problemId));
+    expect(merge).toMatchObject({ intoProblemId: into.problemId, actorId: app.people.engineer });
+    expect([...(merge?.escalationIds ?? [])].sort()).toEqual(from.escalations.map((e) => e.id).sort());
+    for (const e of from.escalations)
+      await eventually(() =>
+        postedIn(e.channel, e.threadTs).some((m) => m.text.includes(`now follows PRB-${into.problemId}`)),
+      );
+    await eventually(() =>
+      text(app.slack.message('C0INCIDENTS', from.cardTs)?.blocks).includes(
+        `Merged into PRB-${into.problemId}`,
+      ),
+    );
+    const keys = await db().select().from(outboundMessages);
+    expect(keys.filter((k) => k.key.startsWith(`merged:${from.problemId}:`))).toHaveLength(2);
+    // Each moved case's card now names the problem it follows.
+    for (const e of from.escalations) {
+      const row = await escalationRow(db(), e.id);
+      expect(row?.problemId).toBe(into.problemId);
+      await eventually(() =>
+        text(app.slack.message(e.channel, row?.cardTs ?? '')?.blocks).includes(`PRB-${into.problemId}`),
+      );
+    }
+  });
+});
+
+describe('dedicated incident channels (when configured)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ settings: { incidents: { dedicatedChannel: true } } });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('declaring creates inc-<number>-<slug>, invites the owner, names it on the incident message, and gets the updates', async () => {
+    const db = app.running.deps.db;
+    const seeded = await seedProblemWithEscalations(db, app.slack, {
+      title: 'Plan upgrades fail',
+      threads: [{ channel: 'C0SUPPORT', requesterId: app.people.l1 }],
+    });
+    const seen = new Set(app.slack.openViews(app.people.engineer).map((v) => v.id));
+    await app.driver.command({
+      user: app.people.engineer,
+      channel: 'C0INCIDENTS',
+      command: '/incident',
+      text: `classify ${seeded.problemId}`,
+    });
+    const viewId = await eventually(
+      () => app.slack.openViews(app.people.engineer).find((v) => !seen.has(v.id))?.id,
+    );
+    await app.driver.submitView({
+      user: app.people.engineer,
+      viewId,
+      values: {
+        classify_answers_input: ['blocks_subscriptions'],
+        classify_outcome_input: 'incident',
+        classify_severity_input: 'sev2',
+        incident_public_title_input: 'Plan upgrades failing',
+        incident_components_input: ['subscriptions'],
+        incident_owner_input: app.people.manager,
+      },
+    });
+    const incident = await eventually(async () => {
+      const [row] = await db.select().from(incidents).where(eq(incidents.problemId, seeded.problemId));
+      return row?.dedicatedChannel && row.messageTs ? row : undefined;
+    }, 30_000);
+    const channel = app.slack.channel(incident.dedicatedChannel as string);
+    expect(channel?.name).toBe(`inc-${incident.id}-plan-upgrades-failing`);
+    expect(app.slack.channelMembers(incident.dedicatedChannel as string)).toContain(app.people.manager);
+    expect(incident.ownerId).toBe(app.people.manager);
+    await eventually(() =>
+      text(app.slack.message('C0INCIDENTS', incident.messageTs as string)?.blocks).includes(
+        `<#${incident.dedicatedChannel}>`,
+      ),
+    );
+    await eventually(() =>
+      app.slack
+        .messages(incident.dedicatedChannel as string)
+        .some((m) => keyOf(m)?.startsWith('status-update:')),
+    );
+  });
+});
