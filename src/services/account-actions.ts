@@ -191,6 +191,7 @@ async function actionForm(
     metadata: input.metadata,
     customerName: input.customerName,
     runsNow: decision.outcome === 'run_now',
+    measured: ctx.settings.permissions.actions[kind].measure !== 'none',
     ...(prices ? { prices: prices.filter((price) => price.id !== subscription?.planPriceId) } : {}),
     billingFlags: ctx.settings.accountActions.billingFlags,
     subscriptionNote,

@@ -97,10 +97,19 @@ export function noticeModal(title: string, text: string): ModalView {
   };
 }
 
+function formNote(model: ActionFormModel): string {
+  if (!model.runsNow) return ':hourglass_flowing_sand: Goes to the approvals channel first.';
+  if (model.measured)
+    return ':zap: Within your limit it runs in Stripe as soon as you submit; above it, it goes to the approvals channel first.';
+  return ':zap: Runs in Stripe as soon as you submit.';
+}
+
 export interface ActionFormModel {
   metadata: FormMetadata;
   customerName: string;
   runsNow: boolean;
+  /** Whether the limit depends on what is entered (an amount, days or a percentage). */
+  measured?: boolean;
   /** Plan changes: the prices to choose from. */
   prices?: { id: string; label: string }[];
   billingFlags?: readonly string[];
@@ -168,9 +177,7 @@ export function actionFormModal(model: ActionFormModel): ModalView {
   const blocks: KnownBlock[] = [
     {
       type: 'section',
-      text: mrkdwn(
-        `*${ACTION_LABELS[kind]}* for *${escapeMrkdwn(model.customerName)}*\n${model.runsNow ? ':zap: Runs in Stripe as soon as you submit.' : ':hourglass_flowing_sand: Goes to the approvals channel first.'}`,
-      ),
+      text: mrkdwn(`*${ACTION_LABELS[kind]}* for *${escapeMrkdwn(model.customerName)}*\n${formNote(model)}`),
     },
   ];
   if (model.subscriptionNote) blocks.push({ type: 'context', elements: [mrkdwn(model.subscriptionNote)] });
@@ -288,7 +295,7 @@ export function actionFormModal(model: ActionFormModel): ModalView {
     callback_id: IDS.formModal,
     private_metadata: encodeFormMetadata(model.metadata),
     title: plain(truncate(ACTION_LABELS[kind], 24), 24),
-    submit: plain(model.runsNow ? 'Run it' : 'Ask for approval', 24),
+    submit: plain(model.runsNow ? (model.measured ? 'Submit' : 'Run it') : 'Ask for approval', 24),
     close: plain('Cancel', 24),
     blocks,
   };

@@ -4,6 +4,13 @@ import { artifactPath, launchBrowser } from '../support/browser.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { type Sandbox, startSandbox } from '../support/sandbox.js';
 import { anotherAgentReportsNewProblem, l1EscalatesKnownDuplicateCharge, type Story } from './story.js';
+import {
+  creditVisibleInBillingCard,
+  engineerClassifiesAsIncident,
+  engineerPostsUpdate,
+  l2RequestsCredit,
+  specialistAndVpApprove,
+} from './story-later-steps.js';
 
 describe.each(DATABASE_KINDS)('the sandbox story in Chromium (%s)', (kind) => {
   let sandbox: Sandbox;
@@ -34,5 +41,25 @@ describe.each(DATABASE_KINDS)('the sandbox story in Chromium (%s)', (kind) => {
 
   it('another agent escalates something new and reports it as a new problem', async () => {
     await anotherAgentReportsNewProblem(story);
+  });
+
+  it('an engineer classifies it as an incident', async () => {
+    await engineerClassifiesAsIncident(story);
+  });
+
+  it("an update shows in the incidents channel, in the escalation's thread and on the status page", async () => {
+    await engineerPostsUpdate(story, `${sandbox.url}/status`);
+  });
+
+  it('an L2 agent requests a $600 credit from the billing card', async () => {
+    await l2RequestsCredit(story);
+  });
+
+  it('a billing specialist, then a VP approve; the credit runs once', async () => {
+    await specialistAndVpApprove(story);
+  });
+
+  it("the credit shows in the customer's billing card", async () => {
+    await creditVisibleInBillingCard(story);
   });
 });

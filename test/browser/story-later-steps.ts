@@ -14,11 +14,8 @@ import {
 } from './story.js';
 
 /**
- * The rest of the sandbox story, written against the features still being built. NOT CALLED YET: each step says
- * which feature must be merged before it can join `sandbox-story.test.ts` (append the calls there, in this order,
- * after `anotherAgentReportsNewProblem`). The steps only type and click in the page; where the exact button or
- * field label of a feature is not settled yet, they match it loosely (regular expressions) and the first run after
- * the merge will tell whether a label needs adjusting.
+ * The second half of the sandbox story (`sandbox-story.test.ts`): incident, status update, account action with two
+ * approvals, and the billing card. Like the first half, the steps only type and click in the page.
  */
 
 /** Chooses a value in a modal field, whatever kind of element the feature used for it. */
@@ -59,14 +56,14 @@ export async function engineerClassifiesAsIncident(story: Story): Promise<void> 
   else await type(page, `/incident classify ${story.newProblemRef ?? ''}`.trim());
   const modal = topModal(page);
   await visible(modal);
-  await choose(modal, /classification|bug or incident|kind/i, /incident/i);
+  await choose(modal, /^Decision/, /^Incident/);
+  await fill(modal, /^Public title/, 'Removed seats still billed');
+  await fill(modal, /^Public summary/, 'Some invoices still bill for seats that were removed. We are on it.');
+  await choose(modal, /^Affected components/, /Subscriptions/);
+  // The policy suggests a bug for one customer; deciding otherwise needs a reason.
+  await fill(modal, /^Reason/, 'Every customer who removes seats is billed for the old count.');
   await story.shot('07-engineer-classifies-incident');
   await modal.locator('.modal-submit').click();
-  // Overriding the policy's suggestion needs a reason: give one if the modal asks.
-  if (await modal.locator('.field-error').count()) {
-    await fill(modal, /reason/i, 'Every customer who removes seats is billed for the old count.');
-    await modal.locator('.modal-submit').click();
-  }
   await hidden(modal);
   await containsText(page.locator('#messages'), /investigating/i);
   await story.shot('08-incident-declared');
@@ -80,7 +77,7 @@ export async function engineerPostsUpdate(story: Story, statusUrl: string): Prom
   const { page } = story;
   const update = 'We found the cause: removed seats are not synced to billing. A fix is being tested.';
   const incident = messageWith(page, /investigating/i);
-  const postUpdate = incident.getByRole('button', { name: /update/i });
+  const postUpdate = incident.getByRole('button', { name: /post update/i });
   if (await postUpdate.count()) await postUpdate.first().click();
   else {
     const reference = /INC-\d+/.exec((await incident.textContent()) ?? '')?.[0] ?? '';
@@ -88,8 +85,8 @@ export async function engineerPostsUpdate(story: Story, statusUrl: string): Prom
   }
   const modal = topModal(page);
   await visible(modal);
-  await choose(modal, /status|state/i, /identified/i);
-  await fill(modal, /message|update|public/i, update);
+  await choose(modal, /^State/, /identified/i);
+  await fill(modal, /^Public message/, update);
   await modal.locator('.modal-submit').click();
   await hidden(modal);
   await containsText(page.locator('#messages'), update);
@@ -101,7 +98,9 @@ export async function engineerPostsUpdate(story: Story, statusUrl: string): Prom
   await containsText(page.locator('aside.thread'), update);
   await story.shot('09-update-in-escalation-thread');
 
-  const status = await page.context().newPage();
+  const browser = page.context().browser();
+  if (!browser) throw new Error('the story needs a browser that can open a second page');
+  const status = await browser.newPage();
   await status.goto(statusUrl);
   await containsText(status.locator('body'), update);
   await status.screenshot({ path: artifactPath('sandbox-story-10-update-on-status-page.png') });
@@ -116,24 +115,25 @@ export async function l2RequestsCredit(story: Story): Promise<void> {
   await type(page, '/billing halcyon');
   const card = messageWith(page, 'Halcyon Freight Systems');
   await visible(card);
-  const creditButton = card.getByRole('button', { name: /credit/i });
-  if (await creditButton.count()) await creditButton.first().click();
-  else {
-    // Actions offered in a menu instead of buttons.
-    const select = card.locator('select[data-element-type="static_select"]').first();
-    const value = await select
-      .locator('option', { hasText: /credit/i })
-      .first()
-      .getAttribute('value');
-    await select.selectOption(value ?? '');
-  }
+  await card
+    .getByRole('button', { name: /^Actions/ })
+    .first()
+    .click();
   const modal = topModal(page);
   await visible(modal);
-  await fill(modal, /amount/i, '600');
-  await fill(modal, /reason/i, 'Goodwill for the seat overbilling while the incident is fixed');
+  await choose(modal, /What should happen/, /One-time credit/);
+  await modal.locator('.modal-submit').click();
+  await containsText(modal, /Amount in/);
+  await fill(modal, /^Amount in/, '600');
+  await fill(modal, /^Reason/, 'Goodwill for the seat overbilling while the incident is fixed');
   await story.shot('11-l2-requests-credit');
   await modal.locator('.modal-submit').click();
-  await hidden(modal);
+  // Above an L2's limit: the form answers that the request went to the approvers.
+  const sent = page.locator('.modal-layer .modal', { hasText: 'Sent for approval' });
+  await story.shot('11b-after-submit');
+  await visible(sent);
+  await sent.locator('.modal-close').click();
+  await hidden(sent);
   await openChannel(page, 'billing-approvals');
   await containsText(page.locator('#messages'), '$600.00');
   await story.shot('12-approval-request');
@@ -167,6 +167,6 @@ export async function creditVisibleInBillingCard(story: Story): Promise<void> {
   await actAs(page, 'Priya Raman');
   await openChannel(page, 'billing-intake');
   await type(page, '/billing halcyon');
-  await containsText(messageWith(page, /credit/i), '$600.00');
+  await containsText(messageWith(page, /Available credit/), /Available credit\s*\$600\.00/);
   await story.shot('15-credit-in-billing-card');
 }

@@ -555,7 +555,10 @@ function renderModal() {
         values: Object.fromEntries(surface.inputs ?? []),
       });
       button.disabled = false;
-      if (answer.action === 'closed' || answer.action === 'cleared') viewInputs.delete(String(view.id));
+      // What was typed went with the submission; a view the app replaced starts from its own state, as in Slack
+      // (edits kept for fields the new view no longer has would be refused on the next submit).
+      if (answer.action === 'closed' || answer.action === 'cleared' || answer.action === 'updated')
+        viewInputs.delete(String(view.id));
     });
   }
   const title = h('div', { class: 'modal-title' });
