@@ -3,41 +3,37 @@
  * uptime figures. Vocabulary and codes follow Atlassian Statuspage, so the JSON API reads like theirs.
  */
 
-export const COMPONENT_STATES = [
-  'operational',
-  'degraded_performance',
-  'partial_outage',
-  'major_outage',
-  'under_maintenance',
-] as const;
-export type ComponentState = (typeof COMPONENT_STATES)[number];
+import {
+  COMPONENT_STATES,
+  type ComponentState,
+  INCIDENT_STATES,
+  type IncidentState,
+  isComponentState,
+  isIncidentState,
+} from './incident.js';
 
-export const INCIDENT_STATES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
-export type IncidentState = (typeof INCIDENT_STATES)[number];
-
-export const SEVERITIES = ['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+// One vocabulary with the incidents that write these states.
+export {
+  COMPONENT_STATES,
+  type ComponentState,
+  INCIDENT_STATES,
+  type IncidentState,
+  isComponentState,
+  isIncidentState,
+};
 
 /** Statuspage's incident impact and page indicator codes. */
 export type Impact = 'none' | 'minor' | 'major' | 'critical';
 export type Indicator = Impact | 'maintenance';
 
-export function isComponentState(value: string): value is ComponentState {
-  return (COMPONENT_STATES as readonly string[]).includes(value);
-}
-
-export function isIncidentState(value: string): value is IncidentState {
-  return (INCIDENT_STATES as readonly string[]).includes(value);
-}
-
 /** SEV1 is what Statuspage calls a critical incident; SEV4 has no customer-visible impact. */
 export function impactOfSeverity(severity: string): Impact {
-  switch (severity) {
-    case 'SEV1':
+  switch (severity.toLowerCase()) {
+    case 'sev1':
       return 'critical';
-    case 'SEV2':
+    case 'sev2':
       return 'major';
-    case 'SEV3':
+    case 'sev3':
       return 'minor';
     default:
       return 'none';

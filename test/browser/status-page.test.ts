@@ -28,7 +28,7 @@ describe('public status page in a browser', () => {
     incidentId = await seedIncident(app.running.deps.db, {
       publicTitle: 'Card payments declined for some customers',
       publicSummary: 'Some card payments fail at checkout and on renewal.',
-      severity: 'SEV2',
+      severity: 'sev2',
       components: ['payments', 'subscriptions'],
       createdAt: new Date(now - 3 * HOUR),
       updates: [

@@ -313,10 +313,11 @@ describe.each(DATABASE_KINDS)('triage, incidents and status updates (%s)', (kind
     expect(page).not.toContain('<script>alert(1)');
     expect(page).not.toContain('note 1');
     const publicIncidents = (await (await fetch(`${app.url}/api/v2/incidents.json`)).json()) as {
-      incidents: Array<{ id: string; status: string; incident_updates: unknown[] }>;
+      incidents: Array<{ id: string; status: string; impact: string; incident_updates: unknown[] }>;
     };
     expect(publicIncidents.incidents.find((i) => i.id === String(incident.id))).toMatchObject({
       status: 'resolved',
+      impact: 'major',
       incident_updates: expect.any(Array),
     });
     expect(final?.identifiedAt).toBeInstanceOf(Date);

@@ -108,7 +108,7 @@ describe.each(DATABASE_KINDS)('public status page over HTTP (%s)', (kind) => {
     });
     resolvedId = await seedIncident(app.running.deps.db, {
       publicTitle: 'Card payments failing for some customers',
-      severity: 'SEV2',
+      severity: 'sev2',
       components: ['payments'],
       createdAt: new Date(now - 10 * DAY),
       updates: [
@@ -131,7 +131,7 @@ describe.each(DATABASE_KINDS)('public status page over HTTP (%s)', (kind) => {
     openId = await seedIncident(app.running.deps.db, {
       publicTitle: 'Renewals delayed',
       publicSummary: 'Subscription renewals are taking longer than usual.',
-      severity: 'SEV1',
+      severity: 'sev1',
       components: ['subscriptions', 'invoicing'],
       createdAt: new Date(now - 3 * HOUR),
       updates: [
@@ -278,7 +278,7 @@ describe.each(DATABASE_KINDS)('public status page over HTTP (%s)', (kind) => {
 
     await seedIncident(app.running.deps.db, {
       publicTitle: 'Refund emails delayed',
-      severity: 'SEV4',
+      severity: 'sev4',
       components: ['refunds'],
       createdAt: new Date(),
       updates: [{ state: 'investigating', publicMessage: 'Refund emails are slow.', at: new Date() }],

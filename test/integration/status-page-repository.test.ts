@@ -23,7 +23,7 @@ describe.each(DATABASE_KINDS)('status page repository (%s)', (kind) => {
     database = await freshDatabase(kind);
     oldId = await seedIncident(database.handle.db, {
       publicTitle: 'Invoices late, long ago',
-      severity: 'SEV3',
+      severity: 'sev3',
       components: ['invoicing'],
       createdAt: new Date(NOW.getTime() - 120 * DAY),
       updates: [
@@ -44,7 +44,7 @@ describe.each(DATABASE_KINDS)('status page repository (%s)', (kind) => {
     });
     recentId = await seedIncident(database.handle.db, {
       publicTitle: 'Refunds slow',
-      severity: 'SEV4',
+      severity: 'sev4',
       components: ['refunds'],
       createdAt: new Date(NOW.getTime() - 5 * DAY),
       updates: [
@@ -127,7 +127,7 @@ describe.each(DATABASE_KINDS)('status page repository (%s)', (kind) => {
   it('shows a component operational again once the incident that broke it is resolved, if nobody said otherwise', async () => {
     await seedIncident(database.handle.db, {
       publicTitle: 'Card payments failing',
-      severity: 'SEV1',
+      severity: 'sev1',
       components: ['payments'],
       createdAt: new Date(NOW.getTime() - 2 * DAY),
       updates: [

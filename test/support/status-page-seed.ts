@@ -20,7 +20,7 @@ export interface SeedUpdate {
 export interface SeedIncident {
   publicTitle: string;
   publicSummary?: string;
-  severity: 'SEV1' | 'SEV2' | 'SEV3' | 'SEV4';
+  severity: 'sev1' | 'sev2' | 'sev3' | 'sev4';
   components: string[];
   createdAt: Date;
   updates: SeedUpdate[];
