@@ -23,9 +23,10 @@ describe('starting and stopping the real process', () => {
       expect(await health.json()).toMatchObject({ status: 'ok' });
       const ready = await waitForHttp(`http://127.0.0.1:${port}/readyz`, 20_000 - (Date.now() - started));
       expect(await ready.json()).toEqual({ status: 'ready', database: 'embedded', migrations: 'applied' });
+      // The log is written asynchronously, and the lines naming each integration follow the first one.
+      await eventually(() => app.output().includes('local Stripe fake with demo customers'), 20_000);
       expect(app.output()).toContain('Frontline is listening on');
       expect(app.output()).toContain('local Slack sandbox');
-      expect(app.output()).toContain('local Stripe fake with demo customers');
       // A process manager signals the main process only: npm must pass it on to the server.
       const stopAt = Date.now();
       if (app.child.pid) process.kill(app.child.pid, 'SIGTERM');
@@ -35,7 +36,7 @@ describe('starting and stopping the real process', () => {
     } finally {
       signalGroup(app, 'SIGKILL');
     }
-  }, 40_000);
+  }, 60_000);
 
   it('refuses bad settings: non-zero exit, one clear line each, no stack trace, no secret', async () => {
     const app = startProcess(SERVER, {
