@@ -39,7 +39,7 @@ function incidentsFor(now: number): SeedIncident[] {
     return {
       publicTitle: `Incident ${index + 1}: ${component} trouble`,
       publicSummary: 'Some customers are affected.',
-      severity: (['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const)[index % 4] ?? 'SEV3',
+      severity: (['sev1', 'sev2', 'sev3', 'sev4'] as const)[index % 4] ?? 'sev3',
       components: [component],
       createdAt: new Date(start),
       updates: steps.map(([state, componentState], step) => ({
