@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACTION_KINDS } from '../domain/permissions.js';
+import { parseJson } from './action-values.js';
 
 /**
  * The Slack ids of the account-action feature and the values its buttons and modals carry, with paired
@@ -43,16 +44,6 @@ const openSchema = z.object({
   preset: presetSchema.optional(),
 });
 export type OpenActions = z.infer<typeof openSchema>;
-
-function parseJson<T>(schema: z.ZodType<T>, text: string | undefined): T | undefined {
-  if (!text) return undefined;
-  try {
-    const parsed = schema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export const encodeOpenActions = (value: OpenActions) => JSON.stringify(value);
 export const parseOpenActions = (text: string | undefined) => parseJson(openSchema, text);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CATEGORIES } from '../domain/escalation.js';
+import { parseJson } from './action-values.js';
 
 /**
  * The Slack ids of the escalation feature (callback, block and action ids) and the values its buttons and modal
@@ -82,13 +83,3 @@ export const parseIntakeMessage = (value: string | undefined) => parseJson(intak
 const homeForm = z.object({ k: z.literal('home') });
 export const encodeHomeForm = () => JSON.stringify({ k: 'home' });
 export const parseHomeForm = (value: string | undefined) => parseJson(homeForm, value);
-
-function parseJson<T>(schema: z.ZodType<T>, value: string | undefined): T | undefined {
-  if (!value) return undefined;
-  try {
-    const parsed = schema.safeParse(JSON.parse(value));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { parseJson } from './action-values.js';
+
+export { encodeProblem, parseProblem } from './action-values.js';
 
 /**
  * The Slack ids of the triage and incident features (callback, block and action ids) and the values their buttons
@@ -69,10 +72,6 @@ export const INCIDENT_IDS = {
   },
 } as const;
 
-const problemValue = z.object({ p: z.number().int().positive() });
-export const encodeProblem = (problemId: number) => JSON.stringify({ p: problemId });
-export const parseProblem = (value: string | undefined) => parseJson(problemValue, value);
-
 const incidentValue = z.object({ i: z.number().int().positive() });
 export const encodeIncident = (incidentId: number) => JSON.stringify({ i: incidentId });
 export const parseIncident = (value: string | undefined) => parseJson(incidentValue, value);
@@ -90,13 +89,3 @@ const updateFormValue = z.object({ i: z.number().int().positive(), r: z.boolean(
 export const encodeUpdateForm = (incidentId: number, resolve: boolean) =>
   JSON.stringify({ i: incidentId, ...(resolve ? { r: true } : {}) });
 export const parseUpdateForm = (value: string | undefined) => parseJson(updateFormValue, value);
-
-function parseJson<T>(schema: z.ZodType<T>, value: string | undefined): T | undefined {
-  if (!value) return undefined;
-  try {
-    const parsed = schema.safeParse(JSON.parse(value));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { parseJson } from './action-values.js';
+
+export { encodeProblem, parseProblem } from './action-values.js';
 
 /**
  * The Slack ids of the RCA feature (buttons on the problem card and in requesters' threads, the assessment and
@@ -49,20 +52,6 @@ export const RCA_IDS = {
     reason: 'reason_input',
   },
 } as const;
-
-function parseJson<T>(schema: z.ZodType<T>, value: string | undefined): T | undefined {
-  if (!value) return undefined;
-  try {
-    const parsed = schema.safeParse(JSON.parse(value));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const problemValue = z.object({ p: z.number().int().positive() });
-export const encodeProblem = (problemId: number) => JSON.stringify({ p: problemId });
-export const parseProblem = (value: string | undefined) => parseJson(problemValue, value);
 
 const escalationValue = z.object({ e: z.number().int().positive() });
 export const encodeEscalationRef = (escalationId: number) => JSON.stringify({ e: escalationId });
