@@ -165,8 +165,8 @@ function inventedWords(count: number): string[] {
 /**
  * 10,000 open problems and 1,000,000 historical escalations. The labelled set's 30 problems (with a third of their
  * cases linked) are among them; the other 9,970 are about other things: their titles, symptoms and ten linked case
- * texts mix made-up product words (each shared by a handful of problems) with everyday billing words drawn at random
- * from the labelled texts, so every query still meets many problems that share its common words.
+ * texts mix made-up product words (each shared by a handful of problems) with everyday billing words (those at least
+ * three labelled problems use), so every query still meets many problems that share its common words.
  */
 async function seedScale(db: DatabaseHandle): Promise<void> {
   const count = async (table: 'problems' | 'escalations') =>
@@ -179,9 +179,13 @@ async function seedScale(db: DatabaseHandle): Promise<void> {
     await db.db.execute(sql`delete from problems`);
     await loadProblems(db, true);
     const made = inventedWords(20_000);
-    const everyday = escalationsFixture
-      .flatMap((escalation) => textOf(escalation).split(/\s+/))
-      .filter(Boolean);
+    // Everyday billing vocabulary: the words at least three of the labelled problems use (invoice, charge, renewal…),
+    // not the specific words (or typos) of one problem's cases, which other problems would not share.
+    const usedBy = new Map<string, Set<string>>();
+    for (const problem of problemsFixture)
+      for (const word of `${problem.title} ${problem.symptoms}`.toLowerCase().match(/[a-z]{3,}/g) ?? [])
+        usedBy.set(word, (usedBy.get(word) ?? new Set()).add(problem.id));
+    const everyday = [...usedBy].filter(([, users]) => users.size >= 3).map(([word]) => word);
     let seed = 7;
     const next = (n: number) => {
       seed = (seed * 48_271) % 2_147_483_647;

@@ -24,7 +24,7 @@ export interface CandidateRow {
 /** How many of a text's rarest words the candidate search uses, at most. */
 const SEARCH_TERMS = 8;
 /**
- * Rarest words are added while the problems they reach stay within this budget (the two rarest always count):
+ * Rarest words are added while the problems they reach together stay within this budget (the rarest always counts):
  * a text's everyday words (charge, renewal) reach most problems and would make every one a candidate to rank.
  */
 const SEARCH_BUDGET = 600;
@@ -38,7 +38,7 @@ const SEARCH_BUDGET = 600;
  */
 export async function findMatchCandidates(
   db: Executor,
-  { text, limit }: { text: string; limit: number },
+  { text, limit, budget = SEARCH_BUDGET }: { text: string; limit: number; budget?: number },
 ): Promise<CandidateRow[]> {
   const rows = await queryRows<{
     id: number;
@@ -60,7 +60,7 @@ export async function findMatchCandidates(
         ),
         words as (
           select lexeme from known
-          where n <= 2 or running - problems < ${SEARCH_BUDGET}
+          where n = 1 or running <= ${budget}
           order by n
           limit ${SEARCH_TERMS}
         ),
