@@ -53,3 +53,70 @@ export function escalationWait(facts: EscalationWaitFacts): {
     return { who: 'fix', text: `the fix: incident ${ref} is ${facts.incidentState}` };
   return { who: 'fix', text: `the fix of ${ref} (${facts.problemStatus})` };
 }
+
+// What the App Home shows, as the database reads it (db/repositories/home.ts) and the view renders it.
+
+export interface HomeEscalation {
+  id: number;
+  customerName: string;
+  summary: string;
+  category: string;
+  priority: string;
+  status: string;
+  createdAt: Date;
+  problemId: number | null;
+  problemTitle: string | null;
+  problemStatus: string | null;
+  problemKind: string | null;
+  incidentState: string | null;
+}
+
+export interface HomeActionRequest {
+  id: number;
+  kind: string;
+  customerId: string;
+  amountMinor: number | null;
+  currency: string | null;
+  state: string;
+  createdAt: Date;
+  /** The first undecided approval stage, if the request waits for one. */
+  waitingStage: number | null;
+  waitingRole: string | null;
+}
+
+export interface HomeApproval {
+  actionId: number;
+  stage: number;
+  requiredRole: string;
+  kind: string;
+  customerId: string;
+  amountMinor: number | null;
+  currency: string | null;
+  reason: string;
+  requesterId: string;
+  requestedAt: Date;
+  expiresAt: Date | null;
+}
+
+export interface HomeProblem {
+  id: number;
+  title: string;
+  status: string;
+  kind: string | null;
+  priorityScore: number;
+  priorityExplanation: string[];
+  rcaKey: string | null;
+  rcaStatus: string | null;
+  assessed: boolean;
+  linkedEscalations: number;
+}
+
+export interface HomeIncident {
+  id: number;
+  problemId: number;
+  publicTitle: string;
+  severity: string;
+  state: string;
+  createdAt: Date;
+  lastUpdateAt: Date | null;
+}

@@ -1,6 +1,14 @@
 import type { HomeView, KnownBlock } from '@slack/types';
 import { CATEGORY_LABELS, type Category, escalationRef, problemRef } from '../domain/escalation.js';
-import { escalationWait, type HomeSections } from '../domain/home.js';
+import {
+  escalationWait,
+  type HomeActionRequest,
+  type HomeApproval,
+  type HomeEscalation,
+  type HomeIncident,
+  type HomeProblem,
+  type HomeSections,
+} from '../domain/home.js';
 import { formatDuration, formatShare, type PeriodFigures, share } from '../domain/metrics.js';
 import { formatMoney } from '../domain/money.js';
 import { ROLE_LABELS, type RoleName } from '../domain/roles.js';
@@ -21,68 +29,32 @@ export const HOME_IDS = {
 } as const;
 export const encodeApprovalValue = (actionId: number, stage: number) => `${actionId}:${stage}`;
 
-/** Plain data for the view; the service fills it from the database (shapes match db/repositories/home.ts). */
+/** Plain data for the view; the service fills it from the database (db/repositories/home.ts). */
 export interface HomeModel {
   userId: string;
   roles: RoleName[];
   sections: HomeSections;
   now: Date;
-  escalations: Array<{
-    id: number;
-    customerName: string;
-    summary: string;
-    category: string;
-    status: string;
-    createdAt: Date;
-    problemId: number | null;
-    problemStatus: string | null;
-    problemKind: string | null;
-    incidentState: string | null;
-  }>;
-  actionRequests: Array<{
-    id: number;
-    kind: string;
-    customerId: string;
-    amountMinor: number | null;
-    currency: string | null;
-    state: string;
-    waitingStage: number | null;
-    waitingRole: string | null;
-  }>;
-  approvals: Array<{
-    actionId: number;
-    stage: number;
-    requiredRole: string;
-    kind: string;
-    customerId: string;
-    amountMinor: number | null;
-    currency: string | null;
-    reason: string;
-    requesterId: string;
-    requestedAt: Date;
-    expiresAt: Date | null;
-  }>;
+  escalations: Array<
+    Pick<
+      HomeEscalation,
+      | 'id'
+      | 'customerName'
+      | 'summary'
+      | 'category'
+      | 'status'
+      | 'createdAt'
+      | 'problemId'
+      | 'problemStatus'
+      | 'problemKind'
+      | 'incidentState'
+    >
+  >;
+  actionRequests: Array<Omit<HomeActionRequest, 'createdAt'>>;
+  approvals: HomeApproval[];
   today: PeriodFigures | null;
-  problems: Array<{
-    id: number;
-    title: string;
-    status: string;
-    kind: string | null;
-    priorityScore: number;
-    priorityExplanation: string[];
-    rcaKey: string | null;
-    rcaStatus: string | null;
-    assessed: boolean;
-    linkedEscalations: number;
-  }>;
-  incidents: Array<{
-    id: number;
-    problemId: number;
-    publicTitle: string;
-    severity: string;
-    state: string;
-    createdAt: Date;
-  }>;
+  problems: HomeProblem[];
+  incidents: Array<Omit<HomeIncident, 'lastUpdateAt'>>;
   statusPageUrl?: string;
 }
 

@@ -1,6 +1,15 @@
 import { sql } from 'drizzle-orm';
+import type {
+  HomeActionRequest,
+  HomeApproval,
+  HomeEscalation,
+  HomeIncident,
+  HomeProblem,
+} from '../../domain/home.js';
 import { ACTION_FINISHED_STATES, ACTIVE_INCIDENT_STATES } from '../../domain/metrics.js';
 import { type Executor, queryRows } from '../client.js';
+
+export type { HomeActionRequest, HomeApproval, HomeEscalation, HomeIncident, HomeProblem };
 
 /** The reads behind App Home: small, indexed, limited lists for one viewer. */
 
@@ -12,21 +21,6 @@ const textList = (values: readonly string[]) =>
 
 const toDate = (value: Date | string | null): Date | null =>
   value === null ? null : value instanceof Date ? value : new Date(value);
-
-export interface HomeEscalation {
-  id: number;
-  customerName: string;
-  summary: string;
-  category: string;
-  priority: string;
-  status: string;
-  createdAt: Date;
-  problemId: number | null;
-  problemTitle: string | null;
-  problemStatus: string | null;
-  problemKind: string | null;
-  incidentState: string | null;
-}
 
 /** The requester's escalations that are not closed, newest first. */
 export async function openEscalationsOf(db: Executor, userId: string, limit = 15): Promise<HomeEscalation[]> {
@@ -70,19 +64,6 @@ export async function openEscalationsOf(db: Executor, userId: string, limit = 15
   }));
 }
 
-export interface HomeActionRequest {
-  id: number;
-  kind: string;
-  customerId: string;
-  amountMinor: number | null;
-  currency: string | null;
-  state: string;
-  createdAt: Date;
-  /** The first undecided approval stage, if the request waits for one. */
-  waitingStage: number | null;
-  waitingRole: string | null;
-}
-
 /** The requester's account-action requests that have not finished (ran, failed, denied, expired or cancelled). */
 export async function pendingActionRequestsOf(
   db: Executor,
@@ -123,20 +104,6 @@ export async function pendingActionRequestsOf(
     waitingStage: row.stage === null ? null : Number(row.stage),
     waitingRole: row.required_role,
   }));
-}
-
-export interface HomeApproval {
-  actionId: number;
-  stage: number;
-  requiredRole: string;
-  kind: string;
-  customerId: string;
-  amountMinor: number | null;
-  currency: string | null;
-  reason: string;
-  requesterId: string;
-  requestedAt: Date;
-  expiresAt: Date | null;
 }
 
 /**
@@ -192,19 +159,6 @@ export async function approvalsWaitingFor(
   }));
 }
 
-export interface HomeProblem {
-  id: number;
-  title: string;
-  status: string;
-  kind: string | null;
-  priorityScore: number;
-  priorityExplanation: string[];
-  rcaKey: string | null;
-  rcaStatus: string | null;
-  assessed: boolean;
-  linkedEscalations: number;
-}
-
 /**
  * The open problems that hurt most (by priority score), with their RCA ticket and whether the engineering
  * assessment (cause, severity, impact) has been written: `details.assessment` on the problem.
@@ -250,16 +204,6 @@ export async function topProblems(db: Executor, limit = 10): Promise<HomeProblem
     assessed: Boolean(row.assessed),
     linkedEscalations: Number(row.linked),
   }));
-}
-
-export interface HomeIncident {
-  id: number;
-  problemId: number;
-  publicTitle: string;
-  severity: string;
-  state: string;
-  createdAt: Date;
-  lastUpdateAt: Date | null;
 }
 
 export async function activeIncidents(db: Executor, limit = 10): Promise<HomeIncident[]> {
