@@ -1,9 +1,10 @@
-import { WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { Settings } from '../config.js';
 import type { Database } from '../db/client.js';
 import { escalationThreads } from '../db/repositories/incidents.js';
-import { slackClientOptions } from '../integrations/slack/web-client.js';
+import { boltLogger } from '../integrations/slack/bolt-logger.js';
+import { singlePostClient } from '../integrations/slack/web-client.js';
 import type { Logger } from '../logger.js';
 import {
   INCIDENT_JOBS,
@@ -32,12 +33,7 @@ export interface IncidentJobDeps {
  * post could land twice; our retry looks for the message first).
  */
 export function fanOutClient(shared: WebClient, logger: Logger): WebClient {
-  return new WebClient(shared.token, {
-    ...slackClientOptions({ botToken: shared.token ?? '', apiUrl: shared.slackApiUrl }, logger),
-    rejectRateLimitedCalls: true,
-    retryConfig: { retries: 0 },
-    maxRequestConcurrency: 64,
-  });
+  return singlePostClient(shared, 'reject', { logger: boltLogger(logger), maxRequestConcurrency: 64 });
 }
 
 const componentsOf = (settings: Settings) =>

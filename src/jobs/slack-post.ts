@@ -8,7 +8,7 @@ import {
   recordOutboundPosted,
 } from '../db/repositories/outbound-messages.js';
 import { findKeyedMessage, type KeyedMessage, postKeyedMessage } from '../integrations/slack/messages.js';
-import { withoutBlindRetries } from '../integrations/slack/web-client.js';
+import { singlePostClient } from '../integrations/slack/web-client.js';
 import type { JobDefinition } from './queue.js';
 
 /**
@@ -57,7 +57,7 @@ export async function postOnce(db: Database, slack: WebClient, message: KeyedMes
   } else {
     await recordOutboundAttempt(db, message);
   }
-  const ts = await postKeyedMessage(withoutBlindRetries(slack), message);
+  const ts = await postKeyedMessage(singlePostClient(slack, 'wait'), message);
   await recordOutboundPosted(db, message.key, ts);
   return ts;
 }

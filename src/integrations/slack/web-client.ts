@@ -34,23 +34,36 @@ const rateLimitOnlyRetries = {
     if (!RATE_LIMITED.test(error.message)) throw error;
   },
 };
-const singleShot = new WeakMap<WebClient, WebClient>();
+const derived = new WeakMap<WebClient, Map<string, WebClient>>();
 
 /**
- * The same client, but retrying only calls Slack refused for rate limiting (after waiting its `Retry-After`).
- * For posts that must not happen twice: a timeout or a 5xx may come after Slack posted the message, so the caller
- * (a durable job) first looks for the message it may already have posted instead of the SDK blindly posting again.
+ * The same client, for posts that must not land twice: a timeout or a 5xx may come after Slack posted the message,
+ * so nothing is retried behind the caller's back; the caller (a durable job) first looks for the message it may
+ * already have posted. On a rate limit the client either waits out `Retry-After` and tries again (`wait`), or
+ * answers at once (`reject`) for a caller that paces each channel itself, where waiting would pause every call.
  */
-export function withoutBlindRetries(client: WebClient): WebClient {
-  let strict = singleShot.get(client);
-  if (!strict) {
-    strict = new WebClient(client.token, {
-      slackApiUrl: client.slackApiUrl,
-      rejectRateLimitedCalls: false,
-      retryConfig: rateLimitOnlyRetries,
+export function singlePostClient(
+  shared: WebClient,
+  rateLimited: 'wait' | 'reject',
+  extra: Pick<WebClientOptions, 'logger' | 'maxRequestConcurrency'> = {},
+): WebClient {
+  const build = () =>
+    new WebClient(shared.token, {
+      slackApiUrl: shared.slackApiUrl,
       timeout: 15_000,
+      ...extra,
+      ...(rateLimited === 'wait'
+        ? { rejectRateLimitedCalls: false, retryConfig: rateLimitOnlyRetries }
+        : { rejectRateLimitedCalls: true, retryConfig: { retries: 0 } }),
     });
-    singleShot.set(client, strict);
+  // Clients with their own logger or concurrency are the caller's to keep; plain ones are made once per client.
+  if (extra.logger || extra.maxRequestConcurrency) return build();
+  const byMode = derived.get(shared) ?? new Map<string, WebClient>();
+  derived.set(shared, byMode);
+  let client = byMode.get(rateLimited);
+  if (!client) {
+    client = build();
+    byMode.set(rateLimited, client);
   }
-  return strict;
+  return client;
 }
