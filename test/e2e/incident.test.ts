@@ -14,6 +14,7 @@ import type { SlackMessage } from '../../src/sandbox/fakes/slack-fake.js';
 import { sendDueReminders } from '../../src/services/incident.js';
 import { syncTriageCard } from '../../src/services/triage.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
+import { artifactPath, launchBrowser } from '../support/browser.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { escalationRow, type SeededProblem, seedProblemWithEscalations } from '../support/incidents.js';
 
@@ -249,6 +250,31 @@ describe.each(DATABASE_KINDS)('triage, incidents and status updates (%s)', (kind
       };
       return answer.components.find((c) => c.id === 'payments')?.status === 'major_outage';
     });
+    // What a worried customer sees in a browser, right after the declaration.
+    const browser = await launchBrowser();
+    let statusPage = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const dialogs: string[] = [];
+    statusPage.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const componentStates = () =>
+      statusPage.$$eval('[data-testid="component"]', (items) =>
+        items.map((item) => [
+          item.getAttribute('data-component-id'),
+          item.querySelector('[data-testid="component-state"]')?.textContent,
+        ]),
+      );
+    await statusPage.goto(`${app.url}/status`);
+    expect(await componentStates()).toEqual(
+      expect.arrayContaining([
+        ['payments', 'Major outage'],
+        ['subscriptions', 'Major outage'],
+      ]),
+    );
+    expect(await statusPage.textContent('[data-testid="active-incidents"]')).toContain(
+      'Card payments failing at checkout',
+    );
 
     const updates: Array<{ how: 'command' | 'button' | 'resolve'; state: string; message: string }> = [
       {
@@ -312,6 +338,38 @@ describe.each(DATABASE_KINDS)('triage, incidents and status updates (%s)', (kind
     expect(page).toContain('&lt;script&gt;');
     expect(page).not.toContain('<script>alert(1)');
     expect(page).not.toContain('note 1');
+    // In the browser: the whole timeline newest first, the script shown as text and never run, and this incident's
+    // components operational again (another test's incident may still hold a component).
+    try {
+      await statusPage.goto(`${app.url}/status/incidents/${incident.id}`);
+      const timeline = await statusPage.$$eval('[data-testid="update"]', (items) =>
+        items.map((item) => [
+          item.getAttribute('data-state'),
+          item.querySelector('[data-testid="update-message"]')?.textContent ?? '',
+        ]),
+      );
+      expect(timeline.map(([state]) => state)).toEqual([
+        'resolved',
+        'identified',
+        'monitoring',
+        'identified',
+        'investigating',
+      ]);
+      expect(timeline[0]?.[1]).toBe('All card payments work normally again. <script>alert(1)</script>');
+      await statusPage.screenshot({ path: artifactPath(`incident-flow-status-${kind}.png`), fullPage: true });
+      // The page may lag a change by up to `statusPage.refreshSeconds` (1 s), and a browser that saw it a moment ago
+      // keeps its copy for `max-age`: a visitor arriving now (a fresh browser context) sees every component back.
+      await statusPage.close();
+      statusPage = await browser.newPage({ viewport: { width: 390, height: 844 } });
+      await eventually(async () => {
+        await statusPage.goto(`${app.url}/status`);
+        const states = new Map((await componentStates()).map(([id, state]) => [id, state] as const));
+        return states.get('payments') === 'Operational' && states.get('subscriptions') === 'Operational';
+      });
+      expect(dialogs).toEqual([]);
+    } finally {
+      await browser.close();
+    }
     const publicIncidents = (await (await fetch(`${app.url}/api/v2/incidents.json`)).json()) as {
       incidents: Array<{ id: string; status: string; impact: string; incident_updates: unknown[] }>;
     };
