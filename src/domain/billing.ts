@@ -381,7 +381,9 @@ export function churnRisk(input: ChurnInput): ChurnRisk {
   const use = seatUse(subscription);
   if (use && use.percent < input.lowSeatUsePercent)
     lesser.push(`low seat use: ${use.used} of ${use.purchased} (${use.percent}%)`);
-  if (
+  if (input.card && cardExpiresAt(input.card) < now)
+    lesser.push(`card expired ${cardExpiryText(input.card)}`);
+  else if (
     input.card &&
     subscription?.currentPeriodEnd &&
     cardExpiresAt(input.card) < subscription.currentPeriodEnd

@@ -102,9 +102,9 @@ function accountBlocks(model: BillingCardModel, customer: BillingCustomer): Know
   const card = customer.defaultCard;
   let cardText = card ? `${cardLabel(card)} (expires ${cardExpiryText(card)})` : 'No card on file';
   const renewal = subscription.ok ? subscription.value?.facts.currentPeriodEnd : undefined;
-  if (card && renewal && cardExpiresAt(card) < renewal)
+  if (card && cardExpiresAt(card) < model.now) cardText += '\n:warning: Expired';
+  else if (card && renewal && cardExpiresAt(card) < renewal)
     cardText += '\n:warning: Expires before the next renewal';
-  else if (card && cardExpiresAt(card) < model.now) cardText += '\n:warning: Expired';
   fields.push(field('Payment method', cardText));
   fields.push(field('Billing email', escapeMrkdwn(customer.email ?? '—')));
   fields.push(field('Billing address', escapeMrkdwn(customer.address ?? '—')));

@@ -157,11 +157,21 @@ describe.each(DATABASE_KINDS)('billing context and playbooks (%s)', (kind) => {
     const blocks = text(card.blocks);
     expect(blocks).toContain('Growth · $99.00/month · _past due_');
     expect(blocks).toContain('Mastercard ending 4444');
-    expect(blocks).toContain(':warning: Expires before the next renewal');
+    // The demo card's last month is the one before the renewal: still valid from the 10th of a month on,
+    // already expired before then.
+    const [, month, year] = blocks.match(/Mastercard ending 4444 \(expires (\d\d)\/(\d{4})\)/) ?? [];
+    const lastMoment = Date.UTC(Number(year), Number(month), 1) - 1;
+    if (lastMoment < Date.now()) {
+      expect(blocks).toContain(':warning: Expired');
+      expect(blocks).toContain(`past due; card expired ${month}/${year}`);
+    } else {
+      expect(blocks).toContain(':warning: Expires before the next renewal');
+      expect(blocks).toContain(`past due; card expires ${month}/${year}, before the next renewal`);
+    }
     expect(blocks).toContain('Outstanding balance*\\n$99.00');
     expect(blocks).toContain('Payment failures (12 months)*\\n3 (3 in a row now)');
     expect(blocks).toContain('| Failed ');
-    expect(blocks).toContain('High — 3 failed payments in a row; subscription is past due; card expires');
+    expect(blocks).toContain('High — 3 failed payments in a row; subscription is past due; card ');
   });
 
   it('the Lifecycle button shows the timeline: start, failures, recovery', async () => {

@@ -247,6 +247,17 @@ describe('churn risk', () => {
     });
     expect(risk.reasons).toContain('card expires 11/2026, before the next renewal');
   });
+
+  it('calls a card past its expiry month expired, not expiring', () => {
+    const risk = churnRisk({
+      ...base,
+      card: { ...card, expMonth: 10, expYear: 2026 },
+      subscription: subscription({ currentPeriodEnd: new Date('2026-12-05T00:00:00Z') }),
+      charges: [charge({})],
+    });
+    expect(risk.reasons).toContain('card expired 10/2026');
+    expect(risk.reasons.join('; ')).not.toContain('before the next renewal');
+  });
 });
 
 describe('playbook rules', () => {

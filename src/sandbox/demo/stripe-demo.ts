@@ -36,7 +36,7 @@ export interface DemoCustomers {
   catalogue: DemoCatalogue;
   /** Enterprise Pro, 50 seats (45 used) plus three add-ons, 22 months of paid invoices. */
   enterprise: { customer: string; subscription: string; paymentMethod: string; latestInvoice: string };
-  /** Self-serve, card expiring this month, three failed attempts on the open invoice, subscription past_due. */
+  /** Self-serve, card expiring before the renewal (or just expired), three failed attempts on the open invoice, subscription past_due. */
   failedPayments: {
     customer: string;
     subscription: string;
@@ -236,7 +236,11 @@ export function seedStripeDemo(fake: StripeFake, now = Date.now()): DemoCustomer
 
   // 2. Self-serve with three failed attempts on the invoice of a period that began nine days ago.
   const failingStart = monthsBefore(now - 9 * DAY_MS, 7);
-  const thisMonth = new Date(now);
+  // The card's last month is the one before the renewal's: from the 10th of a month on it is still valid and
+  // expires before the renewal; earlier in a month (renewal this month) it has already expired, as its last
+  // declined attempt says.
+  const renewal = new Date(monthsBefore(now - 9 * DAY_MS, -1));
+  const cardLastMonth = new Date(Date.UTC(renewal.getUTCFullYear(), renewal.getUTCMonth() - 1, 1));
   const failing = fake.seed.customer({
     id: 'cus_DemoBrightleafStudio',
     name: 'Brightleaf Studio',
@@ -247,8 +251,8 @@ export function seedStripeDemo(fake: StripeFake, now = Date.now()): DemoCustomer
     card: {
       brand: 'mastercard',
       last4: '4444',
-      expMonth: thisMonth.getUTCMonth() + 1,
-      expYear: thisMonth.getUTCFullYear(),
+      expMonth: cardLastMonth.getUTCMonth() + 1,
+      expYear: cardLastMonth.getUTCFullYear(),
       fingerprint: 'DemoBrightleafMc',
       decline: { code: 'card_declined', decline_code: 'insufficient_funds' },
     },
