@@ -8,7 +8,7 @@ import { SlackFake } from '../../src/sandbox/fakes/slack-fake.js';
 import { SlackDriver } from '../../src/sandbox/slack-driver.js';
 import { eventually } from '../support/app.js';
 import { DATABASE_KINDS, freshDatabase } from '../support/database.js';
-import { freePort, signalGroup, startProcess, waitForHttp } from '../support/process.js';
+import { freePort, START_TIMEOUT_MS, signalGroup, startProcess, waitForHttp } from '../support/process.js';
 
 const SERVER = ['node', '--import', 'tsx', 'src/main.ts'];
 
@@ -19,9 +19,12 @@ describe('starting and stopping the real process', () => {
     const app = startProcess(['npm', 'start', '--silent'], { PORT: String(port), DATA_DIR: dataDir });
     try {
       const started = Date.now();
-      const health = await waitForHttp(`http://127.0.0.1:${port}/healthz`, 20_000);
+      const health = await waitForHttp(`http://127.0.0.1:${port}/healthz`, START_TIMEOUT_MS);
       expect(await health.json()).toMatchObject({ status: 'ok' });
-      const ready = await waitForHttp(`http://127.0.0.1:${port}/readyz`, 20_000 - (Date.now() - started));
+      const ready = await waitForHttp(
+        `http://127.0.0.1:${port}/readyz`,
+        START_TIMEOUT_MS - (Date.now() - started),
+      );
       expect(await ready.json()).toEqual({ status: 'ready', database: 'embedded', migrations: 'applied' });
       // The log is written asynchronously, and the lines naming each integration follow the first one.
       await eventually(() => app.output().includes('local Stripe fake with demo customers'), 20_000);
@@ -36,7 +39,7 @@ describe('starting and stopping the real process', () => {
     } finally {
       signalGroup(app, 'SIGKILL');
     }
-  }, 60_000);
+  }, 120_000);
 
   it('refuses bad settings: non-zero exit, one clear line each, no stack trace, no secret', async () => {
     const app = startProcess(SERVER, {
@@ -94,7 +97,7 @@ describe.each(DATABASE_KINDS)('a job pending when the process is killed (%s)', (
     });
     let app = startProcess(SERVER, env);
     try {
-      await waitForHttp(`http://127.0.0.1:${port}/readyz`, 30_000);
+      await waitForHttp(`http://127.0.0.1:${port}/readyz`, START_TIMEOUT_MS);
       const mention = await driver.appMention({ user: 'U0SOMEONE', channel: 'C0SUPPORT', text: 'help' });
       await eventually(
         () => slack.requests.some((request) => request.path === '/api/chat.postMessage'),
@@ -107,7 +110,7 @@ describe.each(DATABASE_KINDS)('a job pending when the process is killed (%s)', (
       refuse();
 
       app = startProcess(SERVER, env);
-      await waitForHttp(`http://127.0.0.1:${port}/readyz`, 30_000);
+      await waitForHttp(`http://127.0.0.1:${port}/readyz`, START_TIMEOUT_MS);
       const replies = () =>
         slack.thread('C0SUPPORT', mention.message.ts).filter((message) => message.user !== 'U0SOMEONE');
       await eventually(() => replies().length === 1, 20_000);
@@ -129,5 +132,5 @@ describe.each(DATABASE_KINDS)('a job pending when the process is killed (%s)', (
       signalGroup(app, 'SIGKILL');
       await database?.drop();
     }
-  }, 90_000);
+  }, 180_000);
 });

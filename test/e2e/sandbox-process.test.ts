@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { artifactPath, launchBrowser } from '../support/browser.js';
-import { freePort, signalGroup, startProcess, waitForHttp } from '../support/process.js';
+import { freePort, START_TIMEOUT_MS, signalGroup, startProcess, waitForHttp } from '../support/process.js';
 
 interface SandboxState {
   people: Array<{ realName: string; role: string }>;
@@ -18,7 +18,7 @@ describe('a newcomer starts Frontline with npm start and opens the sandbox', () 
     const base = `http://127.0.0.1:${port}`;
     const browser = await launchBrowser();
     try {
-      await waitForHttp(`${base}/readyz`, 45_000);
+      await waitForHttp(`${base}/readyz`, START_TIMEOUT_MS);
       const page = await fetch(`${base}/sandbox`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('/sandbox/app.js');
@@ -66,5 +66,5 @@ describe('a newcomer starts Frontline with npm start and opens the sandbox', () 
       await Promise.race([app.exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
       signalGroup(app, 'SIGKILL');
     }
-  }, 90_000);
+  }, 120_000);
 });

@@ -55,6 +55,13 @@ export function signalGroup(app: AppProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * How long a test waits for a started process to answer. Idle, `npm start` is ready in about 6 s; with the rest of
+ * the suite running on two cores (other app processes, Chromium, PGlite instances) it has taken over 20 s. Start-up
+ * time itself is measured by `npm run bench -- foundation`, not here.
+ */
+export const START_TIMEOUT_MS = 60_000;
+
 export async function waitForHttp(url: string, timeoutMs: number): Promise<Response> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
