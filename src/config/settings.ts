@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MATCHING_THRESHOLDS } from '../domain/matching.js';
 import { ACTION_KINDS, DEFAULT_PERMISSIONS, type PermissionMatrix } from '../domain/permissions.js';
 import { DEFAULT_POLICY } from '../domain/policy.js';
 import { DEFAULT_PRIORITY_SETTINGS } from '../domain/priority.js';
@@ -81,9 +82,9 @@ const statusPageSchema = z
 const matchingSchema = z
   .strictObject({
     /** Matches below this confidence are not shown at all. */
-    possibleThreshold: z.number().min(0).max(1).default(0.25),
+    possibleThreshold: z.number().min(0).max(1).default(DEFAULT_MATCHING_THRESHOLDS.possible),
     /** Matches at or above this confidence are presented as likely the same problem. */
-    likelyThreshold: z.number().min(0).max(1).default(0.7),
+    likelyThreshold: z.number().min(0).max(1).default(DEFAULT_MATCHING_THRESHOLDS.likely),
   })
   .prefault({})
   .refine((matching) => matching.likelyThreshold >= matching.possibleThreshold, {
