@@ -4,7 +4,12 @@
  * revenue and churn risk. Amounts are integer minor units with their currency.
  */
 import type { Segment } from './customers.js';
-import { type Interval, monthlyRecurringRevenue, type RecurringItem } from './revenue.js';
+import {
+  type Interval,
+  monthlyRecurringRevenue,
+  type RecurringDiscount,
+  type RecurringItem,
+} from './revenue.js';
 
 const DAY_MS = 86_400_000;
 
@@ -69,7 +74,8 @@ export interface SubscriptionFacts {
   /** Collection paused (Stripe's `pause_collection`), with when it resumes if known. */
   paused: { resumesAt: Date | undefined } | undefined;
   items: PlanItem[];
-  percentOff: number;
+  /** Discounts on every invoice, in the order Stripe applies them. */
+  discounts: RecurringDiscount[];
   /** Seats in use, when our product reports it (subscription or customer metadata `seats_used`). */
   seatsUsed: number | undefined;
   metadata: Record<string, string>;
@@ -194,7 +200,10 @@ export function intervalText(interval: Interval, count: number): string {
 
 // ------------------------------------------------------------------------------------------------- figures
 
-/** Monthly and annual recurring revenue of the live subscriptions, per currency, after percentage discounts. */
+/**
+ * Monthly recurring revenue of the paying subscriptions (live, not in a trial), per currency, after their lasting
+ * discounts. The billing card and the priority score's customer size both read it.
+ */
 export function recurringRevenue(subscriptions: readonly SubscriptionFacts[]): Map<string, number> {
   const totals = new Map<string, number>();
   for (const subscription of subscriptions) {
@@ -206,7 +215,7 @@ export function recurringRevenue(subscriptions: readonly SubscriptionFacts[]): M
       intervalCount: item.intervalCount,
       currency: item.currency,
     }));
-    for (const [currency, amount] of monthlyRecurringRevenue(items, subscription.percentOff))
+    for (const [currency, amount] of monthlyRecurringRevenue(items, subscription.discounts))
       totals.set(currency, (totals.get(currency) ?? 0) + amount);
   }
   return totals;

@@ -29,6 +29,7 @@ import {
   type PlaybookModel,
   type PlaybookResult,
 } from '../domain/playbooks.js';
+import { discountLabel } from '../domain/revenue.js';
 import {
   BILLING_IDS,
   encodeAccountActions,
@@ -198,7 +199,8 @@ function subscriptionBlocks(model: BillingCardModel): KnownBlock[] {
   ];
   if (facts.trialEnd && facts.status === 'trialing')
     fields.push(field('Trial', `ends ${isoDay(facts.trialEnd)}`));
-  if (facts.percentOff > 0) fields.push(field('Discount', `${facts.percentOff}% off`));
+  if (facts.discounts.length > 0)
+    fields.push(field('Discount', facts.discounts.map(discountLabel).join(', then ')));
   if (facts.paused)
     fields.push(field('Paused', facts.paused.resumesAt ? `until ${isoDay(facts.paused.resumesAt)}` : 'yes'));
   fields.push(

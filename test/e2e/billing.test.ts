@@ -152,6 +152,41 @@ describe.each(DATABASE_KINDS)('billing context and playbooks (%s)', (kind) => {
     expect(actions).toContain(`"value":"{\\"customer\\":\\"${HALCYON}\\"}"`);
   });
 
+  it('counts lasting discounts in MRR (an amount off each invoice too) and leaves a one-off coupon out', async () => {
+    const day = 86_400_000;
+    const lasting = app.stripe.seed.coupon({ amountOff: 2_000, currency: 'usd', duration: 'forever' });
+    const once = app.stripe.seed.coupon({ percentOff: 50, duration: 'once' });
+    for (const [name, coupon] of [
+      ['Larkspur Dental Group', lasting.id],
+      ['Quillon Print Works', once.id],
+    ] as const) {
+      const customer = app.stripe.seed.customer({
+        name,
+        email: `billing@${name.split(' ')[0]?.toLowerCase()}.example`,
+        created: Date.now() - 40 * day,
+        card: {
+          brand: 'visa',
+          last4: '1881',
+          expMonth: 6,
+          expYear: new Date().getUTCFullYear() + 3,
+          fingerprint: `${name.split(' ')[0]}Visa`,
+        },
+      });
+      app.stripe.seed.subscription({
+        customer: customer.id,
+        items: [{ price: 'price_DemoGrowthMonthly' }],
+        start: Date.now() - 20 * day,
+        coupon,
+      });
+    }
+    const withAmountOff = text((await billing('Larkspur Dental Group')).blocks);
+    expect(withAmountOff).toContain('Discount*\\n$20.00 off each invoice');
+    expect(withAmountOff).toContain('MRR contribution*\\n$79.00');
+    const withOnce = text((await billing('Quillon Print Works')).blocks);
+    expect(withOnce).not.toContain('Discount*');
+    expect(withOnce).toContain('MRR contribution*\\n$99.00');
+  });
+
   it('shows failures, the outstanding amount, an expiring card and a high churn risk for a customer in trouble', async () => {
     const card = await billing(BRIGHTLEAF);
     const blocks = text(card.blocks);

@@ -58,7 +58,7 @@ function longContext(): BillingContext {
           trialEnd: undefined,
           paused: undefined,
           items,
-          percentOff: 0,
+          discounts: [],
           seatsUsed: undefined,
           metadata: {},
         },

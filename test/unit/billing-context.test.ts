@@ -54,7 +54,7 @@ function fakePort(options: { fail?: string; stall?: string; gate?: Promise<void>
           trialEnd: undefined,
           paused: undefined,
           items: [],
-          percentOff: 0,
+          discounts: [],
           seatsUsed: undefined,
           metadata: {},
         },

@@ -19,7 +19,7 @@ import {
   PLAYBOOK_FOR_CATEGORY,
   refundEligibility,
 } from '../../src/domain/playbooks.js';
-import { annualRecurringRevenue } from '../../src/domain/revenue.js';
+import { annualRecurringRevenue, monthlyRecurringRevenue } from '../../src/domain/revenue.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const DAY = 86_400_000;
@@ -76,7 +76,7 @@ function subscription(overrides: Partial<SubscriptionFacts>): SubscriptionFacts 
     trialEnd: undefined,
     paused: undefined,
     items: [item({})],
-    percentOff: 0,
+    discounts: [],
     seatsUsed: 45,
     metadata: {},
     ...overrides,
@@ -128,6 +128,42 @@ function invoice(overrides: Partial<InvoiceFacts>): InvoiceFacts {
 }
 
 describe('recurring revenue', () => {
+  it('takes an amount off each invoice per month of the billing period, applies discounts in order, never below zero', () => {
+    const yearly = [
+      { unitAmountMinor: 120_000, quantity: 1, interval: 'year' as const, intervalCount: 1, currency: 'usd' },
+    ];
+    // 1,200/year = 100/month; 240 off each yearly invoice = 20/month.
+    expect(
+      monthlyRecurringRevenue(yearly, [{ kind: 'amount', amountOffMinor: 24_000, currency: 'usd' }]).get(
+        'usd',
+      ),
+    ).toBe(8_000);
+    // 10% of 100 = 90, then 20 off: 70; the other order: 100 − 20 = 80, then 10%: 72.
+    expect(
+      monthlyRecurringRevenue(yearly, [
+        { kind: 'percent', percentOff: 10 },
+        { kind: 'amount', amountOffMinor: 24_000, currency: 'usd' },
+      ]).get('usd'),
+    ).toBe(7_000);
+    expect(
+      monthlyRecurringRevenue(yearly, [
+        { kind: 'amount', amountOffMinor: 24_000, currency: 'usd' },
+        { kind: 'percent', percentOff: 10 },
+      ]).get('usd'),
+    ).toBe(7_200);
+    // An amount in another currency does not touch this one; a larger amount stops at zero.
+    expect(
+      monthlyRecurringRevenue(yearly, [{ kind: 'amount', amountOffMinor: 24_000, currency: 'eur' }]).get(
+        'usd',
+      ),
+    ).toBe(10_000);
+    expect(
+      monthlyRecurringRevenue(yearly, [{ kind: 'amount', amountOffMinor: 500_000, currency: 'usd' }]).get(
+        'usd',
+      ),
+    ).toBe(0);
+  });
+
   it('normalises intervals, quantities and percentage discounts to one month, and ARR is twelve of them', () => {
     const mrr = recurringRevenue([
       subscription({
@@ -139,7 +175,7 @@ describe('recurring revenue', () => {
       subscription({
         id: 'sub_2',
         items: [item({ unitAmountMinor: 99_000, quantity: 1, interval: 'year' })],
-        percentOff: 10,
+        discounts: [{ kind: 'percent', percentOff: 10 }],
       }),
       subscription({
         id: 'sub_3',

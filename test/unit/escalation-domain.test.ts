@@ -149,7 +149,7 @@ describe('money', () => {
         { unitAmountMinor: 120_000, quantity: 1, interval: 'year', intervalCount: 1, currency: 'usd' },
         { unitAmountMinor: 1_500, quantity: 10, interval: 'month', intervalCount: 1, currency: 'usd' },
       ],
-      10,
+      [{ kind: 'percent', percentOff: 10 }],
     );
     expect(mrr.get('usd')).toBe(Math.round((10_000 + 15_000) * 0.9));
   });

@@ -11,7 +11,7 @@ import type {
   UpcomingInvoice,
 } from '../../domain/billing.js';
 import { parseSegment } from '../../domain/customers.js';
-import type { Interval } from '../../domain/revenue.js';
+import type { Interval, RecurringDiscount } from '../../domain/revenue.js';
 import type { BillingPort, LifecycleEventFacts, PlanOption } from '../../services/billingContext.js';
 import { searchStripeCustomers, toCustomerSummary } from './customers.js';
 
@@ -93,18 +93,24 @@ function toPlanItem(item: Stripe.SubscriptionItem): PlanItem {
   };
 }
 
-function percentOffOf(subscription: Stripe.Subscription): number {
-  let percent = 0;
+/**
+ * The subscription's discounts that apply to every invoice, in Stripe's order: coupons lasting `forever` or
+ * `repeating` (until their end); a `once` coupon discounts one invoice and is not recurring revenue.
+ */
+function recurringDiscountsOf(subscription: Stripe.Subscription): RecurringDiscount[] {
+  const discounts: RecurringDiscount[] = [];
   for (const discount of subscription.discounts ?? []) {
     if (typeof discount === 'string') continue;
     const coupon = discount.source?.coupon;
-    if (coupon && typeof coupon !== 'string' && coupon.percent_off)
-      percent = Math.max(percent, coupon.percent_off);
+    if (!coupon || typeof coupon === 'string' || coupon.duration === 'once') continue;
+    if (coupon.percent_off) discounts.push({ kind: 'percent', percentOff: coupon.percent_off });
+    else if (coupon.amount_off && coupon.currency)
+      discounts.push({ kind: 'amount', amountOffMinor: coupon.amount_off, currency: coupon.currency });
   }
-  return percent;
+  return discounts;
 }
 
-function toSubscription(subscription: Stripe.Subscription): SubscriptionFacts {
+export function toSubscription(subscription: Stripe.Subscription): SubscriptionFacts {
   const items = subscription.items.data;
   const seats = Number(subscription.metadata?.seats_used);
   return {
@@ -123,7 +129,7 @@ function toSubscription(subscription: Stripe.Subscription): SubscriptionFacts {
       ? { resumesAt: date(subscription.pause_collection.resumes_at) }
       : undefined,
     items: items.map(toPlanItem),
-    percentOff: percentOffOf(subscription),
+    discounts: recurringDiscountsOf(subscription),
     seatsUsed: Number.isFinite(seats) && subscription.metadata?.seats_used ? seats : undefined,
     metadata: { ...subscription.metadata },
   };
@@ -265,7 +271,7 @@ export function createStripeBillingPort(stripe: Stripe): BillingPort {
         customer: customerId,
         status: 'all',
         limit: 20,
-        expand: ['data.items.data.price.product', 'data.discounts'],
+        expand: ['data.items.data.price.product', 'data.discounts.source.coupon'],
       });
       return page.data.map(toSubscription);
     },

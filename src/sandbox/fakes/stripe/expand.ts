@@ -96,7 +96,9 @@ function expandAt(env: FakeEnv, node: unknown, segments: string[], path: string,
   if (typeof value === 'string' && field !== 'data') {
     value = resolve(value);
     node[field] = value;
-  } else if (Array.isArray(value) && rest.length === 0 && value.every((entry) => typeof entry === 'string')) {
+  } else if (Array.isArray(value) && value.length > 0 && value.every((entry) => typeof entry === 'string')) {
+    // A list of ids (an invoice's or a subscription's `discounts`) expands on the way through too:
+    // `data.discounts.source.coupon`.
     value = value.map((entry) => resolve(entry as string));
     node[field] = value;
   }
