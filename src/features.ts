@@ -119,6 +119,7 @@ export const FEATURES: Feature[] = [
       ...rcaJobs(rcaDeps(deps)),
       refreshCustomerFactsJob({
         db: deps.db,
+        jobs: deps.jobs,
         settings: deps.settings,
         logger: deps.logger,
         now: deps.now,

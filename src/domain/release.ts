@@ -79,6 +79,29 @@ export function suggestRelease(assessment: Assessment): ReleaseSuggestion {
   };
 }
 
+/** Answers as far as an engineer has given them in the open form. */
+export type AssessmentDraft = Partial<Assessment>;
+
+/**
+ * The suggestion for answers still being given: known once the form says whether the application runs, whether it
+ * is financial and who is affected (the other answers have defaults); undefined until then.
+ */
+export function suggestReleaseForDraft(draft: AssessmentDraft): ReleaseSuggestion | undefined {
+  if (draft.applicationRunning === undefined || draft.financial === undefined || draft.scope === undefined)
+    return undefined;
+  return suggestRelease({
+    startedAt: draft.startedAt ?? '',
+    causedBy: draft.causedBy ?? '',
+    applicationRunning: draft.applicationRunning,
+    financial: draft.financial,
+    affectedFunctionality: draft.affectedFunctionality ?? '',
+    scope: draft.scope,
+    longStanding: draft.longStanding ?? false,
+    workaround: draft.workaround ?? '',
+    workaroundEasy: draft.workaroundEasy ?? false,
+  });
+}
+
 export interface ReleaseChoice {
   suggested: ReleaseDecision;
   /** What the engineer picked; undefined means "follow the suggestion". */

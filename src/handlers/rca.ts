@@ -8,7 +8,13 @@ import {
 } from '../domain/release.js';
 import { FrontlineError, invalidInput } from '../errors.js';
 import type { FrontlineSubcommand } from '../features.js';
-import { type AssessmentDeps, assessmentForm, saveAssessment } from '../services/assessment.js';
+import {
+  type AssessmentDeps,
+  type AssessmentInput,
+  assessmentForm,
+  assessmentPreview,
+  saveAssessment,
+} from '../services/assessment.js';
 import { rankedProblems } from '../services/priority.js';
 import { createRcaTicketByHand, jiraBrowseUrl, type RcaDeps } from '../services/rca.js';
 import {
@@ -18,9 +24,15 @@ import {
   stillBroken,
   stillBrokenForm,
 } from '../services/resolution.js';
-import { assessmentModal, type QueueRow, queueMessage, stillBrokenModal } from '../views/rca.js';
+import {
+  type AssessmentFormValues,
+  assessmentModal,
+  type QueueRow,
+  queueMessage,
+  stillBrokenModal,
+} from '../views/rca.js';
 import { parseEscalationRef, parseProblem, RCA_IDS } from '../views/rca-actions.js';
-import { checkedOf, selectedOf, stateValues, textOf } from './view-state.js';
+import { checkedOf, selectedOf, stateValues, textOf, type ViewStateValues } from './view-state.js';
 
 const { actions: A, blocks: B, inputs: I, modals: M } = RCA_IDS;
 
@@ -108,42 +120,34 @@ export function registerRca(app: App, deps: Deps) {
     await stillBroken(ctx, { escalationId: target.e, actorId: body.user.id, reason });
   });
 
+  // An answer that decides the suggestion changed: show the form again with the rules' suggestion for the answers so
+  // far. No hash: every payload carries the whole form, so the newest answer's refresh is the one to keep.
+  for (const actionId of [I.running, I.financial, I.scope, I.longStanding, I.workaroundEasy]) {
+    app.action<BlockAction>(actionId, async ({ body, ack }) => {
+      await ack();
+      const target = parseProblem(body.view?.private_metadata);
+      if (!body.view || !target) return;
+      const model = await assessmentPreview(ctx, {
+        problemId: target.p,
+        actorId: body.user.id,
+        values: formValues(stateValues(body.view)),
+      });
+      await slack.views.update({ view_id: body.view.id, view: assessmentModal(model) });
+    });
+  }
+
   app.view(M.assessment, async ({ view, body, ack }) => {
     const target = parseProblem(view.private_metadata);
     if (!target) {
       await ack();
       return;
     }
-    const values = stateValues(view);
-    const yes = (block: string, input: string) => selectedOf(values, block, input) === 'yes';
-    const scope = selectedOf(values, B.scope, I.scope);
-    const decision = selectedOf(values, B.decision, I.decision);
     try {
       // Validation errors come back from the service before anything is written; show them on the fields.
       await saveAssessment(ctx, {
         problemId: target.p,
         actorId: body.user.id,
-        input: {
-          answers: {
-            startedAt: textOf(values, B.startedAt, I.startedAt).trim(),
-            causedBy: textOf(values, B.causedBy, I.causedBy).trim(),
-            applicationRunning: yes(B.running, I.running),
-            financial: yes(B.financial, I.financial),
-            affectedFunctionality: textOf(values, B.functionality, I.functionality).trim(),
-            scope: (IMPACT_SCOPES as readonly string[]).includes(scope ?? '')
-              ? (scope as ImpactScope)
-              : 'few',
-            longStanding: checkedOf(values, B.longStanding, I.longStanding).includes('yes'),
-            workaround: textOf(values, B.workaround, I.workaround).trim(),
-            workaroundEasy: checkedOf(values, B.workaroundEasy, I.workaroundEasy).includes('yes'),
-            dataCleanup: textOf(values, B.dataCleanup, I.dataCleanup).trim(),
-          },
-          chosen: (RELEASE_DECISIONS as readonly string[]).includes(decision ?? '')
-            ? (decision as ReleaseDecision)
-            : undefined,
-          overrideReason: textOf(values, B.overrideReason, I.overrideReason),
-          fixVersion: textOf(values, B.fixVersion, I.fixVersion),
-        },
+        input: assessmentInput(formValues(stateValues(view))),
       });
     } catch (error) {
       if (error instanceof FrontlineError && error.fieldErrors) {
@@ -155,6 +159,53 @@ export function registerRca(app: App, deps: Deps) {
     }
     await ack();
   });
+}
+
+/** The assessment form as far as it is filled in (unanswered questions stay undefined). */
+function formValues(values: ViewStateValues): AssessmentFormValues {
+  const answer = (block: string, input: string) => {
+    const chosen = selectedOf(values, block, input);
+    return chosen === undefined ? undefined : chosen === 'yes';
+  };
+  const scope = selectedOf(values, B.scope, I.scope);
+  return {
+    startedAt: textOf(values, B.startedAt, I.startedAt).trim(),
+    causedBy: textOf(values, B.causedBy, I.causedBy).trim(),
+    applicationRunning: answer(B.running, I.running),
+    financial: answer(B.financial, I.financial),
+    affectedFunctionality: textOf(values, B.functionality, I.functionality).trim(),
+    scope: (IMPACT_SCOPES as readonly string[]).includes(scope ?? '') ? (scope as ImpactScope) : undefined,
+    longStanding: checkedOf(values, B.longStanding, I.longStanding).includes('yes'),
+    workaround: textOf(values, B.workaround, I.workaround).trim(),
+    workaroundEasy: checkedOf(values, B.workaroundEasy, I.workaroundEasy).includes('yes'),
+    dataCleanup: textOf(values, B.dataCleanup, I.dataCleanup).trim(),
+    decision: selectedOf(values, B.decision, I.decision),
+    overrideReason: textOf(values, B.overrideReason, I.overrideReason),
+    fixVersion: textOf(values, B.fixVersion, I.fixVersion),
+  };
+}
+
+/** A submitted form as the service takes it (Slack makes the required questions answered before submitting). */
+function assessmentInput(form: AssessmentFormValues): AssessmentInput {
+  return {
+    answers: {
+      startedAt: form.startedAt ?? '',
+      causedBy: form.causedBy ?? '',
+      applicationRunning: form.applicationRunning ?? false,
+      financial: form.financial ?? false,
+      affectedFunctionality: form.affectedFunctionality ?? '',
+      scope: form.scope ?? 'few',
+      longStanding: form.longStanding ?? false,
+      workaround: form.workaround ?? '',
+      workaroundEasy: form.workaroundEasy ?? false,
+      dataCleanup: form.dataCleanup ?? '',
+    },
+    chosen: (RELEASE_DECISIONS as readonly string[]).includes(form.decision ?? '')
+      ? (form.decision as ReleaseDecision)
+      : undefined,
+    overrideReason: form.overrideReason ?? '',
+    fixVersion: form.fixVersion ?? '',
+  };
 }
 
 async function queueRows(deps: Deps, limit: number): Promise<QueueRow[]> {

@@ -9,14 +9,15 @@ import {
   type Assessment,
   assessedSeverity,
   decideRelease,
-  RELEASE_LABELS,
   type ReleaseDecision,
   suggestRelease,
+  suggestReleaseForDraft,
 } from '../domain/release.js';
 import { invalidInput, notFound, notPermitted } from '../errors.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { SLACK_POST_JOB, type SlackPost } from '../jobs/slack-post.js';
 import {
+  type AssessmentFormValues,
   type AssessmentModalModel,
   assessmentSummary,
   type DecisionView,
@@ -26,7 +27,13 @@ import {
 } from '../views/rca.js';
 import { RCA_IDS } from '../views/rca-actions.js';
 import type { Directory } from './people.js';
-import { type AssessmentAnswers, enqueueRcaSync, getAssessment, postToProblemThread } from './rca.js';
+import {
+  type AssessmentAnswers,
+  enqueueRcaSync,
+  getAssessment,
+  postToProblemThread,
+  type StoredAssessment,
+} from './rca.js';
 
 /**
  * Engineering's assessment of a problem (engineers only): the answers, the release decision the rules suggest, and
@@ -56,12 +63,22 @@ export async function assessmentForm(
   if (!problem) throw notFound(`${problemRef(problemId)} does not exist.`);
   const stored = await getAssessment(deps.db, problemId);
   const answers = stored?.answers as AssessmentAnswers | undefined;
-  return {
-    problemId,
-    title: problem.title,
-    previous: answers ? { ...answers, fixVersion: stored?.fixVersion ?? '' } : undefined,
-    previousSuggestion: stored ? RELEASE_LABELS[stored.suggestedDecision as ReleaseDecision] : undefined,
-  };
+  const values: AssessmentFormValues = answers ? { ...answers, fixVersion: stored?.fixVersion ?? '' } : {};
+  return { problemId, title: problem.title, values, suggestion: suggestReleaseForDraft(values) };
+}
+
+/**
+ * An answer changed in the open assessment form: the form again, with what the engineer has given so far and the
+ * rules' suggestion for it (the handler replaces the open view with it).
+ */
+export async function assessmentPreview(
+  deps: AssessmentDeps,
+  { problemId, actorId, values }: { problemId: number; actorId: string; values: AssessmentFormValues },
+): Promise<AssessmentModalModel> {
+  await requireEngineer(deps, actorId);
+  const problem = await getProblem(deps.db, problemId);
+  if (!problem) throw notFound(`${problemRef(problemId)} does not exist.`);
+  return { problemId, title: problem.title, values, suggestion: suggestReleaseForDraft(values) };
 }
 
 export interface AssessmentInput {
@@ -106,6 +123,79 @@ export async function checkLargeImpact(
 
 const B = RCA_IDS.blocks;
 
+type EscalationRow = typeof escalations.$inferSelect;
+
+/** How a stored assessment is told to people (the suggestion's reason comes from the rules and the answers). */
+function decisionView(
+  problem: { id: number; title: string; workaround: string | null },
+  stored: StoredAssessment,
+  jiraKey: string | undefined,
+): DecisionView {
+  const answers = stored.answers as unknown as AssessmentAnswers;
+  return {
+    problemId: problem.id,
+    title: problem.title,
+    decision: stored.decision as ReleaseDecision,
+    suggested: stored.suggestedDecision as ReleaseDecision,
+    suggestionReason: suggestRelease(answers).reason,
+    overrideReason: stored.overrideReason ?? undefined,
+    fixVersion: stored.fixVersion ?? undefined,
+    severity: stored.severity,
+    workaround: answers.workaround?.trim() || problem.workaround || undefined,
+    jiraKey,
+    assessedBy: stored.assessedBy,
+  };
+}
+
+/** The decision and the ready-to-send customer reply, in one requester's thread: once per assessment revision. */
+async function postDecisionReply(
+  tx: Executor,
+  jobs: JobQueue,
+  escalation: EscalationRow,
+  view: DecisionView,
+  revision: number,
+): Promise<void> {
+  if (!escalation.threadChannel || escalation.status === 'closed') return;
+  const reply = requesterDecisionReply({ ...view, escalationId: escalation.id });
+  const post: SlackPost = {
+    key: `decision:${escalation.id}:${revision}`,
+    channel: escalation.threadChannel,
+    ...(escalation.threadTs ? { threadTs: escalation.threadTs } : {}),
+    text: reply.text,
+    blocks: reply.blocks as unknown as SlackPost['blocks'],
+  };
+  await jobs.enqueue(tx, SLACK_POST_JOB, post);
+}
+
+async function ticketKey(tx: Executor, problemId: number): Promise<string | undefined> {
+  const [ticket] = await tx
+    .select({ jiraKey: rcaTickets.jiraKey })
+    .from(rcaTickets)
+    .where(eq(rcaTickets.problemId, problemId));
+  return ticket?.jiraKey ?? undefined;
+}
+
+/**
+ * An escalation joined a problem that engineering already assessed: its requester gets the release decision (and the
+ * tentative version) the other requesters got, under the same key, so it is sent once. Not once the fix is out: the
+ * confirmation request takes its place.
+ */
+export async function sendDecisionToLinked(
+  tx: Executor,
+  deps: Pick<AssessmentDeps, 'jobs'>,
+  { problemId, escalationId }: { problemId: number; escalationId: number },
+): Promise<boolean> {
+  const problem = await getProblem(tx, problemId);
+  if (!problem || (problem.status !== 'triage' && problem.status !== 'open')) return false;
+  const stored = await getAssessment(tx, problemId);
+  if (!stored) return false;
+  const [escalation] = await tx.select().from(escalations).where(eq(escalations.id, escalationId));
+  if (!escalation || escalation.problemId !== problemId) return false;
+  const view = decisionView(problem, stored, await ticketKey(tx, problemId));
+  await postDecisionReply(tx, deps.jobs, escalation, view, stored.revision);
+  return true;
+}
+
 export async function saveAssessment(
   deps: AssessmentDeps,
   { problemId, actorId, input }: { problemId: number; actorId: string; input: AssessmentInput },
@@ -127,8 +217,10 @@ export async function saveAssessment(
   const fixVersion = input.fixVersion.trim() || null;
   const now = deps.now();
   return deps.db.transaction(async (tx) => {
-    const problem = await getProblem(tx, problemId);
+    // One assessment of a problem at a time: the previous decision decides whether the product channel hears.
+    const [problem] = await tx.select().from(problems).where(eq(problems.id, problemId)).for('update');
     if (!problem) throw notFound(`${problemRef(problemId)} does not exist.`);
+    const previous = await getAssessment(tx, problemId);
     const values = {
       answers: input.answers as unknown as Record<string, unknown>,
       severity,
@@ -148,28 +240,16 @@ export async function saveAssessment(
         set: { ...values, revision: sql`${problemAssessments.revision} + 1` },
       })
       .returning();
-    const revision = stored?.revision ?? 1;
+    if (!stored) throw new Error(`the assessment of problem ${problemId} was not stored`);
+    const revision = stored.revision;
     const workaround = input.answers.workaround.trim();
     await tx
       .update(problems)
       .set({ severity, ...(workaround ? { workaround } : {}), updatedAt: now })
       .where(eq(problems.id, problemId));
-    const [ticket] = await tx
-      .select({ jiraKey: rcaTickets.jiraKey })
-      .from(rcaTickets)
-      .where(eq(rcaTickets.problemId, problemId));
     const view: DecisionView = {
-      problemId,
-      title: problem.title,
-      decision: outcome.decision,
-      suggested: suggestion.decision,
+      ...decisionView(problem, stored, await ticketKey(tx, problemId)),
       suggestionReason: suggestion.reason,
-      overrideReason: outcome.overrideReason,
-      fixVersion: fixVersion ?? undefined,
-      severity,
-      workaround: workaround || problem.workaround || undefined,
-      jiraKey: ticket?.jiraKey ?? undefined,
-      assessedBy: actorId,
     };
     const summary = assessmentSummary(view);
     await postToProblemThread(tx, deps.jobs, deps.settings, problem, {
@@ -177,7 +257,9 @@ export async function saveAssessment(
       text: summary.text,
       blocks: summary.blocks as unknown as SlackPost['blocks'],
     });
-    if (outcome.decision === 'patch') {
+    // Product hears about a patch once; saving the same decision again (a new version, a typo) stays quiet, and a
+    // patch decided again after another decision is news, under the revision that decided it.
+    if (outcome.decision === 'patch' && previous?.decision !== 'patch') {
       const notice = productPatchNotice(view);
       const post: SlackPost = {
         key: `patch:${problemId}:${revision}`,
@@ -189,18 +271,7 @@ export async function saveAssessment(
     }
     await checkLargeImpact(tx, deps, problemId);
     const linked = await tx.select().from(escalations).where(eq(escalations.problemId, problemId));
-    for (const escalation of linked) {
-      if (!escalation.threadChannel || escalation.status === 'closed') continue;
-      const reply = requesterDecisionReply({ ...view, escalationId: escalation.id });
-      const post: SlackPost = {
-        key: `decision:${escalation.id}:${revision}`,
-        channel: escalation.threadChannel,
-        ...(escalation.threadTs ? { threadTs: escalation.threadTs } : {}),
-        text: reply.text,
-        blocks: reply.blocks as unknown as SlackPost['blocks'],
-      };
-      await deps.jobs.enqueue(tx, SLACK_POST_JOB, post);
-    }
+    for (const escalation of linked) await postDecisionReply(tx, deps.jobs, escalation, view, revision);
     await enqueueRcaSync(tx, deps.jobs, problemId);
     return { decision: outcome.decision, suggested: suggestion.decision, revision };
   });

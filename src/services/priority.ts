@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Settings } from '../config.js';
 import { type Database, type Executor, queryRows } from '../db/client.js';
@@ -10,8 +10,9 @@ import {
   type PriorityScore,
   priorityScore,
 } from '../domain/priority.js';
-import type { JobDefinition } from '../jobs/queue.js';
+import type { JobDefinition, JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
+import { afterImpactChanged } from './problem-links.js';
 
 /** The distinct customers of a problem's linked escalations, with the latest facts each escalation recorded. */
 export async function affectedCustomers(db: Executor, problemId: number): Promise<AffectedCustomer[]> {
@@ -57,12 +58,13 @@ export async function recomputePriority(
 }
 
 /**
- * A customer's facts changed (plan, seats, segment, MRR): the open escalations keep the new facts and every problem
- * they are linked to is ranked again.
+ * A customer's facts changed (plan, seats, segment, MRR): the escalations keep the new facts, and every open problem
+ * they are linked to is ranked again, its RCA ticket brought up to date and its impact checked against the
+ * large-impact threshold (durable jobs in the caller's transaction). A closed problem is only ranked again.
  */
 export async function customerFactsChanged(
   tx: Executor,
-  settings: Settings,
+  deps: { jobs: JobQueue; settings: Settings },
   input: {
     customerId: string;
     mrrMinor: number;
@@ -85,7 +87,22 @@ export async function customerFactsChanged(
     .where(eq(escalations.customerId, input.customerId))
     .returning({ problemId: escalations.problemId });
   const problemIds = [...new Set(updated.flatMap((row) => (row.problemId ? [row.problemId] : [])))];
-  for (const problemId of problemIds) await recomputePriority(tx, settings, problemId, input.now);
+  if (problemIds.length === 0) return [];
+  const open = new Set(
+    (
+      await tx
+        .select({ id: problems.id })
+        .from(problems)
+        .where(
+          and(inArray(problems.id, problemIds), ne(problems.status, 'closed'), isNull(problems.mergedIntoId)),
+        )
+    ).map((row) => row.id),
+  );
+  const followUps = { ...deps, now: () => input.now };
+  for (const problemId of problemIds) {
+    if (open.has(problemId)) await afterImpactChanged(tx, followUps, problemId);
+    else await recomputePriority(tx, deps.settings, problemId, input.now);
+  }
   return problemIds;
 }
 
@@ -143,6 +160,7 @@ export interface CurrentCustomerFacts {
 
 export interface FactsRefreshDeps {
   db: Database;
+  jobs: JobQueue;
   settings: Settings;
   now: () => Date;
   customerFacts: (customerId: string) => Promise<CurrentCustomerFacts | undefined>;
@@ -186,7 +204,7 @@ export async function refreshCustomerFacts(
     if (same) continue;
     changed += 1;
     await deps.db.transaction((tx) =>
-      customerFactsChanged(tx, deps.settings, {
+      customerFactsChanged(tx, deps, {
         customerId: row.customer_id,
         mrrMinor: facts.mrrMinor,
         currency: facts.currency,

@@ -20,7 +20,7 @@ import {
 import type { JobDefinition, JobQueue } from '../jobs/queue.js';
 import { SLACK_POST_JOB, type SlackPost } from '../jobs/slack-post.js';
 import type { Logger } from '../logger.js';
-import { type TicketChange, ticketChangeNotice } from '../views/rca.js';
+import { FIX_VERSION_LABEL, type TicketChange, ticketChangeNotice } from '../views/rca.js';
 import {
   factsChangedComment,
   plainComment,
@@ -321,7 +321,7 @@ export async function applyTicketState(
     if ((before ?? undefined) !== after) changes.push({ label, before: before ?? undefined, after });
   };
   compare('Status', ticket.jiraStatus, state.status || undefined);
-  compare('Fix version', ticket.fixVersion, state.fixVersion);
+  compare(FIX_VERSION_LABEL, ticket.fixVersion, state.fixVersion);
   compare('Assignee', ticket.assignee, state.assignee);
   compare('Due date', ticket.dueDate, state.dueDate);
   if (changes.length === 0) return { changed: false };
@@ -343,6 +343,7 @@ export async function applyTicketState(
       .update(problemAssessments)
       .set({ fixVersion: state.fixVersion ?? null })
       .where(eq(problemAssessments.problemId, problem.id));
+  const assessment = await getAssessment(tx, problem.id);
   await postToProblemThread(tx, deps.jobs, deps.settings, problem, {
     key: `jira-change:${ticket.id}:${now.getTime()}:${changes
       .map((c) => `${c.label}=${c.after}`)
@@ -352,6 +353,7 @@ export async function applyTicketState(
       jiraKey: state.key,
       jiraUrl: jiraBrowseUrl(deps.jiraHost, state.key),
       changes,
+      decision: assessment?.decision as ReleaseDecision | undefined,
     }),
   });
   const wasDone =

@@ -30,6 +30,7 @@ export const RCA_IDS = {
     workaround: 'workaround',
     workaroundEasy: 'workaround_easy',
     dataCleanup: 'data_cleanup',
+    suggestion: 'release_suggestion',
     decision: 'decision',
     overrideReason: 'override_reason',
     fixVersion: 'fix_version',

@@ -1,12 +1,13 @@
 import type { Button, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { problemRef } from '../domain/escalation.js';
 import {
-  type Assessment,
+  type AssessmentDraft,
   IMPACT_SCOPE_LABELS,
   IMPACT_SCOPES,
   RELEASE_DECISIONS,
   RELEASE_LABELS,
   type ReleaseDecision,
+  type ReleaseSuggestion,
   releaseWording,
 } from '../domain/release.js';
 import { escapeMrkdwn, truncate } from './mrkdwn.js';
@@ -31,12 +32,28 @@ export function rcaProblemButtons(problem: { id: number; status: string }): Butt
   return buttons;
 }
 
+/** What the form shows: the last assessment's answers when it opens, what the engineer has given so far after. */
+export type AssessmentFormValues = AssessmentDraft & {
+  dataCleanup?: string;
+  fixVersion?: string;
+  /** `suggested` or a release decision. */
+  decision?: string;
+  overrideReason?: string;
+};
+
 export interface AssessmentModalModel {
   problemId: number;
   title: string;
-  previous: (Assessment & { dataCleanup: string; fixVersion: string }) | undefined;
-  /** What the rules suggest for the previous answers, shown as a reminder. */
-  previousSuggestion: string | undefined;
+  values: AssessmentFormValues;
+  /** What the rules suggest for these values; undefined until the deciding questions are answered. */
+  suggestion: ReleaseSuggestion | undefined;
+}
+
+/** The rules' suggestion and why, as the form shows it while the engineer answers. */
+export function releaseSuggestionText(suggestion: ReleaseSuggestion | undefined): string {
+  if (!suggestion)
+    return ':compass: The rules suggest a release once you say whether the application runs, whether it is financial and who is affected.';
+  return `:compass: *The rules suggest: ${RELEASE_LABELS[suggestion.decision]}* — ${escapeMrkdwn(suggestion.reason)}.`;
 }
 
 const yesNo = (block: string, action: string, label: string, initial: boolean | undefined): KnownBlock => {
@@ -45,6 +62,8 @@ const yesNo = (block: string, action: string, label: string, initial: boolean | 
   return {
     type: 'input',
     block_id: block,
+    // Each answer that decides the suggestion refreshes it in the open form.
+    dispatch_action: true,
     label: plain(label),
     element: {
       type: 'radio_buttons',
@@ -81,62 +100,67 @@ const textInput = (
 });
 
 export function assessmentModal(model: AssessmentModalModel): ModalView {
-  const previous = model.previous;
+  const values = model.values;
   const scopeOptions = IMPACT_SCOPES.map((scope) => option(scope, IMPACT_SCOPE_LABELS[scope]));
+  const suggested = model.suggestion
+    ? `Follow the rules: ${RELEASE_LABELS[model.suggestion.decision]}`
+    : 'Follow the rules (suggested)';
   const decisionOptions = [
-    option('suggested', 'Follow the rules (suggested)'),
+    option('suggested', suggested),
     ...RELEASE_DECISIONS.map((decision) => option(decision, RELEASE_LABELS[decision])),
   ];
+  const longStanding = option('yes', 'Long-standing: it predates recent releases');
+  const easy = option('yes', 'Easy for customers or agents to apply');
   const blocks: KnownBlock[] = [
     {
       type: 'section',
       text: mrkdwn(
-        `*${problemRef(model.problemId)}* · ${escapeMrkdwn(model.title)}\nThe release decision follows the escalation rules: severe → patch; affected customers with an easy workaround → next customer compile; long-standing or low impact → next sprint.${model.previousSuggestion ? `\n_Last assessment suggested: ${model.previousSuggestion}_` : ''}`,
+        `*${problemRef(model.problemId)}* · ${escapeMrkdwn(model.title)}\nThe release decision follows the escalation rules: severe → patch; affected customers with an easy workaround → next customer compile; long-standing or low impact → next sprint.`,
       ),
     },
     { type: 'header', text: plain('Cause') },
-    textInput(B.startedAt, I.startedAt, 'When did it start?', previous?.startedAt, {
+    textInput(B.startedAt, I.startedAt, 'When did it start?', values.startedAt, {
       hint: 'A date, or e.g. "since release 7.2"',
     }),
-    textInput(B.causedBy, I.causedBy, 'Which change or ticket caused it?', previous?.causedBy, {
+    textInput(B.causedBy, I.causedBy, 'Which change or ticket caused it?', values.causedBy, {
       optional: true,
     }),
     { type: 'header', text: plain('Severity') },
-    yesNo(B.running, I.running, 'Is the application running?', previous?.applicationRunning),
-    yesNo(B.financial, I.financial, 'Is it a financial issue?', previous?.financial),
+    yesNo(B.running, I.running, 'Is the application running?', values.applicationRunning),
+    yesNo(B.financial, I.financial, 'Is it a financial issue?', values.financial),
     textInput(
       B.functionality,
       I.functionality,
       'What functionality is affected?',
-      previous?.affectedFunctionality,
+      values.affectedFunctionality,
     ),
     { type: 'header', text: plain('Impact') },
     {
       type: 'input',
       block_id: B.scope,
+      dispatch_action: true,
       label: plain('Who is affected?'),
       element: {
         type: 'static_select',
         action_id: I.scope,
         options: scopeOptions,
-        ...(previous ? { initial_option: scopeOptions[IMPACT_SCOPES.indexOf(previous.scope)] } : {}),
+        ...(values.scope ? { initial_option: scopeOptions[IMPACT_SCOPES.indexOf(values.scope)] } : {}),
       },
     },
     {
       type: 'input',
       block_id: B.longStanding,
       optional: true,
+      dispatch_action: true,
       label: plain('History'),
       element: {
         type: 'checkboxes',
         action_id: I.longStanding,
-        options: [option('yes', 'Long-standing: it predates recent releases')],
-        ...(previous?.longStanding
-          ? { initial_options: [option('yes', 'Long-standing: it predates recent releases')] }
-          : {}),
+        options: [longStanding],
+        ...(values.longStanding ? { initial_options: [longStanding] } : {}),
       },
     },
-    textInput(B.workaround, I.workaround, 'Workaround (shown to agents)', previous?.workaround, {
+    textInput(B.workaround, I.workaround, 'Workaround (shown to agents)', values.workaround, {
       optional: true,
       multiline: true,
       hint: 'Leave empty when there is none.',
@@ -145,21 +169,21 @@ export function assessmentModal(model: AssessmentModalModel): ModalView {
       type: 'input',
       block_id: B.workaroundEasy,
       optional: true,
+      dispatch_action: true,
       label: plain('Is the workaround easy?'),
       element: {
         type: 'checkboxes',
         action_id: I.workaroundEasy,
-        options: [option('yes', 'Easy for customers or agents to apply')],
-        ...(previous?.workaroundEasy
-          ? { initial_options: [option('yes', 'Easy for customers or agents to apply')] }
-          : {}),
+        options: [easy],
+        ...(values.workaroundEasy ? { initial_options: [easy] } : {}),
       },
     },
-    textInput(B.dataCleanup, I.dataCleanup, 'Data cleanup plan', previous?.dataCleanup, {
+    textInput(B.dataCleanup, I.dataCleanup, 'Data cleanup plan', values.dataCleanup, {
       optional: true,
       multiline: true,
     }),
     { type: 'header', text: plain('Release') },
+    { type: 'section', block_id: B.suggestion, text: mrkdwn(releaseSuggestionText(model.suggestion)) },
     {
       type: 'input',
       block_id: B.decision,
@@ -168,15 +192,16 @@ export function assessmentModal(model: AssessmentModalModel): ModalView {
         type: 'static_select',
         action_id: I.decision,
         options: decisionOptions,
-        initial_option: decisionOptions[0] as PlainTextOption,
+        initial_option: (decisionOptions.find((o) => o.value === values.decision) ??
+          decisionOptions[0]) as PlainTextOption,
       },
     },
-    textInput(B.overrideReason, I.overrideReason, 'Why not the suggestion?', undefined, {
+    textInput(B.overrideReason, I.overrideReason, 'Why not the suggestion?', values.overrideReason, {
       optional: true,
       multiline: true,
       hint: 'Needed only when you choose differently from the rules.',
     }),
-    textInput(B.fixVersion, I.fixVersion, 'Fix version', previous?.fixVersion, {
+    textInput(B.fixVersion, I.fixVersion, 'Fix version', values.fixVersion, {
       optional: true,
       hint: 'Tentative unless the decision is a patch.',
     }),
@@ -389,14 +414,24 @@ export interface TicketChange {
   after: string | undefined;
 }
 
+/** The label of a fix-version change, which is tentative unless the release decision is a patch. */
+export const FIX_VERSION_LABEL = 'Fix version';
+
 /** In the problem's thread when its RCA ticket changes in Jira. */
 export function ticketChangeNotice(view: {
   jiraKey: string;
   jiraUrl: string;
   changes: TicketChange[];
+  /** The problem's release decision, if engineering made one. */
+  decision: ReleaseDecision | undefined;
 }): string {
+  const tentative =
+    view.decision === 'patch'
+      ? ''
+      : ` (tentative: ${view.decision ? `the release decision is ${RELEASE_LABELS[view.decision].toLowerCase()}` : 'no release decision yet'})`;
   const lines = view.changes.map(
-    (change) => `• ${change.label}: ${change.before ?? 'none'} → *${change.after ?? 'none'}*`,
+    (change) =>
+      `• ${change.label}: ${change.before ?? 'none'} → *${change.after ?? 'none'}*${change.label === FIX_VERSION_LABEL && change.after ? tentative : ''}`,
   );
   return `:jira: <${view.jiraUrl}|${view.jiraKey}> changed in Jira:\n${lines.join('\n')}`;
 }

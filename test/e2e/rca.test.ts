@@ -1,17 +1,28 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { escalations, problemAssessments, problems, rcaTickets } from '../../src/db/schema/index.js';
+import { getProblem } from '../../src/db/repositories/problems.js';
+import {
+  escalations,
+  incidents,
+  problemAssessments,
+  problems,
+  rcaTickets,
+} from '../../src/db/schema/index.js';
+import { formatMoney } from '../../src/domain/money.js';
 import { escalationContext } from '../../src/handlers/escalation.js';
 import { rcaDeps } from '../../src/handlers/rca.js';
 import { fetchCustomerFacts } from '../../src/integrations/stripe/customer-facts.js';
 import { adfToText } from '../../src/sandbox/fakes/jira-fake.js';
+import { applyInputs } from '../../src/sandbox/fakes/slack/view-state.js';
 import { linkEscalation } from '../../src/services/escalation.js';
 import { recomputePriority, refreshCustomerFacts } from '../../src/services/priority.js';
-import { reconcileTickets, requestRcaTicket } from '../../src/services/rca.js';
+import { jiraBrowseUrl, reconcileTickets, requestRcaTicket } from '../../src/services/rca.js';
 import { markFixReleased } from '../../src/services/resolution.js';
+import { syncTriageCard } from '../../src/services/triage.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/database.js';
+import { seedProblemWithEscalations } from '../support/incidents.js';
 
 const HALCYON = 'cus_DemoHalcyonFreight';
 const CORVID = 'cus_DemoCorvidRobotics';
@@ -241,7 +252,47 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
 
     const viewId = String(await openAssessment(app.people.engineer));
     expect(app.slack.view(viewId)?.callback_id).toBe('rca_assessment');
-    // Suggested: next customer compile (affects all, easy workaround). Choosing a patch without a reason is refused.
+    // The rules' suggestion shows up, with its reason, as the engineer answers the questions that decide it.
+    const suggestionShown = () => {
+      const block = app.slack.view(viewId)?.blocks.find((b) => b.block_id === 'release_suggestion');
+      return String((block as { text?: { text?: string } } | undefined)?.text?.text);
+    };
+    expect(suggestionShown()).toContain('once you say whether the application runs');
+    const engineer = app.people.engineer;
+    await app.driver.interact({ user: engineer, viewId, actionId: 'app_running_radio', input: 'yes' });
+    await app.driver.interact({ user: engineer, viewId, actionId: 'financial_radio', input: 'no' });
+    expect(suggestionShown()).toContain('once you say');
+    await app.driver.interact({ user: engineer, viewId, actionId: 'scope_select', input: 'all' });
+    await eventually(() =>
+      suggestionShown().includes(
+        '*The rules suggest: Patch* — many customers are affected and there is no workaround',
+      ),
+    );
+    // The workaround is typed (no request), then called easy: the suggestion moves to the next customer compile.
+    const typed = app.slack.view(viewId);
+    if (!typed) throw new Error('the assessment form closed');
+    app.slack.setViewState(
+      viewId,
+      applyInputs(typed.blocks, typed.state.values, { workaround_input: answers.workaround_input }),
+    );
+    await app.driver.interact({
+      user: engineer,
+      viewId,
+      actionId: 'workaround_easy_checkbox',
+      input: ['yes'],
+    });
+    await eventually(() =>
+      suggestionShown().includes(
+        '*The rules suggest: Next customer compile* — customers are affected, but an easy workaround exists',
+      ),
+    );
+    expect(blocksText(app.slack.view(viewId)?.blocks)).toContain('Follow the rules: Next customer compile');
+    // What was answered stays in the form the suggestion came back in.
+    expect(app.slack.view(viewId)?.state.values.scope?.scope_select?.selected_option?.value).toBe('all');
+    expect(app.slack.view(viewId)?.state.values.workaround?.workaround_input?.value).toBe(
+      answers.workaround_input,
+    );
+    // Choosing a patch without a reason is refused.
     const refused = await app.driver.submitView({
       user: app.people.engineer,
       viewId,
@@ -298,6 +349,55 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
       () => app.jira.issue(jiraKey).comments.some((c) => adfToText(c.body).includes('Release decision')),
       15_000,
     );
+    // Its description carries the problem's own values.
+    const stored = await problem();
+    const description = await eventually(() => {
+      const text = adfToText(app.jira.issue(jiraKey).description);
+      return text.includes('Severity: major') ? text.split('\n') : undefined;
+    }, 15_000);
+    const rows = await escalationRows();
+    for (const line of [
+      `Score: ${stored?.priorityScore}`,
+      ...(stored?.priorityExplanation ?? []),
+      'Customers: 2',
+      `Monthly revenue at risk: ${formatMoney(
+        rows.reduce((sum, row) => sum + row.customerMrrMinor, 0),
+        rows[0]?.currency ?? 'usd',
+      )}/mo`,
+      ...rows.map(
+        (row) =>
+          `ESC-${row.id} ${row.customerName} (${row.caseRef ?? 'no case link'}) — ${row.status.replaceAll('_', ' ')}`,
+      ),
+      'Release decision: Patch (override of Next customer compile: Halcyon closes its books this week; the totals must be right now.)',
+      'No public incident.',
+    ])
+      expect(description).toContain(line);
+
+    // Saving the patch again (a new version) does not ask product for it a second time.
+    const again = String(await openAssessment(app.people.engineer));
+    await app.driver.submitView({
+      user: app.people.engineer,
+      viewId: again,
+      values: {
+        decision_select: 'patch',
+        override_reason_input: 'Halcyon closes its books this week; the totals must be right now.',
+        fix_version_input: '7.2.2',
+      },
+    });
+    await eventually(async () => {
+      const [row] = await db()
+        .select()
+        .from(problemAssessments)
+        .where(eq(problemAssessments.problemId, problemId));
+      return row?.revision === 2 && row.fixVersion === '7.2.2';
+    });
+    await eventually(() =>
+      app.slack.thread('C0INCIDENTS', triageTs).some((m) => m.text?.includes('a patch (version 7.2.2)')),
+    );
+    await sleep(800);
+    expect(app.slack.messages('C0PRODUCT').filter((m) => m.text?.includes(`PRB-${problemId}`))).toHaveLength(
+      1,
+    );
   });
 
   it('a non-patch decision is called tentative everywhere it names a version', async () => {
@@ -318,6 +418,23 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
       );
       expect(blocksText(reply.blocks)).toContain('tentatively version 7.3');
     }
+    // The problem's thread says so in its summary, and the RCA ticket in its comment.
+    const summary = await eventually(() =>
+      app.slack
+        .thread('C0INCIDENTS', triageTs)
+        .find((m) => m.text?.includes('Next customer compile') && m.text.includes('7.3')),
+    );
+    expect(summary.text).toContain('tentatively version 7.3');
+    expect(blocksText(summary.blocks)).toContain('tentatively version 7.3');
+    const comment = await eventually(
+      () =>
+        app.jira
+          .issue(jiraKey)
+          .comments.map((c) => adfToText(c.body))
+          .find((text) => text.includes('Fix ETA') && text.includes('7.3')),
+      15_000,
+    );
+    expect(comment).toContain('the next customer compile, tentatively version 7.3');
     // A second patch notice is not sent for a non-patch decision.
     await sleep(800);
     expect(app.slack.messages('C0PRODUCT').filter((m) => m.text?.includes(`PRB-${problemId}`))).toHaveLength(
@@ -330,9 +447,11 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
     const first = app.jira.buildWebhook(jiraKey, [{ field: 'Fix Version', toString: '7.3' }]);
     expect(await app.jira.deliverWebhook(first.body, first.headers)).toBe(200);
     await eventually(async () => (await ticket())?.fixVersion === '7.3');
-    await eventually(() =>
-      app.slack.thread('C0INCIDENTS', triageTs).some((m) => m.text?.includes('Fix version')),
+    // The decision is the next customer compile: the version Jira reports is tentative too.
+    const notice = await eventually(() =>
+      app.slack.thread('C0INCIDENTS', triageTs).find((m) => m.text?.includes('Fix version')),
     );
+    expect(notice.text).toContain('→ *7.3* (tentative: the release decision is next customer compile)');
 
     await app.jira.setFixVersion(jiraKey, '7.4', { webhook: false });
     const replay = app.jira.buildWebhook(jiraKey, [{ field: 'Fix Version', toString: '7.4' }], {
@@ -352,6 +471,23 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
     const result = await reconcileTickets(rcaDeps(app.running.deps));
     expect(result).toMatchObject({ checked: 1, changed: 1 });
     expect((await ticket())?.fixVersion).toBe('7.4');
+  });
+
+  it('a patch decided again after another decision is news for product: posted once more', async () => {
+    const viewId = String(await openAssessment(app.people.engineer));
+    await app.driver.submitView({
+      user: app.people.engineer,
+      viewId,
+      values: {
+        decision_select: 'patch',
+        override_reason_input: 'The month-end run starts on Monday; it cannot wait for the compile.',
+      },
+    });
+    await eventually(
+      () => app.slack.messages('C0PRODUCT').filter((m) => m.text?.includes(`PRB-${problemId}`)).length === 2,
+    );
+    const latest = app.slack.messages('C0PRODUCT').filter((m) => m.text?.includes(`PRB-${problemId}`))[1];
+    expect(blocksText(latest?.blocks)).toContain('month-end run');
   });
 
   it('the ticket reaching Done asks each requester to confirm; confirmed closes, still broken reopens', async () => {
@@ -539,7 +675,164 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
     );
   });
 
-  it("a customer's changed facts rank its problems again", async () => {
+  it('classified through Slack: one RCA ticket, whatever is clicked after; a late case gets the decision; Fix released by click', async () => {
+    const seeded = await seedProblemWithEscalations(db(), app.slack, {
+      title: 'Invoice email links open an expired invoice page',
+      category: 'invoice_discrepancy',
+      threads: [{ channel: 'C0SUPPORT', requesterId: app.people.l1 }],
+    });
+    const id = seeded.problemId;
+    const label = `frontline-problem-${id}`;
+    const deps = app.running.deps;
+    await syncTriageCard({ db: db(), slack: deps.integrations.slack, settings: deps.settings }, id);
+    const cardTs = String((await getProblem(db(), id))?.triageTs);
+    const engineer = app.people.engineer;
+    const openForm = async (actionId: string) => {
+      const seen = new Set(app.slack.openViews(engineer).map((view) => view.id));
+      await app.driver.clickButton({ user: engineer, channel: 'C0INCIDENTS', messageTs: cardTs, actionId });
+      return eventually(() => app.slack.openViews(engineer).find((view) => !seen.has(view.id))?.id);
+    };
+    const labelled = () => [...app.jira.issues.values()].filter((issue) => issue.labels.includes(label));
+    const creates = () =>
+      app.jira.requests.filter(
+        (r) => r.method === 'POST' && r.path === '/rest/api/3/issue' && r.rawBody.includes(`"${label}"`),
+      );
+
+    // Classify as a bug in the form: the durable job makes the one ticket, a Bug with the problem's label.
+    const classified = await app.driver.submitView({
+      user: engineer,
+      viewId: await openForm('problem_classify'),
+      values: {
+        classify_outcome_input: 'bug',
+        classify_severity_input: 'sev3',
+        classify_reason_input: 'Only the link in the email is wrong; the invoice itself is right.',
+      },
+    });
+    expect(classified.body).toBeFalsy();
+    const created = await eventually(async () => {
+      const [row] = await db().select().from(rcaTickets).where(eq(rcaTickets.problemId, id));
+      return row?.jiraKey ? row : undefined;
+    }, 30_000);
+    const key = String(created.jiraKey);
+    expect(labelled()).toHaveLength(1);
+    expect(labelled()[0]).toMatchObject({ key, issueType: { name: 'Bug' } });
+    expect(labelled()[0]?.labels).toContain('frontline-rca');
+    await eventually(() => app.slack.thread('C0INCIDENTS', cardTs).some((m) => m.text?.includes(`|${key}>`)));
+
+    // Reclassified as an incident, and Create RCA ticket clicked: the same ticket, now linking the incident.
+    const reclassified = await app.driver.submitView({
+      user: engineer,
+      viewId: await openForm('problem_classify'),
+      values: {
+        classify_answers_input: ['blocks_payments'],
+        classify_outcome_input: 'incident',
+        classify_severity_input: 'sev2',
+        incident_public_title_input: 'Invoice links in emails do not open',
+        incident_public_summary_input: 'Links to invoices in our emails open an expired page.',
+        incident_components_input: ['invoicing'],
+      },
+    });
+    expect(reclassified.body).toBeFalsy();
+    await app.driver.clickButton({
+      user: engineer,
+      channel: 'C0INCIDENTS',
+      messageTs: cardTs,
+      actionId: 'rca_create_ticket',
+    });
+    const [incident] = await eventually(async () => {
+      const rows = await db().select().from(incidents).where(eq(incidents.problemId, id));
+      return rows.length > 0 ? rows : undefined;
+    });
+    const incidentUrl = `${deps.config.publicUrl}/status/incidents/${incident?.id}`;
+    await eventually(() => JSON.stringify(app.jira.issue(key).description).includes(incidentUrl), 15_000);
+    expect(adfToText(app.jira.issue(key).description)).toContain(`PRB-${id} (incident)`);
+    await sleep(1500);
+    expect(labelled()).toHaveLength(1);
+    expect(creates()).toHaveLength(1);
+    expect(await db().select().from(rcaTickets).where(eq(rcaTickets.problemId, id))).toHaveLength(1);
+
+    // Assessed (next sprint, tentatively 8.1), then a new case links to it: its thread hears the decision, once.
+    const assessed = await app.driver.submitView({
+      user: engineer,
+      viewId: await openForm('rca_assess'),
+      values: {
+        ...answers,
+        scope_select: 'general_cloud',
+        long_standing_checkbox: ['yes'],
+        decision_select: 'suggested',
+        fix_version_input: '8.1',
+      },
+    });
+    expect(assessed.body).toBeFalsy();
+    const first = seeded.escalations[0];
+    if (!first) throw new Error('no seeded escalation');
+    const decided = (channel: string, ts: string) =>
+      app.slack
+        .thread(channel, ts)
+        .filter((m) => blocksText(m.blocks).includes('Ready to send to the customer'));
+    await eventually(() => decided(first.channel, first.threadTs).length === 1);
+    const late = await escalate(
+      app.people.l1b,
+      { value: 'cus_DemoJuniperMoss', text: 'Juniper & Moss' },
+      'Invoice email links open an expired invoice page for Juniper',
+    );
+    await app.driver.clickButton({
+      user: app.people.l1b,
+      channel: late.channel,
+      messageTs: late.ts,
+      actionId: `escalation_link_${id}`,
+    });
+    const [reply] = await eventually(() => {
+      const found = decided(late.channel, late.ts);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(blocksText(reply?.blocks)).toContain('Next sprint');
+    expect(blocksText(reply?.blocks)).toContain('tentatively version 8.1');
+    await sleep(800);
+    expect(decided(late.channel, late.ts)).toHaveLength(1);
+    expect(decided(first.channel, first.threadTs)).toHaveLength(1);
+
+    // Fix released, clicked on the card: not by an agent; by an engineer, every case waits for its customer.
+    await app.driver.clickButton({
+      user: app.people.l2,
+      channel: 'C0INCIDENTS',
+      messageTs: cardTs,
+      actionId: 'rca_fix_released',
+    });
+    await eventually(() =>
+      app.slack
+        .ephemerals(app.people.l2)
+        .some((e) => e.text?.includes('Only engineers can mark a fix released')),
+    );
+    expect((await getProblem(db(), id))?.status).not.toBe('fix_released');
+    await app.driver.clickButton({
+      user: engineer,
+      channel: 'C0INCIDENTS',
+      messageTs: cardTs,
+      actionId: 'rca_fix_released',
+    });
+    await eventually(async () => (await getProblem(db(), id))?.status === 'fix_released');
+    const linked = await db().select().from(escalations).where(eq(escalations.problemId, id));
+    expect(linked.map((row) => row.status)).toEqual(['awaiting_confirmation', 'awaiting_confirmation']);
+    for (const [channel, ts] of [
+      [first.channel, first.threadTs],
+      [late.channel, late.ts],
+    ] as const)
+      await eventually(() =>
+        app.slack.thread(channel, ts).some((m) => blocksText(m.blocks).includes('rca_customer_confirmed')),
+      );
+    await eventually(() =>
+      app.slack
+        .thread('C0INCIDENTS', cardTs)
+        .some((m) => m.text?.includes('is released') && m.text.includes(`<@${engineer}>`)),
+    );
+    // The card drops the button once the fix is out.
+    await eventually(
+      () => !blocksText(app.slack.message('C0INCIDENTS', cardTs)?.blocks).includes('rca_fix_released'),
+    );
+  });
+
+  it("a customer's changed facts rank its problems again, update their RCA tickets and re-check large impact", async () => {
     const [row] = await queryRows<{ id: number }>(
       db(),
       sql`insert into problems (title, category, created_by, status, kind)
@@ -561,17 +854,121 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
       source: 'command',
     });
     await db().transaction((tx) => recomputePriority(tx, app.running.deps.settings, id, new Date()));
+
+    // A customer whose plan grew past the large-impact revenue (a million a month here) since its case was filed.
+    const product = app.stripe.seed.product({ name: 'Fleet enterprise' });
+    const price = app.stripe.seed.price({ product: product.id, unitAmount: 60_000_000, interval: 'month' });
+    const grown = app.stripe.seed.customer({
+      email: 'ap@meridian-haulage.example.com',
+      name: 'Meridian Haulage',
+      metadata: { segment: 'enterprise' },
+      card: { brand: 'visa', last4: '4242', expMonth: 12, expYear: new Date().getUTCFullYear() + 3 },
+    });
+    app.stripe.seed.subscription({ customer: grown.id, items: [{ price: price.id, quantity: 2 }] });
+    const [large] = await queryRows<{ id: number }>(
+      db(),
+      sql`insert into problems (title, category, created_by, status, kind)
+          values ('Usage invoice double-counts fleet seats', 'invoice_discrepancy', 'U0SBXENG', 'open', 'bug') returning id`,
+    );
+    const largeId = Number(large?.id);
+    await db().insert(escalations).values({
+      customerId: grown.id,
+      customerName: 'Meridian Haulage',
+      customerSegment: 'enterprise',
+      customerMrrMinor: 50_000,
+      customerSeats: 2,
+      priority: 'p2',
+      category: 'invoice_discrepancy',
+      summary: 'Seats counted twice',
+      status: 'open',
+      problemId: largeId,
+      requesterId: app.people.l1,
+      source: 'command',
+    });
+    await db()
+      .insert(problemAssessments)
+      .values({
+        problemId: largeId,
+        answers: {
+          startedAt: 'a year ago',
+          causedBy: '',
+          applicationRunning: true,
+          financial: false,
+          affectedFunctionality: 'usage invoices',
+          scope: 'few',
+          longStanding: true,
+          workaround: '',
+          workaroundEasy: false,
+          dataCleanup: '',
+        },
+        severity: 'minor',
+        suggestedDecision: 'next_sprint',
+        decision: 'next_sprint',
+        fixVersion: '8.0',
+        assessedBy: app.people.engineer,
+      });
+    await db().transaction(async (tx) => {
+      await recomputePriority(tx, app.running.deps.settings, largeId, new Date());
+      await requestRcaTicket(tx, app.running.deps.jobs, largeId, { kind: 'bug' });
+    });
+    const ticketOf = async (problem: number) =>
+      (await db().select().from(rcaTickets).where(eq(rcaTickets.problemId, problem)))[0];
+    const largeKey = String(
+      (
+        await eventually(
+          async () => ((await ticketOf(largeId))?.jiraKey ? ticketOf(largeId) : undefined),
+          30_000,
+        )
+      )?.jiraKey,
+    );
+    await eventually(async () => (await ticketOf(largeId))?.facts !== null);
+    const marketed = () =>
+      app.slack.messages('C0MARKETING').filter((m) => m.text?.includes(`PRB-${largeId}`));
+    expect(marketed()).toHaveLength(0);
+
     const before = (await db().select().from(problems).where(eq(problems.id, id)))[0];
+    const largeBefore = (await db().select().from(problems).where(eq(problems.id, largeId)))[0];
     const result = await refreshCustomerFacts({
       db: db(),
+      jobs: app.running.deps.jobs,
       settings: app.running.deps.settings,
       now: () => new Date(),
       customerFacts: (customerId) => fetchCustomerFacts(app.running.deps.integrations.stripe, customerId),
     });
-    expect(result.changed).toBeGreaterThanOrEqual(1);
+    expect(result.changed).toBeGreaterThanOrEqual(2);
     const after = (await db().select().from(problems).where(eq(problems.id, id)))[0];
     expect(after?.priorityScore).toBeGreaterThan(before?.priorityScore ?? 0);
     expect(after?.priorityExplanation[1]).toContain('hybrid');
+
+    // The grown customer's problem: ranked higher, its ticket told, and marketing asked for customer messaging.
+    const largeAfter = (await db().select().from(problems).where(eq(problems.id, largeId)))[0];
+    expect(largeAfter?.priorityScore).toBeGreaterThan(largeBefore?.priorityScore ?? 0);
+    const comment = await eventually(
+      () =>
+        app.jira
+          .issue(largeKey)
+          .comments.map((c) => adfToText(c.body))
+          .find((text) => text.includes('facts of this problem changed')),
+      15_000,
+    );
+    expect(comment).toContain(`Priority: ${largeBefore?.priorityScore} → ${largeAfter?.priorityScore}`);
+    expect(comment).toContain('Affected customers: 1 ($500.00/mo) → 1 ($1,200,000.00/mo)');
+    expect(adfToText(app.jira.issue(largeKey).description)).toContain(
+      'Monthly revenue at risk: $1,200,000.00/mo',
+    );
+    const [notice] = await eventually(() => (marketed().length > 0 ? marketed() : undefined));
+    expect(blocksText(notice?.blocks)).toContain('$1,200,000.00/mo');
+    expect(blocksText(notice?.blocks)).toContain('a coming sprint, tentatively version 8.0');
+    // Refreshing again with nothing new changes nothing: no second notice.
+    await refreshCustomerFacts({
+      db: db(),
+      jobs: app.running.deps.jobs,
+      settings: app.running.deps.settings,
+      now: () => new Date(),
+      customerFacts: (customerId) => fetchCustomerFacts(app.running.deps.integrations.stripe, customerId),
+    });
+    await sleep(800);
+    expect(marketed()).toHaveLength(1);
   });
 
   it('/frontline queue lists open problems by score with the explanation and the RCA ticket', async () => {
@@ -593,6 +990,38 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
     );
     expect(blocksText(answer.blocks)).toContain(`PRB-${other?.id}`);
     expect(blocksText(answer.blocks)).toContain('Size: small');
+
+    // One row per open problem, highest score first, each with its RCA ticket's link (or none yet).
+    const open = await queryRows<{ id: number; priority_score: number; jira_key: string | null }>(
+      db(),
+      sql`select p.id, p.priority_score, r.jira_key from problems p left join rca_tickets r on r.problem_id = p.id
+          where p.status <> 'closed' and p.merged_into_id is null`,
+    );
+    const rows = (answer.blocks ?? [])
+      .map((block) => String((block as { text?: { text?: string } }).text?.text ?? ''))
+      .filter((text) => /^\*\d+\. PRB-/.test(text));
+    expect(rows).toHaveLength(open.length);
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    const listed = rows.map((text) => {
+      const match = /^\*(\d+)\. PRB-(\d+)\*.* score \*(\d+)\*/.exec(text);
+      if (!match) throw new Error(`unexpected queue row: ${text}`);
+      return { position: Number(match[1]), id: Number(match[2]), score: Number(match[3]), text };
+    });
+    expect(listed.map((row) => row.position)).toEqual(listed.map((_, index) => index + 1));
+    const scores = listed.map((row) => row.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    const host = app.running.deps.integrations.jiraHost;
+    let withTicket = 0;
+    for (const row of listed) {
+      const stored = open.find((problem) => Number(problem.id) === row.id);
+      expect(stored, `PRB-${row.id} is open`).toBeDefined();
+      expect(row.score).toBe(Number(stored?.priority_score));
+      if (stored?.jira_key) {
+        withTicket += 1;
+        expect(row.text).toContain(`<${jiraBrowseUrl(host, stored.jira_key)}|${stored.jira_key}>`);
+      } else expect(row.text).toContain('no RCA ticket yet');
+    }
+    expect(withTicket).toBeGreaterThanOrEqual(2);
 
     await app.driver.appHomeOpened(app.people.engineer);
     const home = await eventually(() => app.slack.home(app.people.engineer));

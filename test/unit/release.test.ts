@@ -5,6 +5,7 @@ import {
   type ReleaseDecision,
   releaseWording,
   suggestRelease,
+  suggestReleaseForDraft,
 } from '../../src/domain/release.js';
 
 const base: Assessment = {
@@ -91,6 +92,21 @@ describe('release rules (seed 001)', () => {
       overridden: true,
       overrideReason: 'Only one test tenant sees it',
     });
+  });
+
+  it('a form still being filled in gets a suggestion once the deciding questions are answered, the same as saved', () => {
+    expect(suggestReleaseForDraft({})).toBeUndefined();
+    expect(suggestReleaseForDraft({ applicationRunning: true, financial: false })).toBeUndefined();
+    expect(suggestReleaseForDraft({ applicationRunning: false, scope: 'few' })).toBeUndefined();
+    for (const [, answers, expected] of RULES) {
+      const { startedAt: _s, causedBy: _c, affectedFunctionality: _a, ...deciding } = { ...base, ...answers };
+      expect(suggestReleaseForDraft(deciding)).toEqual(suggestRelease({ ...base, ...answers }));
+      expect(suggestReleaseForDraft(deciding)?.decision).toBe(expected);
+    }
+    // Unticked boxes and an empty workaround are answers too: the defaults are the form's.
+    expect(
+      suggestReleaseForDraft({ applicationRunning: true, financial: false, scope: 'all' })?.decision,
+    ).toBe('patch');
   });
 
   it('calls every non-patch version tentative', () => {
