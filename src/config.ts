@@ -244,6 +244,21 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   };
 }
 
+/**
+ * Whether this configuration may run the local sandbox page: Slack is the local fake, and so are the database
+ * (embedded), Stripe and Jira. The page gives every role to whoever opens it, seeds demo data and empties the
+ * database on Reset, so beside a real database, Stripe account or Jira site (Slack credentials not set yet) Frontline
+ * starts without it and says why.
+ */
+export function sandboxIsSafe(config: Pick<Config, 'slack' | 'database' | 'stripe' | 'jira'>): boolean {
+  return (
+    config.slack.mode === 'sandbox' &&
+    config.database.kind === 'pglite' &&
+    config.stripe.mode === 'sandbox' &&
+    config.jira.mode === 'sandbox'
+  );
+}
+
 function normaliseApiUrl(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
 }

@@ -1,5 +1,5 @@
 import { buildApp, type FrontlineApp, type SlackTransport } from './app.js';
-import type { Config } from './config.js';
+import { type Config, sandboxIsSafe } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import type { Deps, Integrations } from './deps.js';
 import { FEATURES, type Feature } from './features.js';
@@ -54,7 +54,10 @@ export async function startFrontline(config: Config, options: StartOptions = {})
 
   try {
     const transport = slackTransport(config, sandbox);
-    const settings = sandbox.slack ? withSandboxPeople(config.settings) : config.settings;
+    // The sandbox page exists only when Slack itself is the local fake, never beside real credentials, and only on
+    // local data: its people hold every role and its Reset empties the database.
+    const withSandboxPage = sandbox.slack !== undefined && sandboxIsSafe(config);
+    const settings = withSandboxPage ? withSandboxPeople(config.settings) : config.settings;
 
     const database = options.database ?? (await openDatabase(config.database));
     closers.push(() => database.close());
@@ -92,8 +95,9 @@ export async function startFrontline(config: Config, options: StartOptions = {})
       directory: createDirectory({ settings, slack, logger }),
       now,
     };
-    // The sandbox page exists only when Slack itself is the local fake, never beside real credentials.
-    const sandboxPage = sandbox.slack ? createSandboxPage(sandbox, settings) : undefined;
+    const sandboxPage = withSandboxPage
+      ? createSandboxPage(sandbox, settings, { publicUrl: config.publicUrl })
+      : undefined;
     const features = [...(options.features ?? FEATURES), ...(sandboxPage ? [sandboxPage.feature] : [])];
     for (const feature of features) for (const job of feature.jobs?.(deps) ?? []) jobs.define(job);
 
@@ -127,6 +131,10 @@ export async function startFrontline(config: Config, options: StartOptions = {})
     }
 
     logStartup(logger, config, http.url, sandbox, Date.now() - startedAt);
+    if (sandbox.slack && !sandboxPage)
+      logger.warn(
+        'no Slack credentials, but the database, Stripe or Jira is a real one: the sandbox page (every role for whoever opens it, a Reset that empties the database) stays off; set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN) to connect Slack',
+      );
 
     let stopping: Promise<void> | undefined;
     return {

@@ -60,6 +60,36 @@ export function effectivePriority(
   return triggers.length > 0 ? { priority: 'p1', urgent: true } : { priority: chosen, urgent: false };
 }
 
+/** A message event in a channel, as far as intake cares. */
+export interface ChannelMessage {
+  channel: string;
+  ts: string;
+  subtype?: string | undefined;
+  botId?: string | undefined;
+  threadTs?: string | undefined;
+  user?: string | undefined;
+  text?: string | undefined;
+}
+
+/**
+ * Subtypes that are a person posting something new: a plain message has none, and a message with a screenshot or a
+ * file attached arrives as `file_share`. Everything else (edits, deletions, joins, bot posts, thread broadcasts) is
+ * not a new request.
+ */
+const NEW_POST_SUBTYPES: ReadonlySet<string | undefined> = new Set([undefined, 'file_share']);
+
+/**
+ * Whether a message asks for an intake answer: a person's top-level post with some text, in an intake channel. Bot
+ * posts (with or without a subtype), edits, deletions and thread replies are not.
+ */
+export function isIntakeRequest(message: ChannelMessage, intakeChannels: ReadonlySet<string>): boolean {
+  if (!intakeChannels.has(message.channel)) return false;
+  if (!NEW_POST_SUBTYPES.has(message.subtype)) return false;
+  if (message.botId || !message.user) return false;
+  if (message.threadTs && message.threadTs !== message.ts) return false;
+  return Boolean(message.text?.trim());
+}
+
 export function escalationRef(id: number): string {
   return `ESC-${id}`;
 }

@@ -4,6 +4,7 @@ import { customerLabel } from '../domain/customers.js';
 import {
   CATEGORIES,
   type Category,
+  isIntakeRequest,
   PRIORITIES,
   type Priority,
   TRIGGERS,
@@ -105,15 +106,8 @@ export function registerEscalation(app: App, deps: Deps, ctx: EscalationContext 
       text?: string;
       user?: string;
     };
-    if (
-      m.subtype !== undefined ||
-      m.bot_id ||
-      m.thread_ts ||
-      !m.user ||
-      !intake.has(m.channel) ||
-      !m.text?.trim()
-    )
-      return;
+    const post = { ...m, botId: m.bot_id, threadTs: m.thread_ts };
+    if (!isIntakeRequest(post, intake) || !m.text) return;
     await suggestForMessage(ctx, { channel: m.channel, ts: m.ts, text: m.text, kind: 'intake' });
   });
 

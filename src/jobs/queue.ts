@@ -155,6 +155,11 @@ export class JobQueue {
     });
   }
 
+  /** Deletes the jobs no worker has taken yet (queued or waiting to retry) from every queue defined here. */
+  async purgePending(): Promise<void> {
+    for (const name of this.definitions.keys()) await this.boss.purgeQueue(name);
+  }
+
   /** Stops fetching, lets running jobs finish (up to `timeoutMs`), then releases the queue's connections. */
   async stop(timeoutMs = 8000): Promise<void> {
     if (!this.started || this.stopped) return;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -112,7 +113,60 @@ function readManifest(): { commands: SlashCommand[]; shortcuts: Shortcut[] } {
   }
 }
 
-export function createSandboxPage(sandbox: SandboxIntegrations, settings: Deps['settings']): SandboxPage {
+/**
+ * Which requests may reach the sandbox. Everything it serves answers to its own page only: the Host must be an
+ * address (loopback or another IP), `localhost` or the host of `PUBLIC_URL`, so a web page cannot reach it under a
+ * domain name of its own that resolves to this machine; and a POST must carry JSON (which a page elsewhere can only
+ * send after a CORS check this server never grants) from no origin or this same host.
+ */
+export function refuseForeignRequest(
+  request: {
+    method: string;
+    host: string | undefined;
+    origin: string | undefined;
+    contentType: string | undefined;
+  },
+  publicUrl: string,
+): { status: 403 | 415; error: string } | undefined {
+  const hostname = hostnameOf(request.host);
+  const allowed =
+    hostname !== undefined &&
+    (hostname === 'localhost' ||
+      isIP(hostname.replace(/^\[|\]$/g, '')) !== 0 ||
+      hostname === hostnameOf(new URL(publicUrl).host));
+  if (!allowed)
+    return { status: 403, error: 'the sandbox answers only on an IP address, localhost or PUBLIC_URL' };
+  if (request.method !== 'POST') return undefined;
+  if (request.origin !== undefined && hostOf(request.origin) !== request.host?.toLowerCase())
+    return { status: 403, error: 'cross-origin requests to the sandbox are refused' };
+  const type = request.contentType?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') return { status: 415, error: 'the sandbox takes application/json only' };
+  return undefined;
+}
+
+function hostnameOf(host: string | undefined): string | undefined {
+  if (!host) return undefined;
+  try {
+    return new URL(`http://${host}`).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+function hostOf(origin: string): string | undefined {
+  try {
+    const url = new URL(origin);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.host.toLowerCase() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createSandboxPage(
+  sandbox: SandboxIntegrations,
+  settings: Deps['settings'],
+  { publicUrl }: { publicUrl: string },
+): SandboxPage {
   const slack = sandbox.slack;
   if (!slack) throw new Error('the sandbox page needs the local Slack fake');
   const fake = slack.fake;
@@ -216,6 +270,22 @@ export function createSandboxPage(sandbox: SandboxIntegrations, settings: Deps['
   }
 
   const routes = new Hono();
+  const guard: MiddlewareHandler = async (c, next) => {
+    const refused = refuseForeignRequest(
+      {
+        method: c.req.method,
+        host: c.req.header('host'),
+        origin: c.req.header('origin'),
+        contentType: c.req.header('content-type'),
+      },
+      publicUrl,
+    );
+    if (refused) return c.json({ error: refused.error }, refused.status);
+    await next();
+  };
+  // Sub-app middleware on '*' would run for every route of the server; the sandbox's paths only.
+  routes.use('/sandbox', guard);
+  routes.use('/sandbox/*', guard);
   routes.get('/sandbox', (c) => c.html(readFileSync(`${WEB_DIR}index.html`, 'utf8')));
   routes.get('/sandbox/', (c) => c.redirect('/sandbox'));
   routes.get('/sandbox/app.js', async (c) => {
@@ -396,7 +466,11 @@ export function createSandboxPage(sandbox: SandboxIntegrations, settings: Deps['
     // The Stripe fake restores the state it was seeded with (the demo customers).
     sandbox.stripe?.fake.reset();
     sandbox.jira?.fake.reset();
+    // Ids start again at 1, so a job still waiting would act on a new row of the same id: drop the waiting jobs
+    // before the rows go, and again after, for any a job running meanwhile enqueued.
+    await deps.jobs.purgePending();
     await clearDatabase(deps.db);
+    await deps.jobs.purgePending();
     await seedDatabaseDemo(deps);
     await welcome(deps);
     driver = newDriver();

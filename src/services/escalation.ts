@@ -43,7 +43,7 @@ import { type FormSource, formSource } from '../views/escalation-actions.js';
 import { findKnownProblems, type KnownProblemMatch } from './matching.js';
 import type { Directory } from './people.js';
 import { afterEscalationLinked } from './problem-links.js';
-import { SYNC_TRIAGE_CARD_JOB } from './triage.js';
+import { SYNC_TRIAGE_CARD_JOB, type SyncTriageCardJob } from './triage.js';
 
 /** What the customer facts port answers (Stripe behind it). */
 export interface CustomerFacts {
@@ -402,7 +402,11 @@ export async function linkEscalation(
       };
       await ctx.jobs.enqueue(tx, SLACK_POST_JOB, reply);
     }
-    await ctx.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId });
+    // The card is edited if the problem has one; a link never puts a new one in front of engineers.
+    await ctx.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, {
+      problemId,
+      editOnly: true,
+    } satisfies SyncTriageCardJob);
     return row;
   });
   await refreshEscalationCard(ctx, escalationId);

@@ -26,9 +26,23 @@ export interface TriageCardDeps {
   problemActions?: (problem: NonNullable<Awaited<ReturnType<typeof getProblem>>>) => Button[];
 }
 
-export async function syncTriageCard(deps: TriageCardDeps, problemId: number): Promise<void> {
+/** Whether a sync may post a card the problem does not have yet, or only edit the one it has. */
+export interface TriageCardSync {
+  /**
+   * Only edit an existing card (a case linking to a known problem): a problem that never had a card, such as one
+   * confirmed outside the triage board, gets none, so linking notifies no engineer.
+   */
+  editOnly?: boolean;
+}
+
+export async function syncTriageCard(
+  deps: TriageCardDeps,
+  problemId: number,
+  { editOnly = false }: TriageCardSync = {},
+): Promise<void> {
   const problem = await getProblem(deps.db, problemId);
   if (!problem) return;
+  if (editOnly && !(problem.triageChannel && problem.triageTs)) return;
   const [impact, escalations, classification] = await Promise.all([
     problemImpact(deps.db, problemId),
     linkedEscalations(deps.db, problemId, 11),
@@ -57,13 +71,16 @@ export async function syncTriageCard(deps: TriageCardDeps, problemId: number): P
   await setTriageCard(deps.db, problemId, { channel, ts });
 }
 
-export function syncTriageCardJob(deps: TriageCardDeps): JobDefinition<{ problemId: number }> {
+const syncJobSchema = z.object({ problemId: z.number().int().positive(), editOnly: z.boolean().optional() });
+export type SyncTriageCardJob = z.infer<typeof syncJobSchema>;
+
+export function syncTriageCardJob(deps: TriageCardDeps): JobDefinition<SyncTriageCardJob> {
   return {
     name: SYNC_TRIAGE_CARD_JOB,
-    schema: z.object({ problemId: z.number().int().positive() }),
+    schema: syncJobSchema,
     retryLimit: 8,
     retryDelaySeconds: 2,
     expireInSeconds: 120,
-    handler: ({ problemId }) => syncTriageCard(deps, problemId),
+    handler: ({ problemId, editOnly }) => syncTriageCard(deps, problemId, { editOnly: editOnly ?? false }),
   };
 }

@@ -207,10 +207,18 @@ export interface LinkedProblemView {
   reportedHere: boolean;
 }
 
+const PROBLEM_STATUS_TEXT: Record<string, string> = {
+  triage: 'in triage',
+  open: 'open',
+  fix_released: 'fix released',
+  closed: 'closed',
+};
+
+/** A problem's kind and where it stands, e.g. "bug, open" or "unclassified, in triage". */
 function problemStatusText(kind: string | null, status: string): string {
   if (status === 'merged') return 'merged (duplicate)';
-  const kindText = kind === 'incident' ? 'incident' : kind === 'bug' ? 'bug' : 'in triage';
-  return status === 'fix_released' ? `${kindText}, fix released` : kindText;
+  const kindText = kind === 'incident' ? 'incident' : kind === 'bug' ? 'bug' : 'unclassified';
+  return `${kindText}, ${PROBLEM_STATUS_TEXT[status] ?? status.replaceAll('_', ' ')}`;
 }
 
 function caseText(caseRef: string | null): string {

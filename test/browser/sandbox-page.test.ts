@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { sql } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -356,6 +357,45 @@ describe('the sandbox page renders Block Kit and answers as Slack would', () => 
       problems: 1,
       escalations: 3,
     });
+  });
+  it('a page of another origin in the browser cannot drive the sandbox: Reset from there resets nothing', async () => {
+    const marker = 'Marker before a Reset from another origin';
+    fake.postAsUser({ channel: 'C0PRODUCT', user: LENA, text: marker });
+    // Any other web page open in the same browser: here one served by a second local server (another origin).
+    const elsewhere = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<!doctype html><title>Some other site</title>');
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const address = elsewhere.address();
+    const other = await browser.newPage();
+    try {
+      await other.goto(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`);
+      const outcome = await other.evaluate(async (target) => {
+        // A "simple" request needs no CORS preflight, so the browser sends it; the sandbox must refuse it.
+        const simple = await fetch(`${target}/sandbox/api/reset`, {
+          method: 'POST',
+          mode: 'no-cors',
+          body: '{}',
+        })
+          .then((response) => response.type)
+          .catch((error: unknown) => String(error));
+        // A JSON request needs a preflight, which the sandbox never grants.
+        const json = await fetch(`${target}/sandbox/api/reset`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+          .then((response) => String(response.status))
+          .catch(() => 'blocked');
+        return { simple, json };
+      }, sandbox.url);
+      expect(outcome).toEqual({ simple: 'opaque', json: 'blocked' });
+      expect(fake.messages('C0PRODUCT').map((m) => m.text)).toContain(marker);
+    } finally {
+      await other.close();
+      await new Promise((resolve) => elsewhere.close(resolve));
+    }
   });
 });
 

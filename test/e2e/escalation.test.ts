@@ -1,13 +1,20 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
+import { insertEscalation } from '../../src/db/repositories/escalations.js';
 import { escalations, problems } from '../../src/db/schema/index.js';
+import { formatMoney } from '../../src/domain/money.js';
+import { recomputePriority } from '../../src/services/priority.js';
+import { SYNC_TRIAGE_CARD_JOB } from '../../src/services/triage.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { seedKnownProblem } from '../support/seed.js';
 
 const HALCYON = 'cus_DemoHalcyonFreight';
 const CORVID = 'cus_DemoCorvidRobotics';
+const OSTRANDER = 'cus_DemoOstranderLegal';
+/** The monthly revenue of the customer already linked to the known problem before the tests start. */
+const PRELINKED_MRR = 4_900;
 
 const blocksText = (blocks: unknown) => JSON.stringify(blocks ?? []);
 
@@ -26,6 +33,23 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
         'Refund the second charge (the one not attached to the paid invoice) from the Stripe dashboard.',
       linkedTexts: ['Customer charged twice for the annual renewal, same amount two minutes apart'],
     });
+    // One customer is already linked (as an earlier Link would have left it), and the problem is ranked for it.
+    const { db, settings } = app.running.deps;
+    await insertEscalation(db, {
+      customerId: 'cus_DemoQuillfeatherLabs',
+      customerName: 'Quillfeather Labs',
+      customerMrrMinor: PRELINKED_MRR,
+      currency: 'usd',
+      priority: 'p3',
+      category: 'duplicate_charge',
+      summary: 'Trial converted and charged twice',
+      status: 'linked',
+      problemId: knownProblem,
+      requesterId: app.people.manager,
+      source: 'command',
+      linkedAt: new Date(),
+    });
+    await recomputePriority(db, settings, knownProblem, new Date());
     await seedKnownProblem(app.running.deps.db, {
       title: 'VAT missing on invoices for EU business customers',
       symptoms: 'Since the tax settings change, EU invoices show no VAT line and no reverse-charge note.',
@@ -50,6 +74,36 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
         await queryRows<{ n: string }>(app.running.deps.db, sql`select count(*) as n from ${sql.raw(table)}`)
       )[0]?.n,
     );
+
+  /** The known problem's impact as `/frontline queue` explains it to an engineer (the priority's impact line). */
+  async function impactInQueue(problemId: number): Promise<string> {
+    const engineer = app.people.engineer;
+    const seen = app.slack.ephemerals(engineer).length;
+    await app.driver.command({ user: engineer, channel: 'C0SUPPORT', command: '/frontline', text: 'queue' });
+    const answer = await eventually(
+      () =>
+        app.slack
+          .ephemerals(engineer)
+          .slice(seen)
+          .find((e) => blocksText(e.blocks).includes('Open problems by who is hurt')),
+      20_000,
+    );
+    const entry = (answer.blocks as Array<{ text?: { text?: string } }>).find((block) =>
+      block.text?.text?.includes(`PRB-${problemId}*`),
+    );
+    const line = entry?.text?.text?.split('\n').find((text) => text.includes('Impact:'));
+    return (line ?? '').replace(/^\s*◦\s*/, '').replace(/ → .*$/, '');
+  }
+
+  /** The triage card's "Customers affected" and "Revenue at risk" fields, as the incidents channel shows them. */
+  function triageFacts(message: { blocks?: unknown }): { customers: string; revenue: string } {
+    const fields = (message.blocks as Array<{ fields?: Array<{ text: string }> }>).flatMap(
+      (b) => b.fields ?? [],
+    );
+    const field = (label: string) =>
+      fields.find((f) => f.text.startsWith(`*${label}*`))?.text.split('\n')[1] ?? '';
+    return { customers: field('Customers affected'), revenue: field('Revenue at risk') };
+  }
 
   it('/escalate opens the checklist form with the text as summary, and refuses bad input field by field', async () => {
     const viewId = await openForm(app.people.l1, 'Charged twice on renewal');
@@ -121,7 +175,10 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
     expect(byId.options).toEqual([expect.objectContaining({ value: CORVID })]);
   });
 
-  it('submit → card with the known problem → Link (twice): linked once, workaround in the thread, impact updated', async () => {
+  it('submit → card with the known problem → Link (twice): linked once, workaround in the thread, impact updated, no engineer notified', async () => {
+    expect(await impactInQueue(knownProblem)).toBe(
+      `Impact: 1 customer affected, ${formatMoney(PRELINKED_MRR, 'usd')}/mo at risk`,
+    );
     const viewId = await openForm(app.people.l1, 'Customer was charged twice for the renewal');
     const submitted = await app.driver.submitView({
       user: app.people.l1,
@@ -146,6 +203,9 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
     );
     expect(blocksText(card.blocks)).toContain('Corvid Robotics');
     expect(blocksText(card.blocks)).toContain('Refund the second charge');
+    // The match says what the problem is, where it stands and how many customers it already has.
+    expect(blocksText(card.blocks)).toContain(`PRB-${knownProblem}`);
+    expect(blocksText(card.blocks)).toContain('bug, open · 1 customer linked');
     const [row] = await app.running.deps.db
       .select()
       .from(escalations)
@@ -178,11 +238,24 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
       .from(escalations)
       .where(eq(escalations.id, row?.id ?? 0));
     expect(linked).toMatchObject({ problemId: knownProblem, status: 'linked' });
-    const [counts] = await queryRows<{ customers: string }>(
-      app.running.deps.db,
-      sql`select count(distinct customer_id) as customers from escalations where problem_id = ${knownProblem}`,
+    // The problem's impact grew by this customer and its revenue, as the priority explains it.
+    expect(await impactInQueue(knownProblem)).toBe(
+      `Impact: 2 customers affected, ${formatMoney(PRELINKED_MRR + (row?.customerMrrMinor ?? 0), 'usd')}/mo at risk`,
     );
-    expect(Number(counts?.customers)).toBe(1);
+    // The problem had no triage card: once the card sync has run, the incidents channel still has none for it.
+    await eventually(async () => {
+      const [done] = await queryRows<{ n: string }>(
+        app.running.deps.db,
+        sql`select count(*) as n from pgboss.job where name = ${SYNC_TRIAGE_CARD_JOB}
+            and (data->>'problemId')::int = ${knownProblem} and state = 'completed'`,
+      );
+      return Number(done?.n) > 0;
+    }, 15_000);
+    expect(
+      app.slack
+        .messages('C0INCIDENTS')
+        .filter((m) => `${m.text} ${blocksText(m.blocks)}`.includes(`PRB-${knownProblem}`)),
+    ).toEqual([]);
     const avoided = await queryRows<{ count: number }>(
       app.running.deps.db,
       sql`select count from daily_counters where metric = 'duplicates_avoided' and category = 'duplicate_charge'`,
@@ -252,8 +325,15 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
       callbackId: 'escalate_message',
     });
     const viewId = await eventually(() => app.slack.openViews(app.people.l2).at(-1)?.id);
-    expect(blocksText(app.slack.view(viewId)?.blocks)).toContain(
-      'Ostrander Legal says their invoice has no VAT line since last week',
+    const formBlocks = (app.slack.view(viewId)?.blocks ?? []) as Array<{
+      block_id?: string;
+      element?: { initial_value?: string };
+    }>;
+    const initial = (blockId: string) =>
+      formBlocks.find((block) => block.block_id === blockId)?.element?.initial_value;
+    expect(initial('summary')).toBe('Ostrander Legal says their invoice has no VAT line since last week');
+    expect(initial('details')).toBe(
+      'Ostrander Legal says their invoice has no VAT line since last week\nTheir accountant refuses to book it.',
     );
     await app.driver.submitView({
       user: app.people.l2,
@@ -270,6 +350,8 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
       20_000,
     );
     expect(blocksText(card.blocks)).toContain('VAT missing on invoices');
+    // The prefilled details went through the form onto the card.
+    expect(blocksText(card.blocks)).toContain('Their accountant refuses to book it.');
     const [row] = await app.running.deps.db
       .select()
       .from(escalations)
@@ -311,39 +393,90 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
     expect(blocksText(app.slack.view(viewId)?.blocks)).toContain(
       'Juniper & Moss got charged twice for their renewal',
     );
+    // Submitting that form puts the card in the intake message's own thread.
+    const submitted = await app.driver.submitView({
+      user: app.people.l1,
+      viewId,
+      values: {
+        customer_select: { value: 'cus_DemoJuniperMoss', text: 'Juniper & Moss Bakery' },
+        category_select: 'duplicate_charge',
+      },
+    });
+    expect(submitted.status).toBe(200);
+    const card = await eventually(
+      () => app.slack.thread('C0INTAKE', posted.message.ts).find((m) => m.text?.startsWith('ESC-')),
+      20_000,
+    );
+    expect(blocksText(card.blocks)).toContain('cus_DemoJuniperMoss');
+    expect(card.thread_ts).toBe(posted.message.ts);
+    const direct = app.slack.messages(app.slack.dmChannel(app.people.l1));
+    expect(direct.filter((m) => blocksText(m.blocks).includes('cus_DemoJuniperMoss'))).toEqual([]);
   });
 
-  it('ignores bot messages, edits and thread replies in intake channels', async () => {
-    const before = app.slack.calls('chat.postMessage').length;
+  it('answers a message with a screenshot attached (file_share) like a plain one', async () => {
+    const posted = app.slack.postAsUser({
+      channel: 'C0INTAKE',
+      user: app.people.l2,
+      text: 'Brightleaf was charged twice for one renewal, screenshot of both charges attached',
+    });
+    const answer = await app.driver.event({
+      event: {
+        type: 'message',
+        subtype: 'file_share',
+        user: app.people.l2,
+        text: posted.text,
+        ts: posted.ts,
+        channel: 'C0INTAKE',
+        channel_type: 'channel',
+        upload: false,
+        display_as_bot: false,
+        files: [
+          {
+            id: 'F0SHOT1',
+            name: 'two-charges.png',
+            mimetype: 'image/png',
+            filetype: 'png',
+            user: app.people.l2,
+          },
+        ],
+      },
+    });
+    expect(answer.status).toBe(200);
+    const reply = await eventually(() =>
+      app.slack.thread('C0INTAKE', posted.ts).find((m) => m.ts !== posted.ts),
+    );
+    expect(blocksText(reply.blocks)).toContain('escalation_open_form');
+    expect(blocksText(reply.blocks)).toContain(`PRB-${knownProblem}`);
+  });
+
+  it('ignores bot messages (with or without a subtype), edits, deletions and thread replies in intake channels', async () => {
+    const answers = () =>
+      app.slack
+        .calls('chat.postMessage')
+        .filter((call) => call.args.channel === 'C0INTAKE')
+        .map((call) => String(call.args.thread_ts));
+    const before = answers().length;
     const parent = await app.driver.message({
       user: app.people.l1,
       channel: 'C0INTAKE',
       text: 'Refund stuck for two weeks',
     });
-    await eventually(() => app.slack.calls('chat.postMessage').length > before);
-    const afterParent = app.slack.calls('chat.postMessage').length;
-    await app.driver.message({
+    await eventually(() => answers().length > before);
+    const ignoredTs = ['1800000000.000100', '1800000000.000200', '1800000000.000300', '1800000000.000400'];
+    const reply = await app.driver.message({
       user: app.people.l1,
       channel: 'C0INTAKE',
       text: 'more details: SEPA refund',
       threadTs: parent.message.ts,
     });
-    await app.driver.event({
-      event: {
-        type: 'message',
-        subtype: 'bot_message',
-        bot_id: 'B0OTHER',
-        text: 'charged twice',
-        channel: 'C0INTAKE',
-        ts: '1800000000.000100',
-      },
-    });
-    await app.driver.event({
-      event: {
-        type: 'message',
+    ignoredTs.push(reply.message.ts);
+    const ignored: Array<Record<string, unknown>> = [
+      { subtype: 'bot_message', bot_id: 'B0OTHER', text: 'charged twice', ts: ignoredTs[0] },
+      // A workflow or another app posting on a person's behalf: a bot_id and a user, no subtype.
+      { bot_id: 'B0WORKFLOW', user: app.people.l1, text: 'charged twice for the renewal', ts: ignoredTs[1] },
+      {
         subtype: 'message_changed',
-        channel: 'C0INTAKE',
-        ts: '1800000000.000200',
+        ts: ignoredTs[2],
         message: {
           type: 'message',
           user: app.people.l1,
@@ -351,9 +484,40 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
           ts: parent.message.ts,
         },
       },
+      {
+        subtype: 'message_deleted',
+        ts: ignoredTs[3],
+        deleted_ts: parent.message.ts,
+        previous_message: {
+          type: 'message',
+          user: app.people.l1,
+          text: 'Refund stuck',
+          ts: parent.message.ts,
+        },
+      },
+      {
+        subtype: 'file_share',
+        user: app.people.l1,
+        text: 'screenshot of the refund screen',
+        ts: '1800000000.000500',
+        thread_ts: parent.message.ts,
+        files: [{ id: 'F0SHOT2', name: 'refund.png', mimetype: 'image/png' }],
+      },
+    ];
+    ignoredTs.push('1800000000.000500');
+    for (const event of ignored) {
+      const sent = await app.driver.event({ event: { type: 'message', channel: 'C0INTAKE', ...event } });
+      expect(sent.status).toBe(200);
+    }
+    // A plain message sent after them is answered; by then the ignored ones would have been too.
+    const after = await app.driver.message({
+      user: app.people.l1,
+      channel: 'C0INTAKE',
+      text: 'Invoice PDF shows the wrong billing address',
     });
-    await new Promise((resolve) => setTimeout(resolve, 800));
-    expect(app.slack.calls('chat.postMessage').length).toBe(afterParent);
+    await eventually(() => answers().includes(after.message.ts));
+    expect(answers().slice(before).sort()).toEqual([parent.message.ts, after.message.ts].sort());
+    for (const ts of ignoredTs) expect(answers()).not.toContain(ts);
   });
 
   it('answers "@Frontline escalate …" outside the intake channels in the thread of the mention', async () => {
@@ -376,7 +540,8 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
     );
     expect(rows).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ metric: 'escalations_created', category: 'duplicate_charge', count: 1 }),
+        // The Corvid case from /escalate and the Juniper & Moss case from the intake button.
+        expect.objectContaining({ metric: 'escalations_created', category: 'duplicate_charge', count: 2 }),
         expect.objectContaining({ metric: 'escalations_created', category: 'overcharge_dispute', count: 1 }),
         expect.objectContaining({ metric: 'escalations_created', category: 'tax_question', count: 1 }),
         expect.objectContaining({ metric: 'problems_created', category: 'overcharge_dispute', count: 1 }),
@@ -443,5 +608,92 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
         undefined,
       20_000,
     );
+  });
+  it('an urgent escalation that matches no known problem still goes to the incidents channel', async () => {
+    const viewId = await openForm(
+      app.people.l2,
+      'Dunning reminders arrive in Portuguese for Canadian accounts',
+    );
+    const submitted = await app.driver.submitView({
+      user: app.people.l2,
+      viewId,
+      values: {
+        customer_select: { value: 'cus_DemoBrightleafStudio', text: 'Brightleaf Studio' },
+        category_select: 'other',
+        triggers_checkboxes: ['after_release'],
+      },
+    });
+    expect(submitted.status).toBe(200);
+    const dm = app.slack.dmChannel(app.people.l2);
+    const card = await eventually(
+      () =>
+        app.slack
+          .messages(dm)
+          .find((m) => m.text?.startsWith('ESC-') && blocksText(m.blocks).includes('Dunning reminders')),
+      20_000,
+    );
+    expect(blocksText(card.blocks)).toContain('No known open problem looks like this case');
+    const ref = card.text?.match(/^ESC-\d+/)?.[0];
+    expect(ref).toBeDefined();
+    const notice = await eventually(() =>
+      app.slack.messages('C0INCIDENTS').find((m) => m.text?.startsWith(`Urgent escalation ${ref}:`)),
+    );
+    expect(blocksText(notice.blocks)).toContain('Started right after an upgrade or patch');
+    expect(blocksText(notice.blocks)).toContain('No known problem looks like it.');
+  });
+
+  it('Link to a problem that has a triage card edits that card in place: more customers, more revenue, no new card', async () => {
+    const title = 'Seat count stays at 50 after removing users';
+    const cardsOf = () =>
+      app.slack.messages('C0INCIDENTS').filter((m) => m.text?.startsWith('PRB-') && m.text.includes(title));
+    const [triage] = cardsOf();
+    if (!triage) throw new Error('the reported problem has no triage card');
+    const problemRef = triage.text?.match(/^PRB-(\d+)/)?.[1];
+    expect(triageFacts(triage).customers).toBe('1 (1 escalation)');
+    const revenueBefore = triageFacts(triage).revenue;
+    const halcyonMinor = Math.round(Number(revenueBefore.replace(/[^0-9.]/g, '')) * 100);
+    expect(halcyonMinor).toBeGreaterThan(0);
+
+    const viewId = await openForm(app.people.l1, title);
+    await app.driver.submitView({
+      user: app.people.l1,
+      viewId,
+      values: {
+        customer_select: { value: OSTRANDER, text: 'Ostrander Legal LLP' },
+        category_select: 'overcharge_dispute',
+        details_input: 'They removed three users last month and the invoice still bills fifty seats.',
+      },
+    });
+    const dm = app.slack.dmChannel(app.people.l1);
+    const linkAction = `escalation_link_${problemRef}`;
+    const card = await eventually(
+      () =>
+        app.slack
+          .messages(dm)
+          .find((m) => blocksText(m.blocks).includes(OSTRANDER) && blocksText(m.blocks).includes(linkAction)),
+      20_000,
+    );
+    expect(blocksText(card.blocks)).toContain('unclassified, in triage · 1 customer linked');
+    const clicked = await app.driver.clickButton({
+      user: app.people.l1,
+      channel: dm,
+      messageTs: card.ts,
+      actionId: linkAction,
+    });
+    expect(clicked.status).toBe(200);
+    const [ostrander] = await app.running.deps.db
+      .select()
+      .from(escalations)
+      .where(eq(escalations.customerId, OSTRANDER))
+      .orderBy(escalations.id);
+    const edited = await eventually(() => {
+      const message = app.slack.message('C0INCIDENTS', triage.ts);
+      return message && triageFacts(message).customers === '2 (2 escalations)' ? message : undefined;
+    }, 15_000);
+    expect(triageFacts(edited).revenue).toBe(
+      `${formatMoney(halcyonMinor + (ostrander?.customerMrrMinor ?? 0), 'usd')}/mo`,
+    );
+    expect(triageFacts(edited).revenue).not.toBe(revenueBefore);
+    expect(cardsOf().map((m) => m.ts)).toEqual([triage.ts]);
   });
 });

@@ -20,15 +20,9 @@ export interface Sandbox {
 export async function startSandbox(kind: DatabaseKind = 'pglite'): Promise<Sandbox> {
   const database = await freshDatabase(kind);
   const dir = mkdtempSync(join(tmpdir(), 'frontline-sandbox-'));
-  const config = loadConfig(
-    {
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      DATA_DIR: dir,
-      ...(database.connection.kind === 'postgres' ? { DATABASE_URL: database.connection.url } : {}),
-    },
-    dir,
-  );
+  // No DATABASE_URL even on Postgres: the sandbox refuses one (it runs only on the embedded database). The test's
+  // database is handed in below, so the sandbox's SQL (demo, Reset) still runs on both engines.
+  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: dir }, dir);
   const running = await startFrontline(config, {
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     database: database.handle,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, sandboxIsSafe } from '../../src/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'frontline-config-'));
 
@@ -102,6 +102,61 @@ describe('configuration', () => {
     expect(problemsOf({ SLACK_APP_TOKEN: 'xapp-1' })).toEqual([
       'SLACK_BOT_TOKEN: is missing; Socket Mode (SLACK_APP_TOKEN) also needs the bot token',
     ]);
+  });
+
+  it('starts beside a real database, Stripe key or Jira account without Slack credentials (the sandbox page stays off)', () => {
+    const jira = {
+      JIRA_HOST: 'https://team.atlassian.net',
+      JIRA_EMAIL: 'bot@example.com',
+      JIRA_API_TOKEN: 'jira-secret-token',
+      JIRA_PROJECT_KEY: 'RCA',
+    };
+    const envs: Array<Record<string, string>> = [
+      { DATABASE_URL: 'postgres://frontline:hunter2@db.internal/frontline' },
+      { STRIPE_SECRET_KEY: 'rk_live_topsecret' },
+      jira,
+    ];
+    for (const env of envs) {
+      expect(problemsOf(env)).toEqual([]);
+      const config = loadConfig(env, dir);
+      expect(config.slack.mode).toBe('sandbox');
+      expect(sandboxIsSafe(config)).toBe(false);
+      // Still on loopback: without Slack credentials nothing outside this machine has reason to reach it.
+      expect(config.host).toBe('127.0.0.1');
+    }
+  });
+
+  it('calls a configuration safe for the sandbox only when Slack, the database, Stripe and Jira are all local', () => {
+    const local = loadConfig({}, dir);
+    expect(sandboxIsSafe(local)).toBe(true);
+    expect(sandboxIsSafe({ ...local, database: { kind: 'postgres', url: 'postgres://db/x' } })).toBe(false);
+    expect(
+      sandboxIsSafe({
+        ...local,
+        stripe: {
+          mode: 'live',
+          secretKey: 'sk_test_x',
+          webhookSecret: undefined,
+          apiBase: new URL('https://x.test'),
+        },
+      }),
+    ).toBe(false);
+    expect(
+      sandboxIsSafe({
+        ...local,
+        jira: {
+          mode: 'live',
+          host: 'https://x.test',
+          email: 'a@b.c',
+          apiToken: 't',
+          projectKey: 'RCA',
+          webhookSecret: undefined,
+        },
+      }),
+    ).toBe(false);
+    expect(sandboxIsSafe(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }, dir))).toBe(
+      false,
+    );
   });
 
   it('refuses an unknown role, a bad channel id and an unknown key in the YAML file', () => {

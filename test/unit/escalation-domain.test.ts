@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type EscalationDraft, effectivePriority, validateEscalation } from '../../src/domain/escalation.js';
+import {
+  type ChannelMessage,
+  type EscalationDraft,
+  effectivePriority,
+  isIntakeRequest,
+  validateEscalation,
+} from '../../src/domain/escalation.js';
 import { rankMatches } from '../../src/domain/matching.js';
 import { formatMoney } from '../../src/domain/money.js';
 import { monthlyRecurringRevenue } from '../../src/domain/revenue.js';
@@ -63,6 +69,44 @@ describe('the escalation checklist', () => {
     expect(effectivePriority('p4', [])).toEqual({ priority: 'p4', urgent: false });
     for (const trigger of ['after_release', 'financial', 'large_impact'] as const)
       expect(effectivePriority('p3', [trigger])).toEqual({ priority: 'p1', urgent: true });
+  });
+});
+
+describe('which intake-channel messages get an answer', () => {
+  const intake = new Set(['C0INTAKE']);
+  const post = (overrides: Partial<ChannelMessage> = {}): ChannelMessage => ({
+    channel: 'C0INTAKE',
+    ts: '1700000000.000100',
+    user: 'U0AGENT',
+    text: 'Customer charged twice for the renewal',
+    ...overrides,
+  });
+
+  it("answers a person's top-level post, with or without a file attached", () => {
+    expect(isIntakeRequest(post(), intake)).toBe(true);
+    expect(isIntakeRequest(post({ subtype: 'file_share' }), intake)).toBe(true);
+    // The parent of a thread carries its own ts as thread_ts.
+    expect(isIntakeRequest(post({ threadTs: '1700000000.000100' }), intake)).toBe(true);
+  });
+
+  it('ignores bots, edits, deletions, thread replies, other subtypes, empty posts and other channels', () => {
+    const ignored: Array<Partial<ChannelMessage>> = [
+      { subtype: 'bot_message', botId: 'B0OTHER', user: undefined },
+      { botId: 'B0OTHER' },
+      { subtype: 'file_share', botId: 'B0OTHER' },
+      { subtype: 'message_changed' },
+      { subtype: 'message_deleted', user: undefined, text: undefined },
+      { subtype: 'thread_broadcast', threadTs: '1690000000.000001' },
+      { subtype: 'channel_join' },
+      { threadTs: '1690000000.000001' },
+      { subtype: 'file_share', threadTs: '1690000000.000001' },
+      { subtype: 'file_share', text: '' },
+      { text: '   ' },
+      { user: undefined },
+      { channel: 'C0ELSEWHERE' },
+    ];
+    for (const overrides of ignored)
+      expect(isIntakeRequest(post(overrides), intake), JSON.stringify(overrides)).toBe(false);
   });
 });
 

@@ -133,7 +133,8 @@ function daysBefore(now: Date, days: number): Date {
 
 /**
  * Empties every application table so the demo can be seeded again. Left alone: the migrations' bookkeeping and the
- * job queue (other schemas), and tables that refuse TRUNCATE by trigger (the append-only audit trail is kept).
+ * job queue (other schemas; Reset drops the queue's waiting jobs through the queue itself), and tables that refuse
+ * TRUNCATE by trigger (the append-only audit trail is kept).
  * Tables other features add later are covered without changes here.
  */
 export async function clearDatabase(db: Database): Promise<void> {
