@@ -96,8 +96,11 @@ const billingSchema = z
   .strictObject({
     /** A charge can be refunded by policy within this many days of being paid. */
     refundWindowDays: z.number().int().min(0).max(365).default(30),
-    /** Refunds above this amount (minor units of the charge's currency) go to a manager (seed 003: $1,000). */
-    refundReviewAboveMinor: z.number().int().min(0).default(100_000),
+    /**
+     * No longer read: who reviews a refund follows `permissions` (its refund bands and refund pattern), which the
+     * refund playbooks quote. Still accepted so a settings file that names it keeps loading.
+     */
+    refundReviewAboveMinor: z.number().int().min(0).optional(),
     /** How long an account stays active after a failed payment while the customer updates their card. */
     gracePeriodDays: z.number().int().min(0).max(90).default(7),
     /** Consecutive failed attempts after which the suspension warning and CSM outreach start (seed 003: 3). */

@@ -332,7 +332,12 @@ export function describeParams(params: ActionParams): string {
 /** How people refer to an action: A-12. */
 export const actionRef = (id: number) => `A-${id}`;
 
-/** The Stripe idempotency key of an action (one per action, and per step for actions of several calls). */
-export function idempotencyKey(actionId: number, step?: string): string {
-  return `frontline-account-action-${actionId}${step ? `-${step}` : ''}`;
+/**
+ * The Stripe idempotency key of an action (one per action, and per step for actions of several calls). The id alone
+ * is not enough: ids start again after a database reset, and two deployments may share one Stripe account, so a new
+ * action could meet an old action's key within Stripe's 24 hours and get its answer replayed. The creation time (in
+ * milliseconds, as stored) makes the key the action's own while keeping it the same on every retry.
+ */
+export function idempotencyKey(action: { id: number; createdAt: Date }, step?: string): string {
+  return `frontline-account-action-${action.id}-${action.createdAt.getTime()}${step ? `-${step}` : ''}`;
 }

@@ -1,3 +1,4 @@
+import { formatMoney } from './money.js';
 import type { RoleName } from './roles.js';
 
 /**
@@ -279,6 +280,45 @@ function limitText(matrix: PermissionMatrix, request: PolicyRequest): string {
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * The refund row of the matrix and its refund pattern in words, for texts that quote the policy (the refund
+ * playbooks), so they can never say something the policy does not do. For the defaults: "up to $1,000.00: a support
+ * manager or a billing specialist; above $1,000.00: a support manager or a billing specialist, then a VP; from the
+ * 3rd refund for one customer within 90 days, a support manager reviews each one".
+ */
+export function refundPolicyText(matrix: PermissionMatrix): string {
+  const { bands } = matrix.actions.refund;
+  const money = (minor: number) => formatMoney(minor, matrix.currency);
+  const parts = bands.map((band, index) => {
+    const previous = bands[index - 1];
+    const range =
+      band.upTo !== undefined
+        ? `up to ${money(band.upTo)}`
+        : band.below !== undefined
+          ? `below ${money(band.below)}`
+          : previous?.upTo !== undefined
+            ? `above ${money(previous.upTo)}`
+            : previous?.below !== undefined
+              ? `from ${money(previous.below)}`
+              : 'any amount';
+    const runs = band.run.length > 0 ? rolesInWords(band.run) : `approval by ${rolesInWords(MANAGER_UP)}`;
+    return `${range}: ${runs}${band.alsoApprovedBy ? `, then ${ROLE_WORDS[band.alsoApprovedBy]}` : ''}`;
+  });
+  const { count, days } = matrix.refundPattern;
+  if (count > 0)
+    parts.push(
+      `from the ${ordinal(count)} refund for one customer within ${days} days, ${ROLE_WORDS.manager} reviews each one`,
+    );
+  return parts.join('; ');
+}
+
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix =
+    tens >= 11 && tens <= 13 ? 'th' : n % 10 === 1 ? 'st' : n % 10 === 2 ? 'nd' : n % 10 === 3 ? 'rd' : 'th';
+  return `${n}${suffix}`;
 }
 
 /** Whether this person may decide this stage: they hold one of its roles and did not ask for the action. */

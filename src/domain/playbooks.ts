@@ -2,6 +2,8 @@
  * The six billing playbooks of seed 003: each finds its facts in the billing picture and drafts the reply an agent
  * can copy to the customer. The wording is ours; the policy numbers come from settings.
  */
+
+import { policyRequestOf } from './account-actions.js';
 import {
   type CardFacts,
   type ChargeFacts,
@@ -16,7 +18,9 @@ import {
 } from './billing.js';
 import type { Category } from './escalation.js';
 import { formatMoney } from './money.js';
+import { decide, type PermissionMatrix, type PolicyDecision, refundPolicyText } from './permissions.js';
 import { type Interval, monthlyAmount } from './revenue.js';
+import type { RoleName } from './roles.js';
 
 export const PLAYBOOKS = [
   'charged_twice',
@@ -65,8 +69,17 @@ export interface PlaybookResult {
   notes: string[];
   /** The reply to the customer, ready to copy. */
   draft: string;
-  /** A refund the agent can start through account actions. */
-  refundOffer?: { chargeId: string; amountMinor: number; currency: string };
+  /** A refund the agent can start through account actions; `needsApproval` is the policy's answer for the viewer. */
+  refundOffer?: { chargeId: string; amountMinor: number; currency: string; needsApproval: boolean };
+}
+
+/**
+ * What the playbooks need to say what a refund takes: the permission matrix (the one the account actions obey) and
+ * the roles of the person reading.
+ */
+export interface RefundApproval {
+  permissions: PermissionMatrix;
+  viewerRoles: readonly RoleName[];
 }
 
 /** A playbook as shown to the agent: the result, and the choices that refine it. */
@@ -89,6 +102,49 @@ function longDate(date: Date): string {
     day: 'numeric',
     timeZone: 'UTC',
   });
+}
+
+/**
+ * Refunds this customer had within the refund pattern's window, as far as the payments show: payments of the window
+ * with money refunded (a refund comes after its payment, so none is counted that falls outside the window).
+ */
+function refundsInPatternWindow(charges: readonly ChargeFacts[], days: number, now: Date): number {
+  return charges.filter(
+    (charge) => charge.refundedMinor > 0 && now.getTime() - charge.createdAt.getTime() < days * DAY_MS,
+  ).length;
+}
+
+/** The permission policy's decision on refunding this much, for the viewer, with the customer's recent refunds. */
+function refundDecision(
+  approval: RefundApproval,
+  charges: readonly ChargeFacts[],
+  refund: { chargeId: string; amountMinor: number; currency: string },
+  now: Date,
+): PolicyDecision {
+  const recent = refundsInPatternWindow(charges, approval.permissions.refundPattern.days, now);
+  return decide(
+    approval.permissions,
+    approval.viewerRoles,
+    policyRequestOf(
+      {
+        kind: 'refund',
+        target: refund.chargeId,
+        amountMinor: refund.amountMinor,
+        currency: refund.currency,
+        refundReason: 'duplicate',
+      },
+      recent,
+    ),
+  );
+}
+
+/** The decision as a note for the agent. */
+function approvalNote(what: string, decision: PolicyDecision): string {
+  if (decision.outcome === 'run_now')
+    return `${what} is within your role's limits: it runs in Stripe as soon as you submit it.`;
+  if (decision.outcome === 'needs_approval')
+    return `${what} needs approval before it runs. ${decision.reason}`;
+  return `${what} is not something your role can ask for. ${decision.reason}`;
 }
 
 // ------------------------------------------------------------------------------------------------- charged twice
@@ -134,6 +190,8 @@ export function findDuplicateCharges(charges: readonly ChargeFacts[], windowHour
 export function chargedTwicePlaybook(input: {
   charges: readonly ChargeFacts[];
   windowHours: number;
+  approval: RefundApproval;
+  now: Date;
 }): PlaybookResult {
   const pairs = findDuplicateCharges(input.charges, input.windowHours);
   const pair = pairs[0];
@@ -152,6 +210,8 @@ export function chargedTwicePlaybook(input: {
   }
   const { original, duplicate } = pair;
   const amount = money(duplicate.amountMinor, duplicate.currency);
+  const offer = { chargeId: duplicate.id, amountMinor: duplicate.amountMinor, currency: duplicate.currency };
+  const decision = refundDecision(input.approval, input.charges, offer, input.now);
   const minutes = Math.round((duplicate.createdAt.getTime() - original.createdAt.getTime()) / 60_000);
   return {
     kind: 'charged_twice',
@@ -168,11 +228,13 @@ export function chargedTwicePlaybook(input: {
     details:
       pairs.length > 1 ? [`${pairs.length - 1} more duplicate pair(s) found; the newest is shown.`] : [],
     notes: [
-      'Refunding the duplicate is an account action: it requires approval unless your role allows it.',
+      approvalNote('Refunding the duplicate', decision),
       'Keep an eye on this account for the next 30 days in case the gateway charges twice again.',
     ],
     draft: `You're right, and I'm sorry about that. We found that your card ending ${duplicate.card?.last4 ?? ''} was charged ${amount} twice on ${longDate(duplicate.createdAt)}. We're refunding the second charge of ${amount} in full. Once the refund goes through, your bank usually shows it within 5 to 10 business days. You don't need to do anything else.`,
-    refundOffer: { chargeId: duplicate.id, amountMinor: duplicate.amountMinor, currency: duplicate.currency },
+    ...(decision.outcome === 'not_allowed'
+      ? {}
+      : { refundOffer: { ...offer, needsApproval: decision.outcome === 'needs_approval' } }),
   };
 }
 
@@ -380,9 +442,9 @@ export function changePlanPlaybook(input: {
 
 // ------------------------------------------------------------------------------------------------- refund request
 
+/** The refund window of the billing settings; who approves what comes from the permission matrix. */
 export interface RefundPolicy {
   windowDays: number;
-  reviewAboveMinor: number;
 }
 
 export interface RefundEligibility {
@@ -390,7 +452,6 @@ export interface RefundEligibility {
   refundableMinor: number;
   eligible: boolean;
   reasons: string[];
-  needsReview: boolean;
 }
 
 export function refundEligibility(charge: ChargeFacts, policy: RefundPolicy, now: Date): RefundEligibility {
@@ -403,18 +464,13 @@ export function refundEligibility(charge: ChargeFacts, policy: RefundPolicy, now
   else if (charge.refundedMinor > 0)
     reasons.push(`${money(charge.refundedMinor, charge.currency)} already refunded`);
   const eligible = refundableMinor > 0 && ageDays <= policy.windowDays;
-  return {
-    charge,
-    refundableMinor,
-    eligible,
-    reasons,
-    needsReview: eligible && refundableMinor > policy.reviewAboveMinor,
-  };
+  return { charge, refundableMinor, eligible, reasons };
 }
 
 export function refundRequestPlaybook(input: {
   charges: readonly ChargeFacts[];
   policy: RefundPolicy;
+  approval: RefundApproval;
   now: Date;
 }): PlaybookResult {
   const paid = [...input.charges]
@@ -434,6 +490,7 @@ export function refundRequestPlaybook(input: {
   }
   const check = refundEligibility(latest, input.policy, input.now);
   const amount = money(check.refundableMinor, latest.currency);
+  const patternDays = input.approval.permissions.refundPattern.days;
   const facts: PlaybookFact[] = [
     {
       label: 'Latest payment',
@@ -441,24 +498,27 @@ export function refundRequestPlaybook(input: {
     },
     {
       label: 'Policy',
-      value: `refunds within ${input.policy.windowDays} days of payment; above ${money(input.policy.reviewAboveMinor, latest.currency)} a manager reviews`,
+      value: `refunds within ${input.policy.windowDays} days of payment; approvals: ${refundPolicyText(input.approval.permissions)}`,
     },
     { label: 'Eligible', value: check.eligible ? `yes — ${amount}` : `no — ${check.reasons.join('; ')}` },
+    {
+      label: `Refunds in the last ${patternDays} days`,
+      value: String(refundsInPatternWindow(paid, patternDays, input.now)),
+    },
   ];
   const notes: string[] = [];
-  if (check.needsReview)
-    notes.push(
-      `The amount is above ${money(input.policy.reviewAboveMinor, latest.currency)}: a manager reviews it.`,
-    );
-  const recentRefunds = paid.filter(
-    (charge) => charge.refundedMinor > 0 && input.now.getTime() - charge.createdAt.getTime() < 180 * DAY_MS,
-  );
-  if (recentRefunds.length >= 2)
-    notes.push(
-      `${recentRefunds.length} refunds in the last six months: a manager should review the pattern.`,
-    );
   if (check.eligible)
-    notes.push('Refunds are account actions and require approval unless your role allows them.');
+    notes.push(
+      approvalNote(
+        `Refunding ${amount}`,
+        refundDecision(
+          input.approval,
+          paid,
+          { chargeId: latest.id, amountMinor: check.refundableMinor, currency: latest.currency },
+          input.now,
+        ),
+      ),
+    );
   const details = paid.slice(0, 5).map((charge) => {
     const each = refundEligibility(charge, input.policy, input.now);
     return `${isoDay(charge.createdAt)} · ${money(charge.amountMinor, charge.currency)} · ${each.eligible ? `refundable ${money(each.refundableMinor, charge.currency)}` : each.reasons.join('; ')}`;

@@ -73,7 +73,10 @@ export function registerAccountActions(
     await ack();
     const open = parseOpenActions(action.value);
     if (!open) throw invalidInput('That Actions button is not valid; open the card again.');
-    await ctx.slack.openView(body.trigger_id, await openActionsModal(ctx, { userId: body.user.id, open }));
+    // A playbook's refund button sits in a modal: the form goes on top of it (like billing's modals from a modal).
+    await ctx.slack.openView(body.trigger_id, await openActionsModal(ctx, { userId: body.user.id, open }), {
+      fromModal: body.view?.type === 'modal',
+    });
   });
 
   app.view(IDS.pickModal, async ({ view, body, ack }) => {

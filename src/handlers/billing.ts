@@ -149,7 +149,9 @@ export function registerBilling(
     const customerId = parseCustomerId(action.value);
     if (!kind || !customerId) throw invalidInput('That playbook button is not valid any more.');
     await modalFromStripe(slack, body, PLAYBOOK_LABELS[kind], async () =>
-      playbookModal(await runPlaybook(ctx, { customerId, kind })),
+      playbookModal(
+        await runPlaybook(ctx, { customerId, kind, viewerRoles: await deps.directory.rolesOf(body.user.id) }),
+      ),
     );
   });
 
@@ -161,6 +163,7 @@ export function registerBilling(
     const model = await runPlaybook(ctx, {
       customerId: metadata.customer,
       kind: metadata.kind,
+      viewerRoles: await deps.directory.rolesOf(body.user.id),
       ...(metadata.kind === 'change_plan' ? { targetPriceId: choice } : { invoiceId: choice }),
     });
     await slack.views.update({ view_id: body.view.id, hash: body.view.hash, view: playbookModal(model) });

@@ -19,6 +19,7 @@ import {
   setActionMessages,
   strandedActions,
   transition,
+  transitionUnexpired,
 } from '../db/repositories/account-actions.js';
 import {
   type ActionParams,
@@ -48,6 +49,7 @@ import {
   type AccountActionGateway,
   ActionFailure,
   type MoneyEvent,
+  type PlanChangePreview,
   type ResolvedTarget,
 } from '../integrations/stripe/actions.js';
 import type { Logger } from '../logger.js';
@@ -110,6 +112,8 @@ interface StoredParameters {
   target: ResolvedTarget;
   recentRefunds: number;
   history: { refunds: StoredMoney[]; credits: StoredMoney[] };
+  /** The days the history covers: the refund pattern's window when the action was asked for. */
+  historyDays?: number;
 }
 interface StoredMoney {
   amountMinor: number;
@@ -221,7 +225,9 @@ export interface PreparedAction {
   target: ResolvedTarget;
   decision: PolicyDecision;
   recentRefunds: number;
+  /** Refunds and credits of the last `historyDays` days (the refund pattern's window), newest first. */
   history: { refunds: MoneyEvent[]; credits: MoneyEvent[] };
+  historyDays: number;
   preview?: string | undefined;
 }
 
@@ -257,7 +263,7 @@ export async function prepareAction(
     SUBSCRIPTION_KINDS.includes(params.kind)
       ? ctx.gateway.liveSubscription(customer.id)
       : Promise.resolve(undefined),
-    ctx.gateway.recentMoney(customer.id, now, Math.max(days, 90)),
+    ctx.gateway.recentMoney(customer.id, now, days),
   ]);
 
   if (params.kind === 'refund') {
@@ -313,7 +319,7 @@ export async function prepareAction(
         ctx.logger.warn({ err: error }, 'invoice preview failed');
         return undefined;
       });
-    if (next) preview = `Next invoice with this change: ${formatMoney(next.amountDueMinor, next.currency)}`;
+    if (next) preview = planChangePreviewText(params.kind, next, subscription?.currentPeriodEnd);
   }
   return {
     prepared: {
@@ -329,9 +335,24 @@ export async function prepareAction(
       decision,
       recentRefunds,
       history,
+      historyDays: days,
       preview,
     },
   };
+}
+
+/** The invoice preview of a plan change in words: what is invoiced now (upgrade), or from when (downgrade). */
+function planChangePreviewText(
+  kind: 'upgrade' | 'downgrade',
+  preview: PlanChangePreview,
+  periodEnd: number | undefined,
+): string {
+  if (kind === 'upgrade')
+    return `Prorated difference for the rest of this period, invoiced now: ${formatMoney(preview.prorationMinor, preview.currency)} (amount due ${formatMoney(preview.amountDueMinor, preview.currency)})`;
+  const from = periodEnd
+    ? new Date(periodEnd * 1000).toISOString().slice(0, 10)
+    : 'the end of the current period';
+  return `Nothing changes or is invoiced now; from ${from}, when the current period ends, the invoice is ${formatMoney(preview.amountDueMinor, preview.currency)}`;
 }
 
 const storeMoney = (event: MoneyEvent): StoredMoney => ({
@@ -369,6 +390,7 @@ export async function createAction(
       refunds: prepared.history.refunds.slice(0, 10).map(storeMoney),
       credits: prepared.history.credits.slice(0, 10).map(storeMoney),
     },
+    historyDays: prepared.historyDays,
   };
   const row = await ctx.db.transaction(async (tx) => {
     const created = await insertAccountAction(tx, {
@@ -471,6 +493,9 @@ export async function checkDecider(
     throw conflict(
       `You already ${clicked.decision === 'approved' ? 'approved' : 'denied'} this stage; nothing more to do.`,
     );
+  // Read between someone else's decision and the request's new state (or a stale copy of the buttons).
+  if (clicked?.decision)
+    throw conflict(`Someone decided on ${actionRef(actionId)} a moment ago; nothing was changed.`);
   if (!waiting || waiting.stage !== stage)
     return refuse(
       invalidInput('That button does not match the stage waiting for a decision; nothing was changed.'),
@@ -506,6 +531,15 @@ export async function decideAction(
   const last = input.stage === Math.max(...approvals.map((approval) => approval.stage));
   const updated = await ctx.db
     .transaction(async (tx) => {
+      // The request first, conditionally: still waiting and not expired now, whichever stage this is. The update
+      // holds the row's lock until commit, so the sweeper cannot expire it between this check and the decision.
+      const row = await transitionUnexpired(
+        tx,
+        action.id,
+        input.decision === 'denied' ? 'denied' : last ? 'approved' : 'pending_approval',
+        now,
+      );
+      if (!row) tx.rollback();
       const decided = await decideStage(tx, {
         actionId: action.id,
         stage: input.stage,
@@ -515,11 +549,6 @@ export async function decideAction(
         now,
       });
       if (!decided) tx.rollback();
-      let row: AccountActionRow | undefined = action;
-      if (input.decision === 'denied')
-        row = await transition(tx, action.id, ['pending_approval'], 'denied', now);
-      else if (last) row = await transition(tx, action.id, ['pending_approval'], 'approved', now);
-      if (!row) tx.rollback();
       await insertAuditEvent(tx, {
         ...auditBase(action),
         actorId: input.userId,
@@ -531,10 +560,16 @@ export async function decideAction(
       });
       return row as AccountActionRow;
     })
-    .catch((error: unknown) => {
-      if (error instanceof TransactionRollbackError)
-        throw conflict(`Someone decided on ${actionRef(action.id)} a moment ago; nothing was changed.`);
-      throw error;
+    .catch(async (error: unknown) => {
+      if (!(error instanceof TransactionRollbackError)) throw error;
+      const current = await getAccountAction(ctx.db, action.id);
+      if (current?.state === 'expired' || (current?.expiresAt && current.expiresAt <= now)) {
+        if (current.state === 'pending_approval') await expireOne(ctx, current);
+        throw conflict(
+          `${actionRef(action.id)} expired before your decision was recorded; nothing was changed. Ask the requester to send it again.`,
+        );
+      }
+      throw conflict(`Someone decided on ${actionRef(action.id)} a moment ago; nothing was changed.`);
     });
 
   const verb =
@@ -611,6 +646,7 @@ export async function executeAction(
     try {
       const done = await ctx.gateway.execute({
         id: claimed.id,
+        createdAt: claimed.createdAt,
         customerId: claimed.customerId,
         params: parameters.params,
         target: parameters.target,
@@ -785,6 +821,8 @@ export async function approvalView(
     stages,
     recentRefunds: parameters.history.refunds.map(toMoneyLine),
     recentCredits: parameters.history.credits.map(toMoneyLine),
+    // Requests stored before the window was recorded showed 90 days.
+    historyDays: parameters.historyDays ?? 90,
     expiresAt: action.expiresAt,
     error: action.error,
     retryable: action.retryable,

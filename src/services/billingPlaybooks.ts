@@ -12,12 +12,15 @@ import {
   taxInvoiceCandidates,
   taxInvoicePlaybook,
 } from '../domain/playbooks.js';
+import type { RoleName } from '../domain/roles.js';
 import { notFound, upstreamFailed } from '../errors.js';
 import { type BillingServiceContext, getBillingContext, type Part } from './billingContext.js';
 
 export interface PlaybookRequest {
   customerId: string;
   kind: PlaybookKind;
+  /** The roles of the person reading: what a refund takes is said for them, by the permission matrix. */
+  viewerRoles: readonly RoleName[];
   /** Change plan: the price the customer wants. */
   targetPriceId?: string | undefined;
   /** Tax invoice: the invoice of the period asked for. */
@@ -40,6 +43,7 @@ export async function runPlaybook(
   if (!customer) throw notFound(`No Stripe customer ${request.customerId}.`);
   const now = ctx.now();
   const { billing } = ctx.settings;
+  const approval = { permissions: ctx.settings.permissions, viewerRoles: request.viewerRoles };
   const base = {
     customerId: customer.id,
     customerName: customer.name || customer.id,
@@ -53,6 +57,8 @@ export async function runPlaybook(
         result: chargedTwicePlaybook({
           charges: need(context.charges, 'payments').charges,
           windowHours: billing.duplicateWindowHours,
+          approval,
+          now,
         }),
       };
     case 'payment_failed':
@@ -72,7 +78,8 @@ export async function runPlaybook(
         ...base,
         result: refundRequestPlaybook({
           charges: need(context.charges, 'payments').charges,
-          policy: { windowDays: billing.refundWindowDays, reviewAboveMinor: billing.refundReviewAboveMinor },
+          policy: { windowDays: billing.refundWindowDays },
+          approval,
           now,
         }),
       };

@@ -399,6 +399,8 @@ export interface ApprovalRequestView {
   stages: StageView[];
   recentRefunds: MoneyLine[];
   recentCredits: MoneyLine[];
+  /** The days `recentRefunds` and `recentCredits` cover (the refund pattern's window). */
+  historyDays: number;
   expiresAt: Date | null;
   error?: string | null | undefined;
   retryable?: boolean | undefined;
@@ -452,19 +454,19 @@ export function approvalRequestBlocks(view: ApprovalRequestView): KnownBlock[] {
     { type: 'section', text: mrkdwn(facts.join('\n')) },
     { type: 'context', elements: [mrkdwn(`*Why approval:* ${escapeMrkdwn(view.policyReason)}`)] },
   ];
+  const window = `in the last ${view.historyDays} day${view.historyDays === 1 ? '' : 's'}`;
+  const moneyLines = (lines: MoneyLine[]) =>
+    `${lines
+      .slice(0, 5)
+      .map((line) => `${line.amountText} on ${day(line.at)}`)
+      .join(', ')}${lines.length > 5 ? ` and ${lines.length - 5} more` : ''}`;
   const history = [
     view.recentRefunds.length > 0
-      ? `Refunds in the last 90 days: ${view.recentRefunds
-          .slice(0, 5)
-          .map((line) => `${line.amountText} on ${day(line.at)}`)
-          .join(', ')}${view.recentRefunds.length > 5 ? ` and ${view.recentRefunds.length - 5} more` : ''}`
-      : 'No refunds in the last 90 days',
+      ? `Refunds ${window}: ${moneyLines(view.recentRefunds)}`
+      : `No refunds ${window}`,
     view.recentCredits.length > 0
-      ? `Credits: ${view.recentCredits
-          .slice(0, 5)
-          .map((line) => `${line.amountText} on ${day(line.at)}`)
-          .join(', ')}`
-      : 'no credits',
+      ? `Credits ${window}: ${moneyLines(view.recentCredits)}`
+      : `no credits ${window}`,
   ];
   blocks.push({ type: 'context', elements: [mrkdwn(history.join(' · '))] });
   const waiting = currentStage(view);

@@ -1,7 +1,9 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountActions, approvals, auditEvents } from '../../src/db/schema/index.js';
+import { idempotencyKey } from '../../src/domain/account-actions.js';
 import { accountActionContext } from '../../src/handlers/account-actions.js';
+import { SANDBOX_PEOPLE } from '../../src/sandbox/people.js';
 import { sweepAccountActions } from '../../src/services/account-actions.js';
 import { accountActionsButton } from '../../src/views/account-actions.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
@@ -13,13 +15,31 @@ const JUNIPER = 'cus_DemoJuniperMoss';
 const APPROVALS = 'C0APPROVALS';
 
 const blocksText = (blocks: unknown) => JSON.stringify(blocks ?? []);
+/** A second support manager, so one manager's request can be decided by another. */
+const SECOND_MANAGER = { id: 'U0SBXMGR2', name: 'ines', realName: 'Inès Carvalho' };
+/** The sandbox people in their roles, plus the second manager. */
+function rolesWithSecondManager(): Record<string, { users: string[] }> {
+  const roles: Record<string, { users: string[] }> = {};
+  for (const person of SANDBOX_PEOPLE) {
+    roles[person.role] ??= { users: [] };
+    roles[person.role]?.users.push(person.id);
+  }
+  roles.manager?.users.push(SECOND_MANAGER.id);
+  return roles;
+}
+const day = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString().slice(0, 10);
 
 describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
   let app: TestApp;
   let offsetMs = 0;
 
   beforeAll(async () => {
-    app = await startTestApp({ kind, now: () => new Date(Date.now() + offsetMs) });
+    app = await startTestApp({
+      kind,
+      now: () => new Date(Date.now() + offsetMs),
+      settings: { roles: rolesWithSecondManager() },
+    });
+    app.slack.addUser(SECOND_MANAGER);
   });
   afterAll(async () => {
     await app?.stop();
@@ -48,13 +68,17 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
     return eventually(() => app.slack.openViews(user).find((view) => !seen.has(view.id))?.id);
   }
 
-  /** Opens the picker, chooses the action, submits the form; answers the new action's row once it is stored. */
+  /**
+   * Opens the picker, chooses the action, submits the form; answers the new action's row once it is stored. A plan
+   * change must show its invoice preview first (matching `preview`); confirming it submits the request.
+   */
   async function request(
     user: string,
     customer: string,
     kindName: string,
     values: Record<string, string>,
     open: Record<string, unknown> = {},
+    preview?: RegExp,
   ) {
     const before = new Set((await app.running.deps.db.select().from(accountActions)).map((row) => row.id));
     const viewId = await openPicker(user, { customer, ...open });
@@ -63,9 +87,12 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
     expect(app.slack.view(viewId)?.callback_id).toBe('account_action_form');
     let submitted = await app.driver.submitView({ user, viewId, values });
     expect(submitted.status).toBe(200);
-    if (app.slack.view(viewId)?.title?.text === 'Invoice preview') {
-      // Plan changes show the next invoice first; confirming submits the request.
-      expect(blocksText(app.slack.view(viewId)?.blocks)).toContain('Next invoice with this change');
+    if (kindName === 'upgrade' || kindName === 'downgrade') {
+      if (!preview) throw new Error('a plan change must name the invoice preview it expects');
+      // Nothing is stored before the person has seen what the change invoices.
+      expect(app.slack.view(viewId)?.title?.text).toBe('Invoice preview');
+      expect((await app.running.deps.db.select().from(accountActions)).length).toBe(before.size);
+      expect(blocksText(app.slack.view(viewId)?.blocks)).toMatch(preview);
       submitted = await app.driver.submitView({ user, viewId });
     }
     expect(submitted.elapsedMs).toBeLessThan(3000);
@@ -334,6 +361,56 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
     expect((await actionRow(row.id))?.state).toBe('expired');
   });
 
+  /** Opens the charged-twice playbook (a modal, from the billing card) as `user`; answers it once it is filled in. */
+  async function chargedTwicePlaybook(user: string) {
+    const cardAt = app.slack.ephemerals(user).length;
+    await app.driver.command({ user, channel: 'C0SUPPORT', command: '/billing', text: CORVID });
+    const card = await eventually(() => app.slack.ephemerals(user)[cardAt]);
+    await app.driver.clickButton({
+      user,
+      channel: 'C0SUPPORT',
+      messageTs: card.ts,
+      actionId: 'billing_playbook_charged_twice',
+    });
+    return eventually(() => {
+      const [root] = app.slack.openViews(user);
+      return root?.callback_id === 'billing_playbook' && blocksText(root.blocks).includes('Duplicate found')
+        ? root
+        : undefined;
+    });
+  }
+
+  it("the charged-twice playbook's refund button opens the filled-in form on top of the playbook, labelled for the viewer", async () => {
+    const charge = corvidDuplicate();
+    // A manager may refund $399 at once (no refunds yet): the button does not say it needs approval.
+    const managers = await chargedTwicePlaybook(app.people.manager);
+    expect(blocksText(managers.blocks)).toContain('Refund $399.00"');
+    expect(blocksText(managers.blocks)).not.toContain('(requires approval)');
+
+    const playbook = await chargedTwicePlaybook(app.people.l2);
+    expect(blocksText(playbook.blocks)).toContain(charge);
+    expect(blocksText(playbook.blocks)).toContain('Refund $399.00 (requires approval)');
+    const clicked = await app.driver.clickButton({
+      user: app.people.l2,
+      viewId: playbook.id,
+      actionId: 'account_actions_open',
+    });
+    expect(clicked.status).toBe(200);
+    // Pushed on top: the playbook stays open underneath, and closing the form goes back to it.
+    const stack = await eventually(() => {
+      const views = app.slack.openViews(app.people.l2);
+      return views.length === 2 ? views : undefined;
+    });
+    expect(stack[0]?.id).toBe(playbook.id);
+    const form = stack[1];
+    expect(form?.previous_view_id).toBe(playbook.id);
+    expect(form?.callback_id).toBe('account_action_form');
+    expect(blocksText(form?.blocks)).toContain(charge);
+    expect(blocksText(form?.blocks)).toContain('"initial_value":"399.00"');
+    await app.driver.closeView({ user: app.people.l2, viewId: String(form?.id) });
+    expect(app.slack.openViews(app.people.l2).map((view) => view.id)).toEqual([playbook.id]);
+  });
+
   it('a tampered button value is refused and changes nothing', async () => {
     const row = await request(app.people.l2, CORVID, 'refund', {
       charge_input: corvidDuplicate(),
@@ -352,10 +429,12 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
 
   it('two Approve clicks at once produce exactly one Stripe refund', async () => {
     const charge = corvidDuplicate();
-    const pending = (await app.running.deps.db.select().from(accountActions)).find(
-      (r) => r.kind === 'refund' && r.state === 'pending_approval',
-    );
-    if (!pending) throw new Error('expected the pending refund of the previous test');
+    const pending = await request(app.people.l2, CORVID, 'refund', {
+      charge_input: charge,
+      amount_input: '1.00',
+      reason_input: 'Part of the duplicate, clicked twice',
+    });
+    expect(pending.state).toBe('pending_approval');
     const message = await requestMessage(pending.id);
     const value = `${pending.id}:1`;
     const answers = await Promise.all([
@@ -368,13 +447,30 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
       [
         ...app.slack.ephemerals(app.people.manager),
         ...app.slack.ephemerals(app.people.billingSpecialist),
-      ].some((e) => /Someone got there first|no longer waiting/.test(e.text)),
+      ].some((e) => /no longer waiting|a moment ago|already approved/.test(e.text)),
     );
     const done = await settled(pending.id, ['succeeded', 'failed']);
     expect(done?.state).toBe('succeeded');
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(refundsOf(charge)).toHaveLength(1);
-    expect(refundsOf(charge)[0]?.amount).toBe(100);
+    // Executed once: one claim, one execution in the audit trail, one request to Stripe with the action's key.
+    expect((await actionRow(pending.id))?.attempts).toBe(1);
+    const executed = await app.running.deps.db
+      .select()
+      .from(auditEvents)
+      .where(
+        and(eq(auditEvents.accountActionId, pending.id), eq(auditEvents.action, 'account_action.executed')),
+      );
+    expect(executed).toHaveLength(1);
+    const posted = app.stripe.requests.filter(
+      (r) =>
+        r.method === 'POST' &&
+        r.path === '/v1/refunds' &&
+        r.headers['idempotency-key'] === idempotencyKey(pending),
+    );
+    expect(posted).toHaveLength(1);
+    const refunds = refundsOf(charge).filter((r) => r.metadata?.frontline_action === String(pending.id));
+    expect(refunds).toHaveLength(1);
+    expect(refunds[0]?.amount).toBe(100);
     const decided = await app.running.deps.db
       .select()
       .from(approvals)
@@ -407,7 +503,7 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
     const keys = app.stripe.requests
       .filter((r) => r.method === 'POST' && r.path === '/v1/refunds')
       .map((r) => r.headers['idempotency-key'])
-      .filter((key) => key === `frontline-account-action-${row.id}`);
+      .filter((key) => key === idempotencyKey(row));
     expect(keys.length).toBeGreaterThanOrEqual(2);
   });
 
@@ -458,6 +554,41 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
     expect(done?.state).toBe('succeeded');
   });
 
+  it("a manager cannot approve their own refund even though the stage needs a manager's review; another manager can", async () => {
+    const charge = corvidDuplicate();
+    // Corvid already had refunds in the last 90 days, so even a manager's own refund needs a manager's review.
+    const row = await request(
+      app.people.manager,
+      CORVID,
+      'refund',
+      { charge_input: charge, amount_input: '3.00', reason_input: 'Goodwill on the duplicate' },
+      { escalation: 7 },
+    );
+    expect(row.state).toBe('pending_approval');
+    const message = await requestMessage(row.id);
+    const text = blocksText(message.blocks);
+    expect(text).toContain('Manager review');
+    // What the approver needs: the escalation, why it needs approval, and the customer's money history.
+    expect(text).toContain('*Escalation:* ESC-7');
+    expect(text).toMatch(/Why approval:\* .*always needs a manager's review/);
+    expect(text).toMatch(/Refunds in the last 90 days: \$\d+\.\d\d on \d{4}-\d\d-\d\d/);
+    expect(text).toMatch(/[Cc]redits in the last 90 days/);
+    const seen = app.slack.ephemerals(app.people.manager).length;
+    await click(app.people.manager, message.ts, 'account_action_approve', `${row.id}:1`);
+    await ephemeralFor(app.people.manager, /You asked for this action/, seen);
+    expect((await actionRow(row.id))?.state).toBe('pending_approval');
+    const stages = await app.running.deps.db.select().from(approvals).where(eq(approvals.actionId, row.id));
+    expect(stages.map((stage) => stage.decision)).toEqual([null]);
+    expect(refundsOf(charge).filter((r) => r.metadata?.frontline_action === String(row.id))).toHaveLength(0);
+
+    await click(SECOND_MANAGER.id, message.ts, 'account_action_approve', `${row.id}:1`);
+    const done = await settled(row.id, ['succeeded', 'failed']);
+    expect(done?.state).toBe('succeeded');
+    expect(refundsOf(charge).filter((r) => r.metadata?.frontline_action === String(row.id))).toHaveLength(1);
+    const [stage] = await app.running.deps.db.select().from(approvals).where(eq(approvals.actionId, row.id));
+    expect(stage).toMatchObject({ decision: 'approved', approverId: SECOND_MANAGER.id });
+  });
+
   it('a card error ends in failed with a clear message and no retry button', async () => {
     // A credit runs at once for a manager; Stripe declines its POST.
     app.stripe.cardErrorNext(
@@ -481,6 +612,7 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
     const QUILLFEATHER = 'cus_DemoQuillfeatherLabs';
     const OSTRANDER = 'cus_DemoOstranderLegal';
     const sub = (id: string) => app.stripe.state.subscriptions.get(id);
+    let invoicesBefore = new Set<string>();
     const items = (id: string) =>
       [...app.stripe.state.subscriptionItems.values()].filter((item) => item.subscription === id);
     const cases: Array<{
@@ -489,8 +621,15 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
       customer: string;
       kind: string;
       values: Record<string, string>;
-      check: (row: { result: unknown; stripeObjectId: string | null }) => void | Promise<void>;
+      check: (row: {
+        id: number;
+        result: unknown;
+        stripeObjectId: string | null;
+        createdAt: Date;
+      }) => void | Promise<void>;
       setup?: () => Promise<void>;
+      /** Plan changes: what the invoice preview must say before anything is asked. */
+      preview?: RegExp;
     }> = [
       {
         name: 'payment link for the open invoice',
@@ -543,21 +682,70 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
         customer: JUNIPER,
         kind: 'upgrade',
         values: { price_input: 'price_DemoGrowthMonthly' },
-        check: () =>
+        preview: /Prorated difference for the rest of this period, invoiced now: \$(?!0\.00)\d[\d,]*\.\d\d/,
+        setup: async () => {
+          invoicesBefore = new Set(app.stripe.state.invoices.keys());
+        },
+        check: (row) => {
           expect(JSON.stringify(items('sub_DemoJuniperStarter').map((item) => item.price))).toContain(
             'price_DemoGrowthMonthly',
-          ),
+          );
+          // The prorated difference was invoiced at once: a new invoice of proration lines only.
+          const invoice = [...app.stripe.state.invoices.values()].find(
+            (entry) => !invoicesBefore.has(String(entry.id)) && entry.customer === JUNIPER,
+          );
+          expect(invoice?.billing_reason).toBe('subscription_update');
+          expect(invoice?.total).toBeGreaterThan(0);
+          expect(invoice?.lines.data.length).toBeGreaterThan(0);
+          expect(invoice?.lines.data.every((line) => line.parent?.subscription_item_details?.proration)).toBe(
+            true,
+          );
+          expect((row.result as { invoice?: string }).invoice).toBe(invoice?.id);
+        },
       },
       {
-        name: 'downgrade from the next period',
+        name: 'downgrade at the end of the period, through a subscription schedule',
         user: () => app.people.l2,
         customer: CORVID,
         kind: 'downgrade',
         values: { price_input: 'price_DemoStarterMonthly' },
-        check: () =>
-          expect(JSON.stringify(items('sub_DemoCorvidGrowth').map((item) => item.price))).toContain(
+        preview:
+          /Nothing changes or is invoiced now; from \d{4}-\d\d-\d\d, when the current period ends, the invoice is \$\d/,
+        setup: async () => {
+          invoicesBefore = new Set(app.stripe.state.invoices.keys());
+        },
+        check: (row) => {
+          // The price is unchanged now, and nothing was invoiced.
+          const current = items('sub_DemoCorvidGrowth');
+          expect(JSON.stringify(current.map((item) => item.price.id))).toContain('price_DemoGrowthMonthly');
+          expect(JSON.stringify(current.map((item) => item.price.id))).not.toContain(
             'price_DemoStarterMonthly',
-          ),
+          );
+          expect(
+            [...app.stripe.state.invoices.values()].filter(
+              (entry) => !invoicesBefore.has(String(entry.id)) && entry.customer === CORVID,
+            ),
+          ).toEqual([]);
+          // The schedule's next phase starts when the current period ends, on the new price.
+          const periodEnd = Math.max(...current.map((item) => item.current_period_end));
+          const scheduleId = String(sub('sub_DemoCorvidGrowth')?.schedule);
+          expect(row.stripeObjectId).toBe(scheduleId);
+          const schedule = app.stripe.state.subscriptionSchedules.get(scheduleId);
+          expect(schedule).toMatchObject({ status: 'active', end_behavior: 'release' });
+          expect(schedule?.phases).toHaveLength(2);
+          expect(schedule?.phases[0]?.end_date).toBe(periodEnd);
+          expect(schedule?.phases[1]?.start_date).toBe(periodEnd);
+          expect(schedule?.phases[1]?.items.map((item) => item.price)).toContain('price_DemoStarterMonthly');
+          expect(schedule?.phases[1]?.items.map((item) => item.price)).not.toContain(
+            'price_DemoGrowthMonthly',
+          );
+          // The result says when it takes effect; the preview asked for the same day.
+          expect(JSON.stringify(row.result)).toContain(new Date(periodEnd * 1000).toISOString());
+          const keys = app.stripe.requests
+            .filter((r) => r.method === 'POST' && r.path.startsWith('/v1/subscription_schedules'))
+            .map((r) => r.headers['idempotency-key']);
+          expect(keys).toEqual([idempotencyKey(row, 'schedule'), idempotencyKey(row, 'phases')]);
+        },
       },
       {
         name: 'adjust seats',
@@ -610,16 +798,34 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
       },
     ];
 
-    it.each(cases)('$name', async ({ user, customer, kind: actionKind, values, check, setup }) => {
+    it.each(cases)('$name', async ({ user, customer, kind: actionKind, values, check, setup, preview }) => {
       await setup?.();
-      const row = await request(user(), customer, actionKind, {
-        reason_input: 'Customer asked on the phone',
-        ...values,
-      });
+      const row = await request(
+        user(),
+        customer,
+        actionKind,
+        { reason_input: 'Customer asked on the phone', ...values },
+        {},
+        preview,
+      );
       const done = await settled(row.id, ['succeeded', 'failed']);
       expect(done?.error ?? null).toBeNull();
       expect(done?.state).toBe('succeeded');
       await check(done as never);
+    });
+
+    it('the requester is told when the downgrade takes effect', async () => {
+      const row = (await app.running.deps.db.select().from(accountActions)).find(
+        (entry) => entry.kind === 'downgrade' && entry.state === 'succeeded',
+      );
+      if (!row) throw new Error('the downgrade case runs first');
+      const periodEnd = Math.max(...items('sub_DemoCorvidGrowth').map((item) => item.current_period_end));
+      await eventually(() =>
+        requesterThread(row).some(
+          (t) =>
+            t.includes('Done in Stripe') && t.includes(`on ${day(periodEnd)}, when the current period ends`),
+        ),
+      );
     });
 
     it('force cancellation needs legal after the billing specialist', async () => {

@@ -383,6 +383,123 @@ describe('Stripe fake: time passing', () => {
   });
 });
 
+describe('Stripe fake: subscription schedules', () => {
+  it('moves a subscription to a cheaper price at the end of its period, as Stripe recommends for downgrades', async () => {
+    let clock = NOW;
+    const timed = await new StripeFake({ now: () => clock }).start();
+    try {
+      const client = new Stripe('sk_test_schedules', { ...timed.clientOptions(), maxNetworkRetries: 0 });
+      const product = timed.seed.product({ name: 'Team plan' });
+      const growth = timed.seed.price({ product: product.id, unitAmount: 9_900, interval: 'month' });
+      const starter = timed.seed.price({ product: product.id, unitAmount: 2_900, interval: 'month' });
+      const customer = timed.seed.customer({
+        email: 'ops@example.org',
+        name: 'Wrenfield Labs',
+        card: { expMonth: 6, expYear: 2031 },
+      });
+      const subscription = await client.subscriptions.create({
+        customer: customer.id,
+        items: [{ price: growth.id, quantity: 3 }],
+      });
+      const periodEnd = subscription.items.data[0]?.current_period_end ?? 0;
+
+      const schedule = await client.subscriptionSchedules.create({ from_subscription: subscription.id });
+      expect(schedule).toMatchObject({
+        object: 'subscription_schedule',
+        status: 'active',
+        subscription: subscription.id,
+        end_behavior: 'release',
+        current_phase: { start_date: NOW_SECONDS, end_date: periodEnd },
+      });
+      expect(schedule.phases).toHaveLength(1);
+      expect(schedule.phases[0]?.items[0]).toMatchObject({ price: growth.id, quantity: 3 });
+      expect((await client.subscriptions.retrieve(subscription.id)).schedule).toBe(schedule.id);
+      await expect(
+        client.subscriptionSchedules.create({ from_subscription: subscription.id }),
+      ).rejects.toMatchObject({ message: expect.stringContaining('already attached to a schedule') });
+
+      const invoicesBefore = timed.state.invoices.size;
+      const updated = await client.subscriptionSchedules.update(schedule.id, {
+        end_behavior: 'release',
+        proration_behavior: 'none',
+        phases: [
+          {
+            items: [{ price: growth.id, quantity: 3 }],
+            start_date: schedule.phases[0]?.start_date,
+            end_date: periodEnd,
+          },
+          { items: [{ price: starter.id, quantity: 3 }], duration: { interval: 'month', interval_count: 1 } },
+        ],
+      });
+      expect(updated.phases.map((phase) => [phase.start_date, phase.items[0]?.price])).toEqual([
+        [NOW_SECONDS, growth.id],
+        [periodEnd, starter.id],
+      ]);
+      // Nothing changes now: same price, nothing invoiced.
+      const now = await client.subscriptions.retrieve(subscription.id);
+      expect(now.items.data.map((item) => item.price.id)).toEqual([growth.id]);
+      expect(timed.state.invoices.size).toBe(invoicesBefore);
+      // Cancellation settings belong to the schedule while it manages the subscription.
+      await expect(
+        client.subscriptions.update(subscription.id, { cancel_at_period_end: true }),
+      ).rejects.toMatchObject({ message: expect.stringContaining('managed by the subscription schedule') });
+
+      clock = periodEnd * 1000 + 60_000;
+      timed.runBilling();
+      const renewed = await client.subscriptions.retrieve(subscription.id);
+      expect(renewed.items.data.map((item) => [item.price.id, item.quantity])).toEqual([[starter.id, 3]]);
+      const cycle = await client.invoices.retrieve(String(renewed.latest_invoice));
+      expect([cycle.billing_reason, cycle.amount_due]).toEqual(['subscription_cycle', 3 * 2_900]);
+      const entered = await client.subscriptionSchedules.retrieve(schedule.id);
+      expect(entered.current_phase?.start_date).toBe(periodEnd);
+
+      // After its last phase the schedule lets the subscription go on by itself, on the new price.
+      clock = (entered.current_phase?.end_date ?? 0) * 1000 + 60_000;
+      timed.runBilling();
+      const done = await client.subscriptionSchedules.retrieve(schedule.id);
+      expect(done).toMatchObject({
+        status: 'released',
+        released_subscription: subscription.id,
+        subscription: null,
+      });
+      const released = await client.subscriptions.retrieve(subscription.id);
+      expect(released.schedule).toBeNull();
+      expect(released.items.data[0]?.price.id).toBe(starter.id);
+      expect(timed.eventsOfType('subscription_schedule.released')).toHaveLength(1);
+    } finally {
+      await timed.stop();
+    }
+  });
+
+  it('refuses phases that do not follow each other and updates of a released schedule', async () => {
+    const schedule = await stripe.subscriptionSchedules.create({
+      from_subscription: demo.selfServe.subscription,
+    });
+    const start = schedule.phases[0]?.start_date ?? 0;
+    const end = schedule.phases[0]?.end_date ?? 0;
+    const price = String(schedule.phases[0]?.items[0]?.price);
+    await expect(
+      stripe.subscriptionSchedules.update(schedule.id, {
+        phases: [
+          { items: [{ price }], start_date: start, end_date: end },
+          { items: [{ price }], start_date: end + DAY, end_date: end + 30 * DAY },
+        ],
+      }),
+    ).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    await expect(
+      stripe.subscriptionSchedules.update(schedule.id, {
+        phases: [{ items: [{ price }], start_date: start - DAY, end_date: end }],
+      }),
+    ).rejects.toMatchObject({ message: expect.stringContaining('start date of the current phase') });
+    const released = await stripe.subscriptionSchedules.release(schedule.id);
+    expect(released).toMatchObject({ status: 'released', subscription: null });
+    expect((await stripe.subscriptions.retrieve(demo.selfServe.subscription)).schedule).toBeNull();
+    await expect(
+      stripe.subscriptionSchedules.update(schedule.id, { metadata: { note: 'late' } }),
+    ).rejects.toMatchObject({ message: expect.stringContaining('`released` status') });
+  });
+});
+
 describe('Stripe fake: events and webhooks', () => {
   it('lists events by type and signs webhook payloads that the SDK verifies', async () => {
     await stripe.customers.update(demo.selfServe.customer, { email: 'accounts.junipermoss@example.org' });

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsSchema } from '../../src/config/settings.js';
 import { getAccountAction } from '../../src/db/repositories/account-actions.js';
-import { accountActions, auditEvents } from '../../src/db/schema/index.js';
+import { accountActions, approvals, auditEvents } from '../../src/db/schema/index.js';
 import type { ActionParams } from '../../src/domain/account-actions.js';
 import { decide } from '../../src/domain/permissions.js';
 import type { RoleName } from '../../src/domain/roles.js';
@@ -49,7 +49,7 @@ describe.each(DATABASE_KINDS)('account actions on %s', (kind) => {
     refundTarget: async () => undefined,
     recentMoney: async () => ({ refunds: [], credits: [] }),
     planPrices: async () => [],
-    previewPlanChange: async () => ({ amountDueMinor: 0, currency: 'usd' }),
+    previewPlanChange: async () => ({ amountDueMinor: 0, prorationMinor: 0, currency: 'usd' }),
     async execute(action) {
       if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (failNext) {
@@ -109,6 +109,7 @@ describe.each(DATABASE_KINDS)('account actions on %s', (kind) => {
       }),
       recentRefunds,
       history: { refunds: [], credits: [] },
+      historyDays: 90,
     };
   }
   const refund = (amountMinor: number): ActionParams => ({
@@ -197,6 +198,73 @@ describe.each(DATABASE_KINDS)('account actions on %s', (kind) => {
       roles.set('UBIL', ['billing_specialist']);
       roles.set('UMGR', ['manager']);
     }
+  });
+
+  /**
+   * A context whose directory runs `meanwhile` the first time the approver's roles are read: after the click passed
+   * its checks and before the decision is written, which is where the sweeper or the clock can overtake it.
+   */
+  function racing(approverId: string, meanwhile: () => Promise<void>): AccountActionContext {
+    let done = false;
+    return {
+      ...ctx,
+      directory: {
+        rolesOf: async (id) => {
+          if (id === approverId && !done) {
+            done = true;
+            await meanwhile();
+          }
+          return roles.get(id) ?? [];
+        },
+        membersOf: async () => [],
+      },
+    };
+  }
+  const expireAt = async (id: number, expiresAt: Date) => {
+    await ctx.db.update(accountActions).set({ expiresAt }).where(eq(accountActions.id, id));
+  };
+
+  it('a stage before the last is not approved once the request has expired, even when it expired mid-click', async () => {
+    const action = await createAction(
+      ctx,
+      prepared('UL2', { kind: 'credit', amountMinor: 60_000, currency: 'usd' }),
+    );
+    expect(action.state).toBe('pending_approval');
+    const raced = racing('UBIL', () => expireAt(action.id, new Date(clock.getTime() - 1_000)));
+    await expect(
+      decideAction(raced, { actionId: action.id, stage: 1, userId: 'UBIL', decision: 'approved' }),
+    ).rejects.toMatchObject({ code: 'conflict', userMessage: expect.stringMatching(/expired/) });
+    const stages = await ctx.db.select().from(approvals).where(eq(approvals.actionId, action.id));
+    expect(stages.map((stage) => stage.decision)).toEqual([null, null]);
+    expect((await getAccountAction(ctx.db, action.id))?.state).toBe('expired');
+  });
+
+  it('a stage before the last is not approved when the sweeper expired the request meanwhile', async () => {
+    const action = await createAction(
+      ctx,
+      prepared('UL2', { kind: 'credit', amountMinor: 60_000, currency: 'usd' }),
+    );
+    const raced = racing('UBIL', async () => {
+      await ctx.db.update(accountActions).set({ state: 'expired' }).where(eq(accountActions.id, action.id));
+    });
+    await expect(
+      decideAction(raced, { actionId: action.id, stage: 1, userId: 'UBIL', decision: 'approved' }),
+    ).rejects.toMatchObject({ code: 'conflict' });
+    const stages = await ctx.db.select().from(approvals).where(eq(approvals.actionId, action.id));
+    expect(stages.every((stage) => stage.decision === null)).toBe(true);
+  });
+
+  it('the last approval does not move an expired request to approved, so nothing runs', async () => {
+    const action = await createAction(ctx, prepared('UL2', refund(7_000)));
+    const raced = racing('UMGR', () => expireAt(action.id, clock));
+    await expect(
+      decideAction(raced, { actionId: action.id, stage: 1, userId: 'UMGR', decision: 'approved' }),
+    ).rejects.toMatchObject({ code: 'conflict', userMessage: expect.stringMatching(/expired/) });
+    expect(executed.filter((entry) => entry.id === action.id)).toHaveLength(0);
+    const row = await getAccountAction(ctx.db, action.id);
+    expect(row?.state).toBe('expired');
+    const [stage] = await ctx.db.select().from(approvals).where(eq(approvals.actionId, action.id));
+    expect(stage?.decision).toBeNull();
   });
 
   it('a transient failure is retryable; a card error is not', async () => {

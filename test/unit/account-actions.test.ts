@@ -75,9 +75,19 @@ describe('the action form', () => {
       measure: 15,
     });
   });
-  it('derives one Stripe idempotency key per action (and per step)', () => {
-    expect(idempotencyKey(42)).toBe('frontline-account-action-42');
-    expect(idempotencyKey(42, 'coupon')).toBe('frontline-account-action-42-coupon');
+  it('derives one Stripe idempotency key per action (and per step), the same on every retry', () => {
+    const action = { id: 42, createdAt: new Date('2026-11-20T10:00:00.123Z') };
+    expect(idempotencyKey(action)).toBe(`frontline-account-action-42-${action.createdAt.getTime()}`);
+    expect(idempotencyKey(action, 'coupon')).toBe(
+      `frontline-account-action-42-${action.createdAt.getTime()}-coupon`,
+    );
+    expect(idempotencyKey({ ...action, createdAt: new Date(action.createdAt) })).toBe(idempotencyKey(action));
+  });
+  it('never gives a new action the key of an older one with the same id (a reset database, another deployment)', () => {
+    const old = { id: 1, createdAt: new Date('2026-11-20T10:00:00.000Z') };
+    const afterReset = { id: 1, createdAt: new Date('2026-11-20T10:00:00.001Z') };
+    expect(idempotencyKey(afterReset)).not.toBe(idempotencyKey(old));
+    expect(idempotencyKey(afterReset, 'coupon')).not.toBe(idempotencyKey(old, 'coupon'));
   });
 });
 
@@ -190,6 +200,7 @@ describe('the approval request view', () => {
       at: new Date(Date.UTC(2026, 9, i + 1)),
     })),
     recentCredits: [],
+    historyDays: 90,
     expiresAt: new Date('2026-11-21T10:00:00Z'),
   };
   it('shows each stage, the history and buttons for the waiting stage only', () => {
@@ -200,6 +211,27 @@ describe('the approval request view', () => {
     expect(text).toContain('and 3 more');
     expect(text).toContain('&lt;promised&gt;');
     expect(text).toContain('"confirm"');
+  });
+  it('says which escalation it is for, why it needs approval, and the recent refunds and credits', () => {
+    const text = JSON.stringify(
+      approvalRequestBlocks({
+        ...base,
+        recentRefunds: [{ amountText: '$12.00', at: new Date(Date.UTC(2026, 9, 2)) }],
+        recentCredits: [{ amountText: '$25.00', at: new Date(Date.UTC(2026, 9, 9)) }],
+      }),
+    );
+    expect(text).toContain('*Escalation:* ESC-3');
+    expect(text).toContain('*Why approval:* A credit of 600.00 USD needs a billing specialist.');
+    expect(text).toContain('Refunds in the last 90 days: $12.00 on 2026-10-02');
+    expect(text).toContain('Credits in the last 90 days: $25.00 on 2026-10-09');
+  });
+  it('names the refund-pattern window it was given, not a fixed 90 days', () => {
+    const text = JSON.stringify(approvalRequestBlocks({ ...base, historyDays: 30 }));
+    expect(text).toContain('Refunds in the last 30 days');
+    expect(text).not.toContain('90 days');
+    const none = JSON.stringify(approvalRequestBlocks({ ...base, historyDays: 45, recentRefunds: [] }));
+    expect(none).toContain('No refunds in the last 45 days');
+    expect(none).toContain('no credits in the last 45 days');
   });
   it('has no buttons once decided, and a retry only for transient failures', () => {
     for (const state of ['denied', 'expired', 'succeeded'] as const)

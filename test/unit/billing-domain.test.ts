@@ -309,12 +309,11 @@ describe('playbook rules', () => {
     expect(findDuplicateCharges([{ ...first, createdAt: ago(3) }, second], 24)).toEqual([]);
   });
 
-  it('refund eligibility: window, amounts already refunded, review above the limit', () => {
-    const policy = { windowDays: 30, reviewAboveMinor: 100_000 };
+  it('refund eligibility: window and amounts already refunded (who approves comes from the permission matrix)', () => {
+    const policy = { windowDays: 30 };
     expect(refundEligibility(charge({ createdAt: ago(5) }), policy, NOW)).toMatchObject({
       eligible: true,
       refundableMinor: 9_900,
-      needsReview: false,
     });
     expect(refundEligibility(charge({ createdAt: ago(45) }), policy, NOW)).toMatchObject({
       eligible: false,
@@ -326,7 +325,7 @@ describe('playbook rules', () => {
     });
     expect(refundEligibility(charge({ amountMinor: 340_000 }), policy, NOW)).toMatchObject({
       eligible: true,
-      needsReview: true,
+      refundableMinor: 340_000,
     });
   });
 

@@ -171,6 +171,15 @@ describe('configuration', () => {
     ]);
   });
 
+  it('still loads a settings file that names a key no longer read (billing.refundReviewAboveMinor)', () => {
+    const path = yaml(
+      'old-billing.yml',
+      'billing:\n  refundReviewAboveMinor: 100000\n  refundWindowDays: 14\n',
+    );
+    expect(problemsOf({ FRONTLINE_CONFIG: path })).toEqual([]);
+    expect(loadConfig({ FRONTLINE_CONFIG: path }, dir).settings.billing.refundWindowDays).toBe(14);
+  });
+
   it('refuses malformed YAML with its line, and a missing file', () => {
     const path = yaml('broken.yml', 'channels:\n  intake: [C0AAA\n  incidents: C0BBB\n');
     const [first] = problemsOf({ FRONTLINE_CONFIG: path });

@@ -8,6 +8,7 @@ import {
   offeredActions,
   type PolicyDecision,
   type PolicyRequest,
+  refundPolicyText,
 } from '../../src/domain/permissions.js';
 import type { RoleName } from '../../src/domain/roles.js';
 
@@ -241,5 +242,32 @@ describe('the Actions menu', () => {
     const runsNow = (kind: ActionKind) => l1.find((entry) => entry.kind === kind)?.runsNow;
     expect(runsNow('payment_link')).toBe(true);
     expect(runsNow('refund')).toBe(false);
+  });
+});
+
+describe('the refund rules in words', () => {
+  it('says what the default matrix does: VP approval above $1,000, a manager from the 3rd refund in 90 days', () => {
+    expect(refundPolicyText(DEFAULT_PERMISSIONS)).toBe(
+      'up to $1,000.00: a support manager or a billing specialist; above $1,000.00: a support manager or a billing specialist, then a VP; from the 3rd refund for one customer within 90 days, a support manager reviews each one',
+    );
+  });
+  it('follows a replaced matrix', () => {
+    const text = refundPolicyText({
+      ...DEFAULT_PERMISSIONS,
+      refundPattern: { count: 2, days: 30 },
+      actions: {
+        ...DEFAULT_PERMISSIONS.actions,
+        refund: {
+          measure: 'amount',
+          bands: [
+            { below: 25_000, run: ['l2', 'manager'] },
+            { run: ['manager'], alsoApprovedBy: 'legal' },
+          ],
+        },
+      },
+    });
+    expect(text).toBe(
+      'below $250.00: an L2 agent or a support manager; from $250.00: a support manager, then legal; from the 2nd refund for one customer within 30 days, a support manager reviews each one',
+    );
   });
 });

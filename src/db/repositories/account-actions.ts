@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { ActionState } from '../../domain/account-actions.js';
 import type { Executor } from '../client.js';
 import { accountActions, approvals, auditEvents } from '../schema/index.js';
@@ -36,6 +36,31 @@ export async function transition(
     .update(accountActions)
     .set({ ...extra, state: to, updatedAt: now })
     .where(and(eq(accountActions.id, id), inArray(accountActions.state, [...from])))
+    .returning();
+  return row;
+}
+
+/**
+ * Moves a request that is still waiting and has not expired by `now` to `to`: `denied`, `approved` (the last stage),
+ * or `pending_approval` itself (a stage before the last), which takes the row's lock so that a decision and the
+ * expiry cannot both happen. Answers undefined when the request was decided, expired or swept in the meantime.
+ */
+export async function transitionUnexpired(
+  tx: Executor,
+  id: number,
+  to: 'pending_approval' | 'approved' | 'denied',
+  now: Date,
+): Promise<AccountActionRow | undefined> {
+  const [row] = await tx
+    .update(accountActions)
+    .set({ state: to, updatedAt: now })
+    .where(
+      and(
+        eq(accountActions.id, id),
+        eq(accountActions.state, 'pending_approval'),
+        or(isNull(accountActions.expiresAt), gt(accountActions.expiresAt, now)),
+      ),
+    )
     .returning();
   return row;
 }

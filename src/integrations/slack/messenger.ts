@@ -18,7 +18,11 @@ export interface SlackMessenger {
     threadTs?: string | undefined;
   }): Promise<void>;
   permalink(channel: string, ts: string): Promise<string | undefined>;
-  openView(triggerId: string, view: View): Promise<void>;
+  /**
+   * Opens a modal. A click from inside a modal (`fromModal`) pushes the new one on top of it instead, as Slack asks:
+   * opening a new root would close the modal the person was reading.
+   */
+  openView(triggerId: string, view: View, options?: { fromModal?: boolean }): Promise<void>;
   /** The id of the bot's direct-message channel with a person (opened if needed). */
   openDirect(userId: string): Promise<string>;
   /** A message by channel and ts (top-level or in a thread), or undefined when it cannot be read. */
@@ -61,8 +65,9 @@ export function createSlackMessenger(client: WebClient): SlackMessenger {
         return undefined;
       }
     },
-    async openView(triggerId, view) {
-      await client.views.open({ trigger_id: triggerId, view });
+    async openView(triggerId, view, options) {
+      if (options?.fromModal) await client.views.push({ trigger_id: triggerId, view });
+      else await client.views.open({ trigger_id: triggerId, view });
     },
     async openDirect(userId) {
       const answer = await client.conversations.open({ users: userId });

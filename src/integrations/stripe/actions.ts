@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { type ActionParams, idempotencyKey } from '../../domain/account-actions.js';
+import { isAddOn } from './billing.js';
 
 /**
  * Account actions in Stripe: each kind is one fixed call (or a fixed short sequence) with an idempotency key derived
@@ -18,6 +19,8 @@ export interface ResolvedTarget {
 
 export interface StoredAction {
   id: number;
+  /** When the action was asked for: part of its idempotency key. */
+  createdAt: Date;
   customerId: string;
   params: ActionParams;
   target: ResolvedTarget;
@@ -55,10 +58,12 @@ export interface SubscriptionFacts {
   trialEnd: number | null;
   paused: boolean;
   cancelAtPeriodEnd: boolean;
-  /** The item carrying the plan (the most expensive recurring price) and its quantity. */
+  /** The item carrying the plan (not an add-on; the most expensive if several) and its quantity. */
   planItemId: string | undefined;
   planPriceId: string | undefined;
   quantity: number;
+  /** When the current period ends (unix seconds): where a downgrade takes effect. */
+  currentPeriodEnd: number | undefined;
 }
 
 export interface MoneyEvent {
@@ -71,6 +76,13 @@ export interface MoneyEvent {
 export interface PlanPrice {
   id: string;
   label: string;
+}
+
+export interface PlanChangePreview {
+  amountDueMinor: number;
+  /** The sum of the invoice's proration lines (the difference for the rest of the period). */
+  prorationMinor: number;
+  currency: string;
 }
 
 export interface RefundTarget {
@@ -90,14 +102,17 @@ export interface AccountActionGateway {
     days: number,
   ): Promise<{ refunds: MoneyEvent[]; credits: MoneyEvent[] }>;
   planPrices(): Promise<PlanPrice[]>;
-  /** The next invoice's amount if the subscription moved to this price (upgrade: prorated now). */
+  /**
+   * What a plan change would invoice. Upgrade (`prorate`): the invoice made now, with the prorated difference for the
+   * rest of the period. Downgrade: the first invoice at the new price, at the end of the current period.
+   */
   previewPlanChange(
     customerId: string,
     subscriptionId: string,
     itemId: string,
     priceId: string,
     prorate: boolean,
-  ): Promise<{ amountDueMinor: number; currency: string }>;
+  ): Promise<PlanChangePreview>;
   execute(action: StoredAction): Promise<ExecutionOutcome>;
 }
 
@@ -164,6 +179,17 @@ function requireItem(target: ResolvedTarget): string {
   return target.itemId;
 }
 
+const idOf = (value: string | { id: string } | null | undefined) =>
+  typeof value === 'string' ? value : (value?.id ?? undefined);
+
+const day = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString().slice(0, 10);
+
+/** Whether an invoice line is a proration (the 2025+ API says so on the line's parent). */
+function isProration(line: Stripe.InvoiceLineItem): boolean {
+  const parent = line.parent;
+  return Boolean(parent?.subscription_item_details?.proration || parent?.invoice_item_details?.proration);
+}
+
 export function createAccountActionGateway(stripe: Stripe): AccountActionGateway {
   async function openInvoice(customerId: string, invoiceId: string | undefined): Promise<Stripe.Invoice> {
     if (invoiceId) {
@@ -179,9 +205,91 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
     throw new ActionFailure('This customer has no open or draft invoice.', false);
   }
 
+  type Key = (step?: string) => { idempotencyKey: string };
+
+  /** Detaches the schedule managing a subscription, if any (its subscription stays as it is now). */
+  async function releaseSchedule(
+    subscriptionId: string,
+    options: { idempotencyKey: string },
+  ): Promise<boolean> {
+    const subscription = await stripe.subscriptions.retrieve(subscriptionId);
+    const scheduleId = idOf(subscription.schedule);
+    if (!scheduleId) return false;
+    await stripe.subscriptionSchedules.release(scheduleId, {}, options);
+    return true;
+  }
+
+  /**
+   * A downgrade takes effect at the end of the current period, the way Stripe recommends: a subscription schedule
+   * made from the subscription (or the one already managing it) keeps the current phase as it is up to the period
+   * end and adds a phase on the new price from then; the schedule then releases the subscription, which goes on at
+   * the new price. Nothing changes and nothing is invoiced before the period ends.
+   */
+  async function scheduleDowngrade(
+    action: StoredAction,
+    priceId: string,
+    key: Key,
+  ): Promise<ExecutionOutcome> {
+    const subscription = await stripe.subscriptions.retrieve(requireSubscription(action.target));
+    const itemId = requireItem(action.target);
+    const planItem = subscription.items.data.find((item) => item.id === itemId);
+    if (!planItem)
+      throw new ActionFailure(
+        'The subscription no longer has the plan this request was for; ask again.',
+        false,
+      );
+    if (planItem.price.id === priceId)
+      throw new ActionFailure(`The subscription is already on ${priceId}.`, false);
+    const periodEnd = planItem.current_period_end;
+    const [price, existing] = await Promise.all([
+      stripe.prices.retrieve(priceId),
+      idOf(subscription.schedule)
+        ? stripe.subscriptionSchedules.retrieve(idOf(subscription.schedule) as string)
+        : undefined,
+    ]);
+    const schedule =
+      existing ??
+      (await stripe.subscriptionSchedules.create({ from_subscription: subscription.id }, key('schedule')));
+    const current =
+      schedule.phases.find((phase) => phase.start_date === schedule.current_phase?.start_date) ??
+      schedule.phases[0];
+    if (!current) throw new ActionFailure('Stripe made a schedule without a current phase; try again.', true);
+    const items = current.items.map((item) => ({
+      price: idOf(item.price) as string,
+      ...(item.quantity !== undefined ? { quantity: item.quantity } : {}),
+    }));
+    const updated = await stripe.subscriptionSchedules.update(
+      schedule.id,
+      {
+        end_behavior: 'release',
+        proration_behavior: 'none',
+        metadata: { frontline_action: String(action.id) },
+        phases: [
+          { items, start_date: current.start_date, end_date: periodEnd, proration_behavior: 'none' },
+          {
+            items: items.map((item) =>
+              item.price === planItem.price.id ? { ...item, price: priceId } : item,
+            ),
+            proration_behavior: 'none',
+            duration: {
+              interval: price.recurring?.interval ?? 'month',
+              interval_count: price.recurring?.interval_count ?? 1,
+            },
+          },
+        ],
+      },
+      key('phases'),
+    );
+    return {
+      stripeObjectId: updated.id,
+      result: { schedule: updated.id, effectiveAt: new Date(periodEnd * 1000).toISOString() },
+      summary: `Downgrade scheduled: the plan changes to ${priceId} on ${day(periodEnd)}, when the current period ends; until then nothing changes and nothing is invoiced.`,
+    };
+  }
+
   async function run(action: StoredAction): Promise<ExecutionOutcome> {
     const { params, target, customerId } = action;
-    const key = (step?: string) => ({ idempotencyKey: idempotencyKey(action.id, step) });
+    const key = (step?: string) => ({ idempotencyKey: idempotencyKey(action, step) });
     const metadata = { frontline_action: String(action.id) };
     switch (params.kind) {
       case 'payment_link': {
@@ -290,29 +398,32 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
         );
         return { stripeObjectId: updated.id, result: {}, summary: 'Collection resumed.' };
       }
-      case 'upgrade':
-      case 'downgrade': {
-        const upgrade = params.kind === 'upgrade';
+      case 'upgrade': {
+        // A downgrade scheduled earlier would undo this one at the end of the period: the upgrade replaces it.
+        const released = await releaseSchedule(requireSubscription(target), key('release'));
         const updated = await stripe.subscriptions.update(
           requireSubscription(target),
+          // Takes effect now; the prorated difference for the rest of the period is invoiced at once.
           {
             items: [{ id: requireItem(target), price: params.priceId }],
-            // Upgrades take effect now and charge the difference; downgrades bill the new price from the next period.
-            proration_behavior: upgrade ? 'always_invoice' : 'none',
+            proration_behavior: 'always_invoice',
           },
           key(),
         );
+        const invoice = idOf(updated.latest_invoice);
         return {
           stripeObjectId: updated.id,
-          result: {},
-          summary: upgrade
-            ? 'Plan upgraded now, with the difference invoiced.'
-            : 'Plan changed; the next period is billed at the new price.',
+          result: invoice ? { invoice } : {},
+          summary: `Plan upgraded now; the prorated difference for the rest of this period is invoiced${invoice ? ` (${invoice})` : ''}.${released ? ' The downgrade that was scheduled is dropped.' : ''}`,
         };
       }
+      case 'downgrade':
+        return scheduleDowngrade(action, params.priceId, key);
       case 'cancel_subscription': {
         const subscriptionId = requireSubscription(target);
         if (params.when === 'period_end') {
+          // Stripe refuses cancellation settings on a subscription a schedule manages (a scheduled downgrade).
+          await releaseSchedule(subscriptionId, key('release'));
           const updated = await stripe.subscriptions.update(
             subscriptionId,
             {
@@ -426,13 +537,20 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
     },
 
     async liveSubscription(customerId) {
-      const list = await stripe.subscriptions.list({ customer: customerId, status: 'all', limit: 20 });
+      const list = await stripe.subscriptions.list({
+        customer: customerId,
+        status: 'all',
+        limit: 20,
+        expand: ['data.items.data.price.product'],
+      });
       const live =
         list.data.find((subscription) => LIVE.has(subscription.status)) ??
         list.data.find((s) => s.status === 'paused');
       if (!live) return undefined;
+      // The plan is an item that is not an add-on (an add-on may cost more than the plan), the largest if several.
       const items = [...live.items.data].sort(
         (a, b) =>
+          Number(isAddOn(a.price.product)) - Number(isAddOn(b.price.product)) ||
           (b.price.unit_amount ?? 0) * (b.quantity ?? 1) - (a.price.unit_amount ?? 0) * (a.quantity ?? 1),
       );
       const plan = items[0];
@@ -445,6 +563,7 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
         planItemId: plan?.id,
         planPriceId: plan?.price.id,
         quantity: plan?.quantity ?? 1,
+        currentPeriodEnd: plan?.current_period_end,
       };
     },
 
@@ -532,7 +651,11 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
           proration_behavior: prorate ? 'always_invoice' : 'none',
         },
       });
-      return { amountDueMinor: preview.amount_due, currency: preview.currency };
+      return {
+        amountDueMinor: preview.amount_due,
+        prorationMinor: preview.lines.data.filter(isProration).reduce((sum, line) => sum + line.amount, 0),
+        currency: preview.currency,
+      };
     },
 
     async execute(action) {

@@ -50,7 +50,8 @@ function addressText(address: Stripe.Address | null | undefined): string | undef
   return text || undefined;
 }
 
-function isAddOn(product: Stripe.Product | Stripe.DeletedProduct | string): boolean {
+/** A product sold on top of a plan (product metadata `kind: add_on`, or a description starting "Add-on"). */
+export function isAddOn(product: Stripe.Product | Stripe.DeletedProduct | string): boolean {
   if (typeof product === 'string' || product.deleted) return false;
   return product.metadata?.kind === 'add_on' || /^add-on\b/i.test(product.description ?? '');
 }

@@ -45,6 +45,7 @@ import { catalogRoutes } from './stripe/routes/catalog.js';
 import { customerRoutes } from './stripe/routes/customers.js';
 import { invoiceRoutes } from './stripe/routes/invoices.js';
 import { paymentRoutes } from './stripe/routes/payments.js';
+import { scheduleRoutes } from './stripe/routes/schedules.js';
 import { subscriptionRoutes } from './stripe/routes/subscriptions.js';
 import { StripeSeeder } from './stripe/seed.js';
 import {
@@ -101,6 +102,7 @@ export class StripeFake extends HttpFake {
     ...customerRoutes,
     ...catalogRoutes,
     ...subscriptionRoutes,
+    ...scheduleRoutes,
     ...invoiceRoutes,
     ...paymentRoutes,
   ]);

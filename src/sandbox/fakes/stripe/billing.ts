@@ -18,6 +18,7 @@ import {
   newSubscriptionItem,
   planOf,
 } from './objects.js';
+import { enterScheduledPhase } from './schedules.js';
 import {
   type CardDecline,
   type Charge,
@@ -1198,6 +1199,12 @@ export class Billing {
         throw invalidRequest('Only metadata and cancellation_details can change on a canceled subscription.');
       }
     }
+    const schedule = idOf(subscription.schedule);
+    if (schedule && (changes.cancelAtPeriodEnd !== undefined || changes.cancelAt !== undefined)) {
+      throw invalidRequest(
+        `The subscription is managed by the subscription schedule \`${schedule}\`, and updating any cancelation behavior directly is not allowed. Please update the schedule instead.`,
+      );
+    }
     const customer = this.customer(String(subscription.customer));
     const planned = changes.items ? this.planItems(subscription, changes.items) : null;
     if (planned) {
@@ -1454,6 +1461,19 @@ export class Billing {
         this.addInvoiceItem(customer, line, at);
       }
     }
+    // The schedule managing a subscription ends with it.
+    const schedule = this.state.subscriptionSchedules.get(idOf(subscription.schedule) ?? '');
+    if (schedule && (schedule.status === 'active' || schedule.status === 'not_started'))
+      this.env.update(
+        'subscription_schedule.canceled',
+        schedule,
+        (target) => {
+          target.status = 'canceled';
+          target.canceled_at = at;
+          target.current_phase = null;
+        },
+        at,
+      );
     const before = this.env.render(subscription);
     subscription.status = 'canceled';
     subscription.canceled_at = at;
@@ -1497,6 +1517,7 @@ export class Billing {
       this.cancelSubscription(subscription, { at: subscription.cancel_at });
       return false;
     }
+    if (!enterScheduledPhase(this.env, this, subscription, at)) return false;
     const customer = this.customer(String(subscription.customer));
     if (subscription.status === 'paused') return false;
     const missing = subscription.trial_settings?.end_behavior.missing_payment_method;

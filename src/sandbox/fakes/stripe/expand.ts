@@ -7,6 +7,7 @@ import type { JsonObject } from './types.js';
 /** Finds a stored object by id; `field` helps for ids without a prefix (coupons). */
 export function findStored(env: FakeEnv, id: string, field?: string): object | undefined {
   const s = env.state;
+  if (id.startsWith('sub_sched_')) return s.subscriptionSchedules.get(id);
   const prefix = id.slice(0, id.indexOf('_') + 1);
   switch (prefix) {
     case 'cus_':

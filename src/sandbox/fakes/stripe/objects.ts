@@ -15,8 +15,10 @@ import type {
   Price,
   Product,
   Refund,
+  SchedulePhase,
   Subscription,
   SubscriptionItem,
+  SubscriptionSchedule,
 } from './types.js';
 
 /**
@@ -36,6 +38,7 @@ interface Fixtures {
   invoice_payment: InvoicePayment;
   subscription: Subscription;
   subscription_item: SubscriptionItem;
+  subscription_schedule: SubscriptionSchedule;
   discount: Discount;
   customer_balance_transaction: CustomerBalanceTransaction;
   coupon: Coupon;
@@ -414,6 +417,97 @@ export function newSubscription(fields: {
       end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' },
     },
     trial_start: fields.trialStart ?? null,
+  };
+}
+
+/** One phase of a schedule: its items (price ids and quantities) from `start` to `end`. */
+export function newSchedulePhase(fields: {
+  start: number;
+  end: number;
+  currency: string;
+  items: Array<{ price: string; quantity: number; metadata?: Record<string, string> }>;
+  prorationBehavior: SchedulePhase['proration_behavior'];
+  metadata?: Record<string, string>;
+}): SchedulePhase {
+  const [example] = fixture('subscription_schedule').phases;
+  return {
+    ...(example as SchedulePhase),
+    add_invoice_items: [],
+    application_fee_percent: null,
+    billing_cycle_anchor: null,
+    billing_thresholds: null,
+    collection_method: null,
+    currency: fields.currency,
+    default_payment_method: null,
+    default_tax_rates: [],
+    description: null,
+    discounts: [],
+    end_date: fields.end,
+    invoice_settings: null,
+    items: fields.items.map((item) => ({
+      billing_thresholds: null,
+      discounts: [],
+      metadata: item.metadata ?? {},
+      plan: item.price,
+      price: item.price,
+      quantity: item.quantity,
+      tax_rates: [],
+    })),
+    metadata: fields.metadata ?? {},
+    on_behalf_of: null,
+    proration_behavior: fields.prorationBehavior,
+    start_date: fields.start,
+    transfer_data: null,
+    trial_end: null,
+  };
+}
+
+export function newSubscriptionSchedule(fields: {
+  id: string;
+  created: number;
+  customer: string;
+  subscription: Subscription;
+  phases: SchedulePhase[];
+  currentPhase: { start_date: number; end_date: number } | null;
+}): SubscriptionSchedule {
+  const base = fixture('subscription_schedule');
+  const { subscription } = fields;
+  return {
+    ...base,
+    id: fields.id,
+    object: 'subscription_schedule',
+    application: null,
+    billing_mode: {
+      type: 'flexible',
+      flexible: { proration_discounts: 'included' },
+      updated_at: fields.created,
+    },
+    canceled_at: null,
+    completed_at: null,
+    created: fields.created,
+    current_phase: fields.currentPhase,
+    customer: fields.customer,
+    customer_account: null,
+    default_settings: {
+      ...base.default_settings,
+      collection_method: subscription.collection_method,
+      default_payment_method: subscription.default_payment_method,
+      description: subscription.description,
+      invoice_settings: {
+        ...base.default_settings.invoice_settings,
+        days_until_due: subscription.days_until_due,
+      },
+    },
+    end_behavior: 'release',
+    livemode: false,
+    metadata: {},
+    pause_schedules: [],
+    phases: fields.phases,
+    released_at: null,
+    released_subscription: null,
+    status: 'active',
+    subscription: subscription.id,
+    test_clock: null,
   };
 }
 

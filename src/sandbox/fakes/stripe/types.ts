@@ -22,6 +22,8 @@ export type Coupon = Wire<Stripe.Coupon>;
 export type Discount = Wire<Stripe.Discount>;
 export type Subscription = Wire<Stripe.Subscription>;
 export type SubscriptionItem = Wire<Stripe.SubscriptionItem>;
+export type SubscriptionSchedule = Wire<Stripe.SubscriptionSchedule>;
+export type SchedulePhase = Wire<Stripe.SubscriptionSchedule.Phase>;
 export type Invoice = Wire<Stripe.Invoice>;
 export type InvoiceLineItem = Wire<Stripe.InvoiceLineItem>;
 export type InvoiceItem = Wire<Stripe.InvoiceItem>;
@@ -68,6 +70,7 @@ export interface StripeState {
   discounts: Map<string, Discount>;
   subscriptions: Map<string, Subscription>;
   subscriptionItems: Map<string, SubscriptionItem>;
+  subscriptionSchedules: Map<string, SubscriptionSchedule>;
   invoices: Map<string, Invoice>;
   invoiceItems: Map<string, InvoiceItem>;
   invoicePayments: Map<string, InvoicePayment>;
@@ -92,6 +95,7 @@ export function emptyState(): StripeState {
     discounts: new Map(),
     subscriptions: new Map(),
     subscriptionItems: new Map(),
+    subscriptionSchedules: new Map(),
     invoices: new Map(),
     invoiceItems: new Map(),
     invoicePayments: new Map(),
