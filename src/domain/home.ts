@@ -8,26 +8,44 @@ import type { RoleName } from './roles.js';
 export interface HomeSections {
   /** L1/L2 agents: their open escalations and their pending account-action requests. */
   agent: boolean;
-  /** Managers and billing specialists: approvals waiting for them and today's figures. */
+  /** Whoever may decide an approval stage (managers, billing specialists, VP, legal): the ones waiting for them. */
   approver: boolean;
+  /** Managers, billing specialists and VPs: today's key figures. */
+  figures: boolean;
   /** Engineers: the top problems by priority with their RCA ticket and assessment. */
   engineer: boolean;
 }
+
+const APPROVER_ROLES: readonly RoleName[] = ['manager', 'billing_specialist', 'vp', 'legal'];
+const FIGURES_ROLES: readonly RoleName[] = ['manager', 'billing_specialist', 'vp'];
 
 export function homeSections(roles: readonly RoleName[]): HomeSections {
   const has = (role: RoleName) => roles.includes(role);
   return {
     agent: has('l1') || has('l2'),
-    approver: has('manager') || has('billing_specialist'),
+    approver: APPROVER_ROLES.some(has),
+    figures: FIGURES_ROLES.some(has),
     engineer: has('engineer'),
   };
 }
 
-/** The roles whose approvals a person may decide (VP and legal decide from the approvals channel). */
+/**
+ * The roles whose approval stages a person may decide, from the App Home as from the approvals channel (the
+ * account-actions feature checks again on the click).
+ */
 export function approverRoles(roles: readonly RoleName[]): RoleName[] {
-  return roles.filter(
-    (role) => role === 'manager' || role === 'billing_specialist' || role === 'vp' || role === 'legal',
-  );
+  return roles.filter((role) => APPROVER_ROLES.includes(role));
+}
+
+/**
+ * The roles of one approval stage as stored (`approvals.required_role`: one role, or several separated by commas,
+ * any of whom may decide).
+ */
+export function stageRoles(requiredRole: string): string[] {
+  return requiredRole
+    .split(',')
+    .map((role) => role.trim())
+    .filter(Boolean);
 }
 
 export interface EscalationWaitFacts {
@@ -107,8 +125,18 @@ export interface HomeProblem {
   priorityExplanation: string[];
   rcaKey: string | null;
   rcaStatus: string | null;
-  assessed: boolean;
+  /** The engineering assessment as last saved (one per problem, re-saved with a new revision), if any. */
+  assessment: HomeAssessment | null;
   linkedEscalations: number;
+}
+
+export interface HomeAssessment {
+  /** Release decision: `patch`, `next_compile` or `next_sprint` (domain/release.ts). */
+  decision: string;
+  severity: string;
+  fixVersion: string | null;
+  revision: number;
+  assessedAt: Date;
 }
 
 export interface HomeIncident {

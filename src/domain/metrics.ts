@@ -228,6 +228,24 @@ export function formatChange(
   return `${sign}${amount} (${sign}${(Math.abs(moved.relative) * 100).toFixed(1)}%)`;
 }
 
+/**
+ * The same change, short enough for a table cell: "+3", "−1.5 pts", "+2.0 h", "=" (no change), "new" (nothing to
+ * compare with last period), "" (no value now). Relative changes are left to the full form.
+ */
+export function formatChangeBrief(
+  current: number | null,
+  previous: number | null,
+  unit: Exclude<FigureUnit, 'money'>,
+): string {
+  const moved = change(current, previous);
+  if (!moved) return current === null ? '' : 'new';
+  if (moved.delta === 0) return '=';
+  const sign = moved.delta > 0 ? '+' : '−';
+  const size = Math.abs(moved.delta);
+  if (unit === 'share') return `${sign}${(size * 100).toFixed(1)} pts`;
+  return `${sign}${unit === 'duration' ? formatDuration(size) : String(size)}`;
+}
+
 /** An empty period: what a month with no records reports. */
 export function emptyFigures(): PeriodFigures {
   return {
@@ -273,6 +291,8 @@ export const ACTION_FINISHED_STATES = [
   'cancelled',
 ] as const;
 export const REFUND_KIND = 'refund';
+/** The refund reason a refund is grouped under when its request carries none. */
+export const UNSPECIFIED_REFUND_REASON = 'unspecified';
 export const CREDIT_KIND = 'credit';
 export const APPROVAL_DECISIONS = { approved: 'approved', denied: 'denied', expired: 'expired' } as const;
 

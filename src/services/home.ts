@@ -23,6 +23,7 @@ export type HomeDeps = Pick<Deps, 'db' | 'directory' | 'now' | 'logger'> & {
   config?: Pick<Deps['config'], 'publicUrl'>;
 };
 
+/** The current UTC day, as a period the figures can be computed over. */
 function today(now: Date): ReportPeriod {
   const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   return { month: from.toISOString().slice(0, 10), from, to: new Date(from.getTime() + 86_400_000) };
@@ -36,8 +37,8 @@ export async function homeModel(deps: HomeDeps, userId: string): Promise<HomeMod
   const [escalations, actionRequests, approvals, figures, problems, incidents] = await Promise.all([
     sections.agent ? openEscalationsOf(db, userId) : [],
     sections.agent ? pendingActionRequestsOf(db, userId) : [],
-    sections.approver ? approvalsWaitingFor(db, { userId, roles: approverRoles(roles) }) : [],
-    sections.approver ? periodFigures(db, today(now)) : null,
+    sections.approver ? approvalsWaitingFor(db, { userId, roles: approverRoles(roles), now }) : [],
+    sections.figures ? periodFigures(db, today(now)) : null,
     sections.engineer ? topProblems(db, 10) : [],
     activeIncidents(db),
   ]);

@@ -4,30 +4,34 @@ import {
   escalationWait,
   type HomeActionRequest,
   type HomeApproval,
+  type HomeAssessment,
   type HomeEscalation,
   type HomeIncident,
   type HomeProblem,
   type HomeSections,
+  stageRoles,
 } from '../domain/home.js';
 import { formatDuration, formatShare, type PeriodFigures, share } from '../domain/metrics.js';
 import { formatMoney } from '../domain/money.js';
+import { RELEASE_LABELS, type ReleaseDecision } from '../domain/release.js';
 import { ROLE_LABELS, type RoleName } from '../domain/roles.js';
+import { ACCOUNT_ACTION_IDS, encodeDecision } from './account-action-ids.js';
 import { ESCALATION_IDS, encodeHomeForm } from './escalation-actions.js';
 import { escapeMrkdwn, truncate } from './mrkdwn.js';
 
 /**
- * Each person's App Home, by role: agents see their open escalations and pending action requests; managers and
- * billing specialists the approvals waiting for them and today's figures; engineers the top problems; everyone the
- * active incidents and a button to escalate. Pure: the model in, a Home tab view out.
+ * Each person's App Home, by role: agents see their open escalations and pending action requests; managers, billing
+ * specialists, VPs and legal the approvals waiting for them; managers, billing specialists and VPs today's figures;
+ * engineers the top problems; everyone the active incidents and a button to escalate. Pure: the model in, a Home
+ * tab view out.
  */
 
-/** Approve / Deny on App Home; the account-actions feature answers the clicks. Value: `<actionId>:<stage>`. */
+/** Approve / Deny on App Home are the account-actions feature's own buttons; it answers the clicks. */
 export const HOME_IDS = {
-  approve: 'account_action_approve',
-  deny: 'account_action_deny',
+  approve: ACCOUNT_ACTION_IDS.approve,
+  deny: ACCOUNT_ACTION_IDS.deny,
   newEscalation: ESCALATION_IDS.actions.openForm,
 } as const;
-export const encodeApprovalValue = (actionId: number, stage: number) => `${actionId}:${stage}`;
 
 /** Plain data for the view; the service fills it from the database (db/repositories/home.ts). */
 export interface HomeModel {
@@ -71,6 +75,8 @@ const amountOf = (amountMinor: number | null, currency: string | null) =>
   amountMinor !== null && currency ? ` · ${formatMoney(amountMinor, currency)}` : '';
 const ago = (now: Date, then: Date) => `${formatDuration(now.getTime() - then.getTime())} ago`;
 const roleLabel = (role: string) => ROLE_LABELS[role as RoleName] ?? words(role);
+/** A stage's roles in words: "Support manager or Billing specialist". */
+const stageLabel = (requiredRole: string) => stageRoles(requiredRole).map(roleLabel).join(' or ');
 
 function agentBlocks(model: HomeModel): KnownBlock[] {
   const blocks: KnownBlock[] = [header('Your open escalations')];
@@ -91,7 +97,7 @@ function agentBlocks(model: HomeModel): KnownBlock[] {
   for (const a of model.actionRequests) {
     const waiting =
       a.waitingStage !== null && a.waitingRole
-        ? `waiting for ${roleLabel(a.waitingRole)} approval (stage ${a.waitingStage})`
+        ? `waiting for ${stageLabel(a.waitingRole)} approval (stage ${a.waitingStage})`
         : words(a.state);
     blocks.push(
       section(
@@ -117,13 +123,13 @@ function approverBlocks(model: HomeModel): KnownBlock[] {
   const blocks: KnownBlock[] = [header('Approvals waiting for you')];
   if (model.approvals.length === 0) blocks.push(context('Nothing to decide right now.'));
   for (const a of model.approvals) {
-    const value = encodeApprovalValue(a.actionId, a.stage);
+    const value = encodeDecision(a.actionId, a.stage);
     const expires = a.expiresAt
       ? ` · expires ${a.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`
       : '';
     blocks.push(
       section(
-        `*${words(a.kind)}* for \`${escapeMrkdwn(a.customerId)}\`${amountOf(a.amountMinor, a.currency)}\nRequested by <@${a.requesterId}> ${ago(model.now, a.requestedAt)} · ${roleLabel(a.requiredRole)} approval, stage ${a.stage}${expires}\n> ${escapeMrkdwn(truncate(a.reason, 300))}`,
+        `*${words(a.kind)}* for \`${escapeMrkdwn(a.customerId)}\`${amountOf(a.amountMinor, a.currency)}\nRequested by <@${a.requesterId}> ${ago(model.now, a.requestedAt)} · ${stageLabel(a.requiredRole)} approval, stage ${a.stage}${expires}\n> ${escapeMrkdwn(truncate(a.reason, 300))}`,
       ),
       {
         type: 'actions',
@@ -147,11 +153,25 @@ function approverBlocks(model: HomeModel): KnownBlock[] {
       },
     );
   }
-  if (model.today) {
-    blocks.push(header("Today's figures"), section(todayText(model.today)));
-    blocks.push(context('Since 00:00 UTC. `/frontline report` sends last month’s full report.'));
-  }
   return blocks;
+}
+
+function figuresBlocks(today: PeriodFigures): KnownBlock[] {
+  return [
+    header("Today's figures"),
+    section(todayText(today)),
+    context('Since 00:00 UTC. `/frontline report` sends last month’s full report.'),
+  ];
+}
+
+/** The latest assessment in a few words: its severity and release decision (only a patch's version is firm). */
+function assessmentText(assessment: HomeAssessment): string {
+  const release = RELEASE_LABELS[assessment.decision as ReleaseDecision] ?? words(assessment.decision);
+  const version = assessment.fixVersion
+    ? `, ${assessment.decision === 'patch' ? '' : 'tentatively '}version ${escapeMrkdwn(truncate(assessment.fixVersion, 40))}`
+    : '';
+  const revised = assessment.revision > 1 ? ` (revision ${assessment.revision})` : '';
+  return `assessed: ${words(assessment.severity)}${revised} · release: ${release}${version}`;
 }
 
 function engineerBlocks(model: HomeModel): KnownBlock[] {
@@ -159,7 +179,7 @@ function engineerBlocks(model: HomeModel): KnownBlock[] {
   if (model.problems.length === 0) blocks.push(context('No open problems.'));
   model.problems.forEach((p, index) => {
     const rca = p.rcaKey ? `RCA ${p.rcaKey} (${words(p.rcaStatus ?? 'requested')})` : 'no RCA ticket yet';
-    const assessment = p.assessed ? 'assessment written' : ':warning: assessment missing';
+    const assessment = p.assessment ? assessmentText(p.assessment) : ':warning: assessment missing';
     const why =
       p.priorityExplanation.length > 0
         ? `\n_${escapeMrkdwn(truncate(p.priorityExplanation.join(' · '), 400))}_`
@@ -206,7 +226,9 @@ export function homeView(model: HomeModel): HomeView {
     },
     divider,
   ];
-  if (model.sections.approver) blocks.push(...approverBlocks(model), divider);
+  if (model.sections.approver) blocks.push(...approverBlocks(model));
+  if (model.sections.figures && model.today) blocks.push(...figuresBlocks(model.today));
+  if (model.sections.approver || model.sections.figures) blocks.push(divider);
   if (model.sections.agent) blocks.push(...agentBlocks(model), divider);
   if (model.sections.engineer) blocks.push(...engineerBlocks(model), divider);
   blocks.push(...everyoneBlocks(model));

@@ -1,18 +1,25 @@
 import type { KnownBlock } from '@slack/types';
+import { REFUND_REASON_LABELS, type RefundReason } from '../domain/account-actions.js';
 import { CATEGORY_LABELS, type Category } from '../domain/escalation.js';
 import {
+  type ActionKindFigures,
   type CategoryFigures,
+  change,
   formatChange,
+  formatChangeBrief,
   formatDuration,
   formatShare,
   type MoneyTotals,
   monthLabel,
   type PeriodFigures,
+  type RefundReasonFigures,
   type ReportPeriod,
   share,
+  UNSPECIFIED_REFUND_REASON,
   type WeeklyTrendPoint,
 } from '../domain/metrics.js';
 import { formatMoney } from '../domain/money.js';
+import { truncate } from './mrkdwn.js';
 
 /**
  * The monthly billing support report as a Slack message: seed 003's report built from Frontline's own records, each
@@ -34,8 +41,13 @@ const actionLabel = (kind: string) =>
     .split('_')
     .map((word, index) => (index === 0 ? word.charAt(0).toUpperCase() + word.slice(1) : word))
     .join(' ');
+const refundReasonLabel = (reason: string) =>
+  reason === UNSPECIFIED_REFUND_REASON
+    ? 'No reason given'
+    : (REFUND_REASON_LABELS[reason as RefundReason] ?? actionLabel(reason));
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** Slack's limit on a section's text. */
+export const SECTION_TEXT_LIMIT = 3000;
 
 function vs(text: string): string {
   return text ? ` _(${text})_` : '';
@@ -43,6 +55,11 @@ function vs(text: string): string {
 
 function count(label: string, current: number, previous: number): string {
   return `• ${label}: *${current}*${vs(formatChange(current, previous, 'count'))}`;
+}
+
+/** A part of the figure above it, indented under it. */
+function part(label: string, current: number, previous: number): string {
+  return `    ◦ ${label}: ${current}${vs(formatChange(current, previous, 'count'))}`;
 }
 
 function duration(label: string, current: number | null, previous: number | null): string {
@@ -61,15 +78,27 @@ export function formatTotals(totals: MoneyTotals): string {
   return entries.map(([currency, amount]) => formatMoney(amount, currency)).join(' + ');
 }
 
-/** Change per currency ("+$12.00, −€5.00"); a currency only one month has counts from zero. */
+/**
+ * Change per currency, with the relative change as for counts: "+$12.00 (+10.0%), −€5.00 (−50.0%)"; a currency only
+ * this month has is "(from none)". Currencies are never added together.
+ */
 export function formatTotalsChange(current: MoneyTotals, previous: MoneyTotals): string {
   const currencies = [...new Set([...Object.keys(current), ...Object.keys(previous)])].sort();
   const parts = currencies.flatMap((currency) => {
-    const delta = (current[currency] ?? 0) - (previous[currency] ?? 0);
-    if (delta === 0) return [];
-    return [`${delta > 0 ? '+' : '−'}${formatMoney(Math.abs(delta), currency)}`];
+    const moved = change(current[currency] ?? 0, previous[currency] ?? 0);
+    if (!moved || moved.delta === 0) return [];
+    const sign = moved.delta > 0 ? '+' : '−';
+    const relative =
+      moved.relative === null ? 'from none' : `${sign}${(Math.abs(moved.relative) * 100).toFixed(1)}%`;
+    return [`${sign}${formatMoney(Math.abs(moved.delta), currency)} (${relative})`];
   });
   return parts.length > 0 ? parts.join(', ') : 'no change';
+}
+
+function moneyChange(count: number, totals: MoneyTotals, prevCount: number, prevTotals: MoneyTotals) {
+  const counted = formatChange(count, prevCount, 'count');
+  const moved = formatTotalsChange(totals, prevTotals);
+  return vs(counted === 'no change' && moved === 'no change' ? counted : `${counted}; ${moved}`);
 }
 
 function pad(text: string, width: number): string {
@@ -79,29 +108,139 @@ function padLeft(text: string, width: number): string {
   return text.length >= width ? text : ' '.repeat(width - text.length) + text;
 }
 
-function categoryTable(categories: CategoryFigures[]): string {
-  if (categories.length === 0) return '_No escalations this month._';
-  const head = `${pad('Category', 22)}${padLeft('Raised', 7)}${padLeft('No eng.', 9)}${padLeft('Dupes', 7)}${padLeft('Avg resolution', 16)}`;
-  const lines = categories.map(
-    (c) =>
-      `${pad(categoryLabel(c.category), 22)}${padLeft(String(c.escalations), 7)}${padLeft(formatShare(share(c.resolvedWithoutEngineering, c.escalations)), 9)}${padLeft(String(c.duplicatesAvoided), 7)}${padLeft(formatDuration(c.averageResolutionMs), 16)}`,
-  );
-  return `\`\`\`${[head, ...lines].join('\n')}\`\`\``;
+/** A table cell: the value, and in brackets its change since the previous month. */
+const withBrief = (value: string, brief: string) => (brief ? `${value} (${brief})` : value);
+
+/**
+ * Rows of this month and the previous one, matched by key: a row only one month has is compared with zero, so a
+ * category that disappeared still shows (with its fall).
+ */
+function paired<T>(
+  current: readonly T[],
+  previous: readonly T[],
+  key: (row: T) => string,
+  none: (key: string) => T,
+): Array<{ now: T; before: T }> {
+  const before = new Map(previous.map((row) => [key(row), row]));
+  const rows = current.map((row) => ({ now: row, before: before.get(key(row)) ?? none(key(row)) }));
+  const seen = new Set(current.map(key));
+  for (const row of previous) if (!seen.has(key(row))) rows.push({ now: none(key(row)), before: row });
+  return rows;
 }
 
-function actionsTable(figures: PeriodFigures): string {
-  if (figures.actions.byKind.length === 0) return '_No account actions requested this month._';
-  const head = `${pad('Action', 24)}${padLeft('Count', 7)}${padLeft('Success', 9)}${padLeft('Avg time', 12)}`;
-  const lines = figures.actions.byKind.map(
-    (k) =>
-      `${pad(actionLabel(k.kind), 24)}${padLeft(String(k.requested), 7)}${padLeft(formatShare(share(k.succeeded, k.succeeded + k.failed)), 9)}${padLeft(formatDuration(k.averageMs), 12)}`,
-  );
-  return `\`\`\`${[head, ...lines].join('\n')}\`\`\``;
+/**
+ * A monospace table in one section, within Slack's text limit: rows that do not fit are left out, and a line says
+ * how many (the CSV in the thread has every record).
+ */
+function codeTable(title: string, head: string, lines: readonly string[]): string {
+  const render = (shown: number) => {
+    const body = `\`\`\`${[head, ...lines.slice(0, shown)].join('\n')}\`\`\``;
+    const left = lines.length - shown;
+    return `${title}\n${body}${left > 0 ? `\n_…and ${left} more rows; the CSV in the thread has them all._` : ''}`;
+  };
+  let shown = lines.length;
+  while (shown > 0 && render(shown).length > SECTION_TEXT_LIMIT) shown -= 1;
+  return render(shown);
+}
+
+const noCategory = (category: string): CategoryFigures => ({
+  category,
+  escalations: 0,
+  resolvedWithoutEngineering: 0,
+  duplicatesAvoided: 0,
+  resolved: 0,
+  averageResolutionMs: null,
+});
+
+function categoryTable(title: string, current: PeriodFigures, previous: PeriodFigures): string {
+  if (current.categories.length === 0 && previous.categories.length === 0)
+    return `${title}\n_No escalations this month._`;
+  const rows = paired(current.categories, previous.categories, (c) => c.category, noCategory);
+  const head = `${pad('Category', 22)}${padLeft('Raised', 13)}${padLeft('No eng.', 20)}${padLeft('Dupes', 13)}${padLeft('Avg resolution', 21)}`;
+  const lines = rows.map(({ now, before }) => {
+    const noEng = share(now.resolvedWithoutEngineering, now.escalations);
+    const noEngBefore = share(before.resolvedWithoutEngineering, before.escalations);
+    return [
+      pad(categoryLabel(now.category), 22),
+      padLeft(
+        withBrief(String(now.escalations), formatChangeBrief(now.escalations, before.escalations, 'count')),
+        13,
+      ),
+      padLeft(withBrief(formatShare(noEng), formatChangeBrief(noEng, noEngBefore, 'share')), 20),
+      padLeft(
+        withBrief(
+          String(now.duplicatesAvoided),
+          formatChangeBrief(now.duplicatesAvoided, before.duplicatesAvoided, 'count'),
+        ),
+        13,
+      ),
+      padLeft(
+        withBrief(
+          formatDuration(now.averageResolutionMs),
+          formatChangeBrief(now.averageResolutionMs, before.averageResolutionMs, 'duration'),
+        ),
+        21,
+      ),
+    ].join('');
+  });
+  return codeTable(title, head, lines);
+}
+
+const noActionKind = (kind: string): ActionKindFigures => ({
+  kind,
+  requested: 0,
+  succeeded: 0,
+  failed: 0,
+  averageMs: null,
+});
+
+function actionsTable(title: string, current: PeriodFigures, previous: PeriodFigures): string {
+  if (current.actions.byKind.length === 0 && previous.actions.byKind.length === 0)
+    return `${title}\n_No account actions requested this month._`;
+  const rows = paired(current.actions.byKind, previous.actions.byKind, (k) => k.kind, noActionKind);
+  const head = `${pad('Action', 24)}${padLeft('Count', 13)}${padLeft('Success', 20)}${padLeft('Avg time', 21)}`;
+  const lines = rows.map(({ now, before }) => {
+    const success = share(now.succeeded, now.succeeded + now.failed);
+    const successBefore = share(before.succeeded, before.succeeded + before.failed);
+    return [
+      pad(actionLabel(now.kind), 24),
+      padLeft(
+        withBrief(String(now.requested), formatChangeBrief(now.requested, before.requested, 'count')),
+        13,
+      ),
+      padLeft(withBrief(formatShare(success), formatChangeBrief(success, successBefore, 'share')), 20),
+      padLeft(
+        withBrief(
+          formatDuration(now.averageMs),
+          formatChangeBrief(now.averageMs, before.averageMs, 'duration'),
+        ),
+        21,
+      ),
+    ].join('');
+  });
+  return codeTable(title, head, lines);
+}
+
+const noReason = (reason: string): RefundReasonFigures => ({ reason, count: 0, totals: {} });
+
+function paymentFailureLines(current: PeriodFigures, previous: PeriodFigures): string[] {
+  const now = current.paymentFailures;
+  if (!now)
+    return [
+      '• Payment failures and recovery rate: _no data_ — no Stripe webhook events have been received (see the README).',
+    ];
+  const before = previous.paymentFailures;
+  const rate = share(now.recovered, now.failures);
+  const rateBefore = before ? share(before.recovered, before.failures) : null;
+  return [
+    `• Payment failures: *${now.failures}*${vs(formatChange(now.failures, before?.failures ?? null, 'count'))}`,
+    `    ◦ Paid afterwards: ${now.recovered}${vs(formatChange(now.recovered, before?.recovered ?? null, 'count'))} — recovery rate *${formatShare(rate)}*${vs(formatChange(rate, rateBefore, 'share'))}`,
+  ];
 }
 
 const section = (text: string): KnownBlock => ({
   type: 'section',
-  text: { type: 'mrkdwn', text: text.slice(0, 3000) },
+  text: { type: 'mrkdwn', text: truncate(text, SECTION_TEXT_LIMIT) },
 });
 
 export function reportMessage(model: ReportModel): { text: string; blocks: KnownBlock[] } {
@@ -135,7 +274,10 @@ export function reportMessage(model: ReportModel): { text: string; blocks: Known
   ].join('\n');
 
   const problems = [
-    `• Problems confirmed: *${c.problems.total}* — ${plural(c.problems.bug, 'bug')}, ${plural(c.problems.incident, 'incident')}, ${c.problems.unclassified} not classified yet${vs(formatChange(c.problems.total, p.problems.total, 'count'))}`,
+    count('Problems confirmed', c.problems.total, p.problems.total),
+    part('Bugs', c.problems.bug, p.problems.bug),
+    part('Incidents', c.problems.incident, p.problems.incident),
+    part('Not classified yet', c.problems.unclassified, p.problems.unclassified),
     count('Incidents declared', c.incidents.opened, p.incidents.opened),
     duration(
       'Average time to first status update',
@@ -165,20 +307,23 @@ export function reportMessage(model: ReportModel): { text: string; blocks: Known
       p.actions.needingApproval,
       p.actions.requested,
     ),
-    `• Approvals requested: *${c.approvals.requested}* — ${c.approvals.approved} approved, ${c.approvals.denied} denied, ${c.approvals.expired} expired, ${c.approvals.pending} still waiting${vs(formatChange(c.approvals.requested, p.approvals.requested, 'count'))}`,
+    count('Approvals requested (one per stage)', c.approvals.requested, p.approvals.requested),
+    part('Approved', c.approvals.approved, p.approvals.approved),
+    part('Denied', c.approvals.denied, p.approvals.denied),
+    part('Expired', c.approvals.expired, p.approvals.expired),
+    part('Still waiting', c.approvals.pending, p.approvals.pending),
     duration('Average time to decision', c.approvals.averageDecisionMs, p.approvals.averageDecisionMs),
   ].join('\n');
 
-  const reasons = c.refunds.byReason
-    .map((r) => `    ◦ ${actionLabel(r.reason)}: ${r.count} (${formatTotals(r.totals)})`)
-    .join('\n');
+  const reasons = paired(c.refunds.byReason, p.refunds.byReason, (r) => r.reason, noReason).map(
+    ({ now, before }) =>
+      `    ◦ ${refundReasonLabel(now.reason)}: ${now.count} for ${formatTotals(now.totals)}${moneyChange(now.count, now.totals, before.count, before.totals)}`,
+  );
   const money = [
-    `• Refunds: *${c.refunds.count}* for *${formatTotals(c.refunds.totals)}*${vs(`${formatChange(c.refunds.count, p.refunds.count, 'count')}; ${formatTotalsChange(c.refunds.totals, p.refunds.totals)}`)}`,
-    ...(reasons ? [reasons] : []),
-    `• Credits: *${c.credits.count}* for *${formatTotals(c.credits.totals)}*${vs(`${formatChange(c.credits.count, p.credits.count, 'count')}; ${formatTotalsChange(c.credits.totals, p.credits.totals)}`)}`,
-    c.paymentFailures
-      ? `• Payment failures: *${c.paymentFailures.failures}*, recovered ${formatShare(share(c.paymentFailures.recovered, c.paymentFailures.failures))}`
-      : '• Payment failures and recovery rate: _no data_ — no Stripe webhook events have been received (see the README).',
+    `• Refunds: *${c.refunds.count}* for *${formatTotals(c.refunds.totals)}*${moneyChange(c.refunds.count, c.refunds.totals, p.refunds.count, p.refunds.totals)}`,
+    ...reasons,
+    `• Credits: *${c.credits.count}* for *${formatTotals(c.credits.totals)}*${moneyChange(c.credits.count, c.credits.totals, p.credits.count, p.credits.totals)}`,
+    ...paymentFailureLines(c, p),
   ].join('\n');
 
   const weeks = model.trend
@@ -198,10 +343,10 @@ export function reportMessage(model: ReportModel): { text: string; blocks: Known
       ],
     },
     section(`*Escalations*\n${escalations}`),
-    section(`*By category*\n${categoryTable(c.categories)}`),
+    section(categoryTable(`*By category* — in brackets, the change since ${before}`, c, p)),
     section(`*Problems, incidents and RCA*\n${problems}`),
     section(`*Account actions and approvals*\n${approvals}`),
-    section(actionsTable(c)),
+    section(actionsTable(`*By kind of action* — in brackets, the change since ${before}`, c, p)),
     section(`*Money*\n${money}`),
     {
       type: 'context',

@@ -1,7 +1,12 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountActions, approvals, escalations, problems } from '../../src/db/schema/index.js';
+import type { ActionParams } from '../../src/domain/account-actions.js';
+import { decide } from '../../src/domain/permissions.js';
+import { accountActionContext } from '../../src/handlers/account-actions.js';
 import { blocksText, findAction } from '../../src/sandbox/fakes/slack-fake.js';
+import { createAction } from '../../src/services/account-actions.js';
+import { saveAssessment } from '../../src/services/assessment.js';
 import { HOME_REFRESH_JOB, refreshHome } from '../../src/services/home.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/database.js';
@@ -30,12 +35,37 @@ describe.each(DATABASE_KINDS)('monthly report and App Home (%s)', (kind) => {
     app.slack.addUser({ id: NO_ROLE, name: 'guest', realName: 'Guest Without Role' });
     const db = app.running.deps.db;
     seeded = await seedMetricsData(db);
-    // Engineers' ranking: p2 hurts most, then p1 (assessed); p3 and p4 follow by age.
+    // Engineers' ranking: p2 hurts most, then p1; p3 and p4 follow by age.
     await db.update(problems).set({ priorityScore: 500 }).where(eq(problems.id, seeded.problems.p2));
-    await db
-      .update(problems)
-      .set({ priorityScore: 300, details: { assessment: { cause: 'gateway retry', severity: 'financial' } } })
-      .where(eq(problems.id, seeded.problems.p1));
+    await db.update(problems).set({ priorityScore: 300 }).where(eq(problems.id, seeded.problems.p1));
+    // p1 is assessed by an engineer twice, through the assessment feature: the Home shows the latest.
+    const answers = {
+      startedAt: 'After the card-update release',
+      causedBy: 'Gateway retry on a timeout',
+      applicationRunning: true,
+      financial: false,
+      affectedFunctionality: 'Renewals',
+      scope: 'few' as const,
+      longStanding: false,
+      workaround: '',
+      workaroundEasy: false,
+      dataCleanup: '',
+    };
+    await saveAssessment(app.running.deps, {
+      problemId: seeded.problems.p1,
+      actorId: app.people.engineer,
+      input: { answers, chosen: undefined, overrideReason: '', fixVersion: '' },
+    });
+    await saveAssessment(app.running.deps, {
+      problemId: seeded.problems.p1,
+      actorId: app.people.engineer,
+      input: {
+        answers: { ...answers, financial: true },
+        chosen: undefined,
+        overrideReason: '',
+        fixVersion: '2026.11.2',
+      },
+    });
     // A discount request waiting for a billing specialist, asked by the manager.
     const [action] = await db
       .insert(accountActions)
@@ -81,7 +111,14 @@ describe.each(DATABASE_KINDS)('monthly report and App Home (%s)', (kind) => {
     expect(text).toContain('Escalations raised: *7* _(+4 (+133.3%))_');
     expect(text).toContain('Resolved without engineering: *3* (42.9%) _(−57.1 pts)_');
     expect(text).toContain('Duplicate escalations avoided: *4* _(+4 (from none))_');
-    expect(text).toContain('Refunds: *3* for *$82.00*');
+    expect(text).toContain('Refunds: *3* for *$82.00* _(+3 (from none); +$82.00 (from none))_');
+    // By the reason each refund request stored: a1 (duplicate, $50); a2 and a10 (asked by the customer, $25 + $7).
+    expect(text).toContain(
+      '◦ Requested by the customer: 2 for $32.00 _(+2 (from none); +$32.00 (from none))_',
+    );
+    expect(text).toContain('◦ Duplicate charge: 1 for $50.00');
+    // Per category, against September: payment failed 2 raised (E2, E3) vs 2 (E1, E10), both without engineering.
+    expect(text).toMatch(/Payment failed +2 \(=\) +100\.0% \(=\)/);
     expect(text).toContain('Payment failures and recovery rate: _no data_');
     expect(text).toContain('Changes are against September 2026');
     expect(
@@ -101,6 +138,22 @@ describe.each(DATABASE_KINDS)('monthly report and App Home (%s)', (kind) => {
     );
     expect(lines).toHaveLength(1 + 32);
     expect(lines.filter((line) => line.startsWith('escalation,'))).toHaveLength(9);
+    // The reason column holds each refund's reason; other actions leave it empty.
+    const actionReasons = lines
+      .filter((line) => line.startsWith('account_action,'))
+      .map((line) => line.split(',').slice(3, 4).concat(line.split(',').slice(11, 12)).join(':'));
+    expect(actionReasons.filter((entry) => entry.startsWith('refund:'))).toEqual([
+      'refund:duplicate',
+      'refund:requested_by_customer',
+      'refund:duplicate',
+      'refund:requested_by_customer',
+      'refund:requested_by_customer',
+    ]);
+    expect(actionReasons.filter((entry) => entry.startsWith('credit:'))).toEqual([
+      'credit:',
+      'credit:',
+      'credit:',
+    ]);
 
     const facts = pngFacts(png?.bytes ?? Buffer.alloc(32));
     expect(facts.signature).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -212,9 +265,11 @@ describe.each(DATABASE_KINDS)('monthly report and App Home (%s)', (kind) => {
     expect(first).toBeGreaterThan(-1);
     expect(second).toBeGreaterThan(first);
     expect(text).toContain('score *500*');
-    expect(text).toContain('RCA RCA-2 (open)');
-    expect(text).toContain('assessment written');
-    expect(text).toContain('assessment missing');
+    expect(text).toContain('RCA RCA-2 (open) · :warning: assessment missing');
+    // The second assessment: money is wrong, so critical and a patch (the rules' suggestion), with its version.
+    expect(text).toContain(
+      'RCA RCA-1 (closed) · assessed: critical (revision 2) · release: Patch, version 2026.11.2',
+    );
     expect(text).not.toContain('Approvals waiting for you');
   });
 
@@ -225,6 +280,114 @@ describe.each(DATABASE_KINDS)('monthly report and App Home (%s)', (kind) => {
     expect(text).toContain('Active incidents');
     expect(text).not.toContain('Your open escalations');
     expect(text).not.toContain('Top problems');
+  });
+
+  /** An account-action request as the agent's form submits it, stored by the account-actions feature. */
+  async function requestAction(requesterId: string, params: ActionParams) {
+    const ctx = accountActionContext(app.running.deps);
+    const roles = await app.running.deps.directory.rolesOf(requesterId);
+    return createAction(ctx, {
+      requesterId,
+      roles,
+      customerId: 'cus_DemoCorvidRobotics',
+      customerName: 'Corvid Robotics',
+      escalationId: undefined,
+      problemId: undefined,
+      params,
+      reason: 'Goodwill after the double charge',
+      target: {},
+      decision: decide(app.running.deps.settings.permissions, roles, {
+        kind: params.kind,
+        measure: 'amountMinor' in params ? params.amountMinor : undefined,
+        currency: 'usd',
+        recentRefunds: 0,
+      }),
+      recentRefunds: 0,
+      history: { refunds: [], credits: [] },
+      historyDays: 90,
+    });
+  }
+
+  it('App Home for an L2 agent, a VP and legal: each sees what waits on them, and decides from there', async () => {
+    // The L2 agent asks for a $600 credit (a billing specialist, then a VP) and a $45 refund (a manager or a
+    // billing specialist); a billing specialist asks for a forced cancellation (legal signs off).
+    const credit = await requestAction(app.people.l2, {
+      kind: 'credit',
+      amountMinor: 60_000,
+      currency: 'usd',
+    });
+    const refund = await requestAction(app.people.l2, {
+      kind: 'refund',
+      target: 'ch_CorvidDuplicate01',
+      amountMinor: 4_500,
+      currency: 'usd',
+      refundReason: 'duplicate',
+    });
+    const cancel = await requestAction(app.people.billingSpecialist, { kind: 'force_cancel' });
+    for (const action of [credit, refund, cancel]) expect(action.state).toBe('pending_approval');
+
+    const l2 = blocksText((await openHome(app.people.l2)).blocks);
+    expect(l2).toContain('Your open escalations');
+    expect(l2).toContain('*credit* for `cus_DemoCorvidRobotics` · $600.00');
+    expect(l2).toContain('waiting for Billing specialist approval (stage 1)');
+    expect(l2).toContain('waiting for Support manager or Billing specialist approval (stage 1)');
+    expect(l2).not.toContain('Approvals waiting for you');
+    expect(l2).not.toContain("Today's figures");
+    expect(l2).not.toContain('Top problems by priority');
+
+    // Until the billing specialist approves the first stage, the VP has nothing to decide; legal has the cancellation.
+    const vpBefore = await openHome(app.people.vp);
+    expect(blocksText(vpBefore.blocks)).toContain('Nothing to decide right now.');
+    expect(blocksText(vpBefore.blocks)).toContain("Today's figures");
+    expect(blocksText(vpBefore.blocks)).not.toContain('Your open escalations');
+    const legal = await openHome(app.people.legal);
+    expect(findAction(legal.blocks, 'account_action_approve')?.element.value).toBe(`${cancel.id}:1`);
+    expect(blocksText(legal.blocks)).toContain('*force cancel* for `cus_DemoCorvidRobotics`');
+    expect(blocksText(legal.blocks)).not.toContain("Today's figures");
+    expect(blocksText(legal.blocks)).not.toContain('Your open escalations');
+
+    // The manager is offered the refund (its stage names both roles) but not the credit's stage 1.
+    const manager = await openHome(app.people.manager);
+    expect(
+      findAction(manager.blocks, 'account_action_approve', `home_approval_${refund.id}_1`),
+    ).toBeDefined();
+    expect(
+      findAction(manager.blocks, 'account_action_approve', `home_approval_${credit.id}_1`),
+    ).toBeUndefined();
+
+    // The billing specialist approves stage 1 from their Home; the VP then approves stage 2 from theirs.
+    const specialist = await openHome(app.people.billingSpecialist);
+    await app.driver.clickButton({
+      user: app.people.billingSpecialist,
+      viewId: specialist.id,
+      actionId: 'account_action_approve',
+      blockId: `home_approval_${credit.id}_1`,
+    });
+    await eventually(async () => {
+      const [stage] = await app.running.deps.db
+        .select()
+        .from(approvals)
+        .where(and(eq(approvals.actionId, credit.id), eq(approvals.stage, 1)));
+      return stage?.decision === 'approved' ? stage : undefined;
+    });
+    const vp = await openHome(app.people.vp);
+    expect(blocksText(vp.blocks)).toContain('VP approval, stage 2');
+    expect(findAction(vp.blocks, 'account_action_approve')?.element.value).toBe(`${credit.id}:2`);
+    await app.driver.clickButton({
+      user: app.people.vp,
+      viewId: vp.id,
+      actionId: 'account_action_approve',
+      blockId: `home_approval_${credit.id}_2`,
+    });
+    const done = await eventually(async () => {
+      const [row] = await app.running.deps.db
+        .select()
+        .from(accountActions)
+        .where(eq(accountActions.id, credit.id));
+      return row && ['succeeded', 'failed'].includes(row.state) ? row : undefined;
+    });
+    expect(done.state).toBe('succeeded');
+    expect(blocksText((await openHome(app.people.vp)).blocks)).toContain('Nothing to decide right now.');
   });
 
   it('other features refresh a viewer’s App Home after a change, directly or through the durable job', async () => {

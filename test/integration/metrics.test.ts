@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { periodFigures, reportRows, weeklyTrend } from '../../src/db/repositories/metrics.js';
 import { accountActions, approvals } from '../../src/db/schema/index.js';
-import { emptyFigures, monthPeriod } from '../../src/domain/metrics.js';
+import { monthPeriod } from '../../src/domain/metrics.js';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/database.js';
 import { seedMetricsData } from '../support/metrics-data.js';
 
@@ -90,8 +90,8 @@ describe.each(DATABASE_KINDS)('monthly figures on %s', (kind) => {
       count: 3,
       totals: { usd: 8200 },
       byReason: [
-        { reason: 'billing_error', count: 2, totals: { usd: 3200 } },
-        { reason: 'service_outage', count: 1, totals: { usd: 5000 } },
+        { reason: 'requested_by_customer', count: 2, totals: { usd: 3200 } },
+        { reason: 'duplicate', count: 1, totals: { usd: 5000 } },
       ],
     });
     expect(figures.credits).toEqual({ count: 1, totals: { usd: 3000 } });
@@ -132,14 +132,40 @@ describe.each(DATABASE_KINDS)('monthly figures on %s', (kind) => {
     expect(figures.refunds).toEqual({
       count: 1,
       totals: { eur: 10000 },
-      byReason: [{ reason: 'service_outage', count: 1, totals: { eur: 10000 } }],
+      byReason: [{ reason: 'duplicate', count: 1, totals: { eur: 10000 } }],
     });
     expect(figures.rcaTickets).toEqual({ opened: 0, closed: 1 });
     expect(figures.approvals.requested).toBe(0);
   });
 
   it('an empty month reports zeros and no averages', async () => {
-    expect(await periodFigures(database.handle.db, monthPeriod(2026, 5))).toEqual(emptyFigures());
+    expect(await periodFigures(database.handle.db, monthPeriod(2026, 5))).toEqual({
+      escalations: {
+        total: 0,
+        resolvedWithoutEngineering: 0,
+        escalatedToEngineering: 0,
+        pending: 0,
+        duplicatesAvoided: 0,
+        resolved: 0,
+        averageResolutionMs: null,
+        p90ResolutionMs: null,
+      },
+      categories: [],
+      problems: { total: 0, bug: 0, incident: 0, unclassified: 0 },
+      incidents: {
+        opened: 0,
+        averageFirstUpdateMs: null,
+        averageToIdentifiedMs: null,
+        averageToResolvedMs: null,
+      },
+      rcaTickets: { opened: 0, closed: 0 },
+      actions: { requested: 0, needingApproval: 0, byKind: [] },
+      approvals: { requested: 0, approved: 0, denied: 0, expired: 0, pending: 0, averageDecisionMs: null },
+      refunds: { count: 0, totals: {}, byReason: [] },
+      credits: { count: 0, totals: {} },
+      // No Stripe event at all in this database: no data, not zero failures.
+      paymentFailures: null,
+    });
     expect(await weeklyTrend(database.handle.db, monthPeriod(2026, 5))).toEqual(
       ['2026-06-01', '2026-06-08', '2026-06-15', '2026-06-22', '2026-06-29'].map((label) => ({
         label,
@@ -180,6 +206,22 @@ describe.each(DATABASE_KINDS)('monthly figures on %s', (kind) => {
       duration_minutes: 60,
     });
     expect(rows.filter((row) => row.duplicate_avoided).length).toBe(4);
+    // The reason column: a refund's Stripe reason as the request stored it; other actions have none.
+    const reasons = rows
+      .filter((row) => row.record === 'account_action')
+      .map((row) => [row.category_or_kind, row.amount_minor, row.reason]);
+    expect(reasons).toEqual([
+      ['refund', 5000, 'duplicate'],
+      ['refund', 2500, 'requested_by_customer'],
+      ['refund', 10000, 'duplicate'],
+      ['credit', 3000, null],
+      ['credit', 90000, null],
+      ['payment_link', null, null],
+      ['payment_link', null, null],
+      ['refund', 40000, 'requested_by_customer'],
+      ['credit', 20000, null],
+      ['refund', 700, 'requested_by_customer'],
+    ]);
   });
 
   it('an approval nobody decided before its action expired counts as expired, not as waiting', async () => {

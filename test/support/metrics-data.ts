@@ -8,6 +8,7 @@ import {
   rcaTickets,
   statusUpdates,
 } from '../../src/db/schema/index.js';
+import type { ActionParams, RefundReason } from '../../src/domain/account-actions.js';
 
 /**
  * A small data set around October 2026 whose figures were worked out by hand (test/integration/metrics.test.ts
@@ -15,6 +16,14 @@ import {
  * 2026-10-01T00:00:00Z is October, 2026-11-01T00:00:00Z is November.
  */
 const at = (iso: string) => new Date(iso);
+
+/**
+ * `account_actions.parameters` as the account-actions feature stores it (services/account-actions.ts createAction):
+ * the typed request under `params`, what it acts on, and the customer's recent money movements shown to approvers.
+ */
+export function storedParameters(params: ActionParams): Record<string, unknown> {
+  return { params, target: {}, recentRefunds: 0, history: { refunds: [], credits: [] }, historyDays: 90 };
+}
 
 export const AGENT = 'U0SBXL1';
 export const OTHER_AGENT = 'U0SBXL1B';
@@ -204,22 +213,34 @@ export async function seedMetricsData(db: Database) {
   ]);
 
   const action = async (values: {
-    kind: string;
+    kind: 'refund' | 'credit' | 'payment_link';
     state: string;
     createdAt: string;
     executedAt?: string;
     amountMinor?: number;
     currency?: string;
-    reason?: string;
+    reason?: RefundReason;
     requester?: string;
     approval?: { role: string; decision: string | null; decidedAt?: string };
   }) => {
+    const params: ActionParams =
+      values.kind === 'refund'
+        ? {
+            kind: 'refund',
+            target: 'ch_DemoHalcyon0001',
+            amountMinor: values.amountMinor,
+            currency: values.currency ?? 'usd',
+            refundReason: values.reason ?? 'requested_by_customer',
+          }
+        : values.kind === 'credit'
+          ? { kind: 'credit', amountMinor: values.amountMinor ?? 0, currency: values.currency ?? 'usd' }
+          : { kind: 'payment_link' };
     const [row] = await db
       .insert(accountActions)
       .values({
         kind: values.kind,
         customerId: 'cus_DemoHalcyonFreight',
-        parameters: values.reason ? { reason: values.reason } : {},
+        parameters: storedParameters(params),
         amountMinor: values.amountMinor ?? null,
         currency: values.currency ?? null,
         reason: 'Customer asked',
@@ -252,7 +273,7 @@ export async function seedMetricsData(db: Database) {
       executedAt: '2026-10-03T10:02:00Z',
       amountMinor: 5000,
       currency: 'usd',
-      reason: 'service_outage',
+      reason: 'duplicate',
     }),
     a2: await action({
       kind: 'refund',
@@ -261,7 +282,7 @@ export async function seedMetricsData(db: Database) {
       executedAt: '2026-10-04T12:01:00Z',
       amountMinor: 2500,
       currency: 'usd',
-      reason: 'billing_error',
+      reason: 'requested_by_customer',
       approval: { role: 'manager', decision: 'approved', decidedAt: '2026-10-04T12:00:00Z' },
     }),
     a3: await action({
@@ -271,7 +292,7 @@ export async function seedMetricsData(db: Database) {
       executedAt: '2026-11-01T00:00:00Z',
       amountMinor: 10000,
       currency: 'eur',
-      reason: 'service_outage',
+      reason: 'duplicate',
       approval: { role: 'manager', decision: 'approved', decidedAt: '2026-11-01T00:00:00Z' },
     }),
     a4: await action({
@@ -303,7 +324,7 @@ export async function seedMetricsData(db: Database) {
       createdAt: '2026-10-12T09:00:00Z',
       amountMinor: 40000,
       currency: 'usd',
-      reason: 'billing_error',
+      reason: 'requested_by_customer',
       requester: OTHER_AGENT,
       approval: { role: 'manager', decision: null },
     }),
@@ -322,7 +343,7 @@ export async function seedMetricsData(db: Database) {
       executedAt: '2026-10-01T00:00:00Z',
       amountMinor: 700,
       currency: 'usd',
-      reason: 'billing_error',
+      reason: 'requested_by_customer',
     }),
   };
   return { problems: { p1, p2, p3, p4 }, actions: ids };

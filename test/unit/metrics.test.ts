@@ -1,18 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { escalationWait, homeSections } from '../../src/domain/home.js';
+import { approverRoles, escalationWait, homeSections, stageRoles } from '../../src/domain/home.js';
 import {
   change,
   choosePeriod,
   emptyFigures,
   formatChange,
+  formatChangeBrief,
   formatDuration,
   lastFullMonth,
   monthLabel,
   monthPeriod,
+  type PeriodFigures,
   previousMonth,
   share,
   weeksOf,
 } from '../../src/domain/metrics.js';
+import { blocksText, findAction } from '../../src/sandbox/fakes/slack-fake.js';
 import { homeView } from '../../src/views/home.js';
 import { reportMessage } from '../../src/views/report.js';
 import { reportCsv, weeklyTrendChartSpec } from '../../src/views/report-files.js';
@@ -83,6 +86,16 @@ describe('changes and shares', () => {
     expect(formatChange(null, null, 'duration')).toBe('');
   });
 
+  it('says the same change briefly for a table cell', () => {
+    expect(formatChangeBrief(4, 2, 'count')).toBe('+2');
+    expect(formatChangeBrief(0, 3, 'count')).toBe('−3');
+    expect(formatChangeBrief(5, 5, 'count')).toBe('=');
+    expect(formatChangeBrief(0.75, 0.5, 'share')).toBe('+25.0 pts');
+    expect(formatChangeBrief(0, null, 'share')).toBe('new');
+    expect(formatChangeBrief(null, 0.5, 'share')).toBe('');
+    expect(formatChangeBrief(2 * 3_600_000, 5_400_000, 'duration')).toBe('+30.0 min');
+  });
+
   it('formats durations at a readable scale', () => {
     expect(formatDuration(null)).toBe('—');
     expect(formatDuration(30_000)).toBe('30 s');
@@ -94,13 +107,25 @@ describe('changes and shares', () => {
 
 describe('App Home rules', () => {
   it('shows sections by role', () => {
-    expect(homeSections(['l1'])).toEqual({ agent: true, approver: false, engineer: false });
+    const none = { agent: false, approver: false, figures: false, engineer: false };
+    expect(homeSections(['l1'])).toEqual({ ...none, agent: true });
+    expect(homeSections(['l2'])).toEqual({ ...none, agent: true });
     expect(homeSections(['billing_specialist', 'engineer'])).toEqual({
-      agent: false,
+      ...none,
       approver: true,
+      figures: true,
       engineer: true,
     });
-    expect(homeSections([])).toEqual({ agent: false, approver: false, engineer: false });
+    expect(homeSections(['vp'])).toEqual({ ...none, approver: true, figures: true });
+    expect(homeSections(['legal'])).toEqual({ ...none, approver: true });
+    expect(homeSections([])).toEqual(none);
+  });
+
+  it('decides approvals for the approving roles only, and reads a stage of several roles', () => {
+    expect(approverRoles(['l2', 'manager', 'engineer'])).toEqual(['manager']);
+    expect(approverRoles(['vp', 'legal'])).toEqual(['vp', 'legal']);
+    expect(stageRoles('manager,billing_specialist')).toEqual(['manager', 'billing_specialist']);
+    expect(stageRoles('vp')).toEqual(['vp']);
   });
 
   it('says what an open escalation waits for', () => {
@@ -179,7 +204,7 @@ describe('report and home views', () => {
     const view = homeView({
       userId: 'U1',
       roles: ['l1', 'manager', 'engineer'],
-      sections: { agent: true, approver: true, engineer: true },
+      sections: { agent: true, approver: true, figures: true, engineer: true },
       now,
       escalations: Array.from({ length: 15 }, (_, id) => ({
         id,
@@ -226,7 +251,7 @@ describe('report and home views', () => {
         priorityExplanation: [],
         rcaKey: null,
         rcaStatus: null,
-        assessed: false,
+        assessment: null,
         linkedEscalations: 0,
       })),
       incidents: Array.from({ length: 10 }, (_, id) => ({
@@ -241,5 +266,328 @@ describe('report and home views', () => {
     expect(view.blocks.length).toBeLessThanOrEqual(100);
     // Nothing was cut: the last block is still the footer.
     expect(JSON.stringify(view.blocks.at(-1))).toContain('Updated 2026-11-23 12:00 UTC');
+  });
+});
+
+describe('the report shows every figure with its change since the month before', () => {
+  const october = monthPeriod(2026, 9);
+  const HOUR = 3_600_000;
+  const MIN = 60_000;
+
+  const figures = (values: Partial<PeriodFigures>): PeriodFigures => ({ ...emptyFigures(), ...values });
+  const current = figures({
+    categories: [
+      {
+        category: 'payment_failed',
+        escalations: 4,
+        resolvedWithoutEngineering: 3,
+        duplicatesAvoided: 2,
+        resolved: 2,
+        averageResolutionMs: 2 * HOUR,
+      },
+      {
+        category: 'refund',
+        escalations: 1,
+        resolvedWithoutEngineering: 0,
+        duplicatesAvoided: 0,
+        resolved: 0,
+        averageResolutionMs: null,
+      },
+    ],
+    problems: { total: 3, bug: 1, incident: 2, unclassified: 0 },
+    actions: {
+      requested: 4,
+      needingApproval: 1,
+      byKind: [{ kind: 'refund', requested: 4, succeeded: 3, failed: 0, averageMs: 61 * MIN }],
+    },
+    approvals: { requested: 5, approved: 2, denied: 1, expired: 1, pending: 1, averageDecisionMs: HOUR },
+    refunds: {
+      count: 3,
+      totals: { usd: 8200 },
+      byReason: [
+        { reason: 'requested_by_customer', count: 2, totals: { usd: 3200 } },
+        { reason: 'duplicate', count: 1, totals: { usd: 5000 } },
+      ],
+    },
+    credits: { count: 1, totals: { usd: 3000 } },
+    paymentFailures: { failures: 4, recovered: 3 },
+  });
+  const previous = figures({
+    categories: [
+      {
+        category: 'payment_failed',
+        escalations: 2,
+        resolvedWithoutEngineering: 1,
+        duplicatesAvoided: 0,
+        resolved: 1,
+        averageResolutionMs: 1.5 * HOUR,
+      },
+      {
+        category: 'tax_question',
+        escalations: 3,
+        resolvedWithoutEngineering: 3,
+        duplicatesAvoided: 1,
+        resolved: 3,
+        averageResolutionMs: 30 * MIN,
+      },
+    ],
+    problems: { total: 2, bug: 1, incident: 0, unclassified: 1 },
+    actions: {
+      requested: 3,
+      needingApproval: 0,
+      byKind: [
+        { kind: 'refund', requested: 2, succeeded: 1, failed: 1, averageMs: 30 * MIN },
+        { kind: 'credit', requested: 1, succeeded: 1, failed: 0, averageMs: MIN },
+      ],
+    },
+    approvals: { requested: 4, approved: 3, denied: 0, expired: 1, pending: 0, averageDecisionMs: HOUR },
+    refunds: {
+      count: 2,
+      totals: { usd: 4000, eur: 1000 },
+      byReason: [
+        { reason: 'duplicate', count: 1, totals: { usd: 4000 } },
+        { reason: 'unspecified', count: 1, totals: { eur: 1000 } },
+      ],
+    },
+    credits: { count: 1, totals: { usd: 3000 } },
+    paymentFailures: { failures: 5, recovered: 2 },
+  });
+  const render = (now: PeriodFigures, before: PeriodFigures) =>
+    reportMessage({
+      period: october,
+      previousPeriod: previousMonth(october),
+      current: now,
+      previous: before,
+      trend: [],
+    });
+  const sectionTexts = (message: ReturnType<typeof reportMessage>) =>
+    message.blocks.map((block) => (block.type === 'section' ? (block.text?.text ?? '') : ''));
+  const sectionStarting = (message: ReturnType<typeof reportMessage>, title: string) =>
+    sectionTexts(message).find((text) => text.startsWith(title)) ?? '';
+  /** A table row, its cells separated by single spaces. */
+  const row = (text: string, label: string) =>
+    text
+      .split('\n')
+      .find((line) => line.startsWith(label))
+      ?.replaceAll('```', '')
+      .replace(/\s+/g, ' ')
+      .trim();
+
+  it('per category: raised, share without engineering, duplicates and resolution time, each with its change', () => {
+    const table = sectionStarting(render(current, previous), '*By category*');
+    expect(table).toContain('the change since September 2026');
+    // 4 vs 2 raised; 3/4 = 75.0% vs 1/2 = 50.0%; 2 vs 0 duplicates; 2 h vs 1.5 h.
+    expect(row(table, 'Payment failed')).toBe(
+      'Payment failed 4 (+2) 75.0% (+25.0 pts) 2 (+2) 2.0 h (+30.0 min)',
+    );
+    // New this month: no share last month to compare with; nothing resolved, so no average.
+    expect(row(table, 'Refund')).toBe('Refund 1 (+1) 0.0% (new) 0 (=) —');
+    // Gone this month: still listed, with its fall.
+    expect(row(table, 'Tax question')).toBe('Tax question 0 (−3) — 0 (−1) —');
+  });
+
+  it('per kind of action: count, success rate and time, each with its change', () => {
+    const table = sectionStarting(render(current, previous), '*By kind of action*');
+    // 4 vs 2; 3/3 = 100% vs 1/2 = 50%; 61 min vs 30 min.
+    expect(row(table, 'Refund')).toBe('Refund 4 (+2) 100.0% (+50.0 pts) 61.0 min (+31.0 min)');
+    expect(row(table, 'Credit')).toBe('Credit 0 (−1) — —');
+  });
+
+  it('bugs and incidents, approval decisions, refunds by reason, credits and payment failures, each with its change', () => {
+    const text = sectionTexts(render(current, previous)).join('\n');
+    for (const line of [
+      '• Problems confirmed: *3* _(+1 (+50.0%))_',
+      '    ◦ Bugs: 1 _(no change)_',
+      '    ◦ Incidents: 2 _(+2 (from none))_',
+      '    ◦ Not classified yet: 0 _(−1 (−100.0%))_',
+      '• Approvals requested (one per stage): *5* _(+1 (+25.0%))_',
+      '    ◦ Approved: 2 _(−1 (−33.3%))_',
+      '    ◦ Denied: 1 _(+1 (from none))_',
+      '    ◦ Expired: 1 _(no change)_',
+      '    ◦ Still waiting: 1 _(+1 (from none))_',
+      // $82.00 vs $40.00 + €10.00: currencies are compared one by one, never added.
+      '• Refunds: *3* for *$82.00* _(+1 (+50.0%); −€10.00 (−100.0%), +$42.00 (+105.0%))_',
+      '    ◦ Requested by the customer: 2 for $32.00 _(+2 (from none); +$32.00 (from none))_',
+      '    ◦ Duplicate charge: 1 for $50.00 _(no change; +$10.00 (+25.0%))_',
+      '    ◦ No reason given: 0 for $0.00 _(−1 (−100.0%); −€10.00 (−100.0%))_',
+      '• Credits: *1* for *$30.00* _(no change)_',
+      '• Payment failures: *4* _(−1 (−20.0%))_',
+      // 3/4 = 75.0% recovered vs 2/5 = 40.0%.
+      '    ◦ Paid afterwards: 3 _(+1 (+50.0%))_ — recovery rate *75.0%* _(+35.0 pts)_',
+    ]) {
+      expect(text.split('\n')).toContain(line);
+    }
+  });
+
+  it('says when last month had no Stripe data to compare payment failures with', () => {
+    const text = sectionTexts(render(current, { ...previous, paymentFailures: null })).join('\n');
+    expect(text).toContain('• Payment failures: *4* _(no earlier figure)_');
+    expect(text).toContain('recovery rate *75.0%* _(no earlier figure)_');
+  });
+
+  it('stays within Slack’s limits at the largest: every section under 3,000 characters, tables cut by whole rows', () => {
+    const many = Array.from({ length: 60 }, (_, index) => ({
+      category: `imported_category_with_a_long_name_${index}`,
+      escalations: 100_000 + index,
+      resolvedWithoutEngineering: 50_000,
+      duplicatesAvoided: 12_345,
+      resolved: 99_999,
+      averageResolutionMs: 1_234 * HOUR,
+    }));
+    const kinds = [
+      'payment_link',
+      'resend_invoice',
+      'credit',
+      'refund',
+      'extend_trial',
+      'pause_subscription',
+      'resume_subscription',
+      'upgrade',
+      'downgrade',
+      'cancel_subscription',
+      'force_cancel',
+      'update_payment_method',
+      'adjust_seats',
+      'discount',
+      'clear_billing_flag',
+    ].map((kind) => ({ kind, requested: 99_999, succeeded: 99_000, failed: 999, averageMs: 999 * HOUR }));
+    const totals = { usd: 987_654_321, eur: 123_456_789, gbp: 5, jpy: 1_000_000 };
+    const largest = figures({
+      categories: many,
+      actions: { requested: 1_499_985, needingApproval: 1_000, byKind: kinds },
+      refunds: {
+        count: 9_999,
+        totals,
+        byReason: ['duplicate', 'requested_by_customer', 'fraudulent', 'unspecified'].map((reason) => ({
+          reason,
+          count: 2_500,
+          totals,
+        })),
+      },
+      credits: { count: 9_999, totals },
+      paymentFailures: { failures: 99_999, recovered: 12_345 },
+    });
+    // Last month had other categories and kinds still: the tables list both months' rows.
+    const before = figures({
+      categories: many.map((c) => ({ ...c, category: `${c.category}_last_month` })),
+      actions: {
+        requested: 1,
+        needingApproval: 0,
+        byKind: kinds.map((k) => ({ ...k, kind: `${k.kind}_old` })),
+      },
+      paymentFailures: { failures: 1, recovered: 0 },
+    });
+    const message = render(largest, before);
+    expect(message.blocks.length).toBeLessThanOrEqual(50);
+    for (const text of sectionTexts(message)) {
+      expect(text.length).toBeLessThanOrEqual(3000);
+      // A cut never breaks the monospace table open.
+      expect(text.split('```').length % 2).toBe(1);
+    }
+    const categories = sectionStarting(message, '*By category*');
+    const shown = categories.split('\n').filter((line) => line.startsWith('imported'));
+    expect(shown.length).toBeGreaterThan(10);
+    expect(categories).toContain(
+      `_…and ${120 - shown.length} more rows; the CSV in the thread has them all._`,
+    );
+    // 30 action rows fit whole.
+    const actions = sectionStarting(message, '*By kind of action*');
+    expect(actions).not.toContain('more rows');
+    expect(row(actions, 'Clear billing flag old')).toBe('Clear billing flag old 0 (−99999) — —');
+    const money = sectionStarting(message, '*Money*');
+    expect(money).toContain('    ◦ Paid afterwards: 12345');
+  });
+});
+
+describe('App Home view by role', () => {
+  const now = new Date('2026-11-23T12:00:00Z');
+  const base = {
+    userId: 'U1',
+    now,
+    escalations: [],
+    actionRequests: [],
+    approvals: [],
+    today: emptyFigures(),
+    problems: [],
+    incidents: [],
+  };
+  const problem = {
+    id: 7,
+    title: 'Renewal charged twice',
+    status: 'open',
+    kind: 'bug',
+    priorityScore: 420,
+    priorityExplanation: [],
+    rcaKey: 'RCA-7',
+    rcaStatus: 'open',
+    linkedEscalations: 3,
+  };
+
+  it('shows the latest assessment with its release decision, or says it is missing', () => {
+    const text = blocksText(
+      homeView({
+        ...base,
+        roles: ['engineer'],
+        sections: homeSections(['engineer']),
+        problems: [
+          {
+            ...problem,
+            assessment: {
+              decision: 'patch',
+              severity: 'critical',
+              fixVersion: '2026.11.2',
+              revision: 2,
+              assessedAt: now,
+            },
+          },
+          {
+            ...problem,
+            id: 8,
+            assessment: {
+              decision: 'next_compile',
+              severity: 'major',
+              fixVersion: '2026.12',
+              revision: 1,
+              assessedAt: now,
+            },
+          },
+          { ...problem, id: 9, assessment: null },
+        ],
+      }).blocks,
+    );
+    expect(text).toContain(
+      'RCA RCA-7 (open) · assessed: critical (revision 2) · release: Patch, version 2026.11.2',
+    );
+    expect(text).toContain('assessed: major · release: Next customer compile, tentatively version 2026.12');
+    expect(text).toContain(':warning: assessment missing');
+  });
+
+  it('gives VPs and legal their approvals; today’s figures to VPs but not to legal', () => {
+    const approval = {
+      actionId: 12,
+      stage: 2,
+      requiredRole: 'vp',
+      kind: 'credit',
+      customerId: 'cus_1',
+      amountMinor: 60_000,
+      currency: 'usd',
+      reason: 'Goodwill after the outage',
+      requesterId: 'U2',
+      requestedAt: now,
+      expiresAt: null,
+    };
+    const vp = homeView({ ...base, roles: ['vp'], sections: homeSections(['vp']), approvals: [approval] });
+    expect(blocksText(vp.blocks)).toContain('Approvals waiting for you');
+    expect(blocksText(vp.blocks)).toContain('VP approval, stage 2');
+    expect(findAction(vp.blocks, 'account_action_approve')?.element.value).toBe('12:2');
+    expect(blocksText(vp.blocks)).toContain("Today's figures");
+    const legal = homeView({
+      ...base,
+      roles: ['legal'],
+      sections: homeSections(['legal']),
+      approvals: [{ ...approval, requiredRole: 'legal', kind: 'force_cancel', amountMinor: null }],
+    });
+    expect(blocksText(legal.blocks)).toContain('Legal approval, stage 2');
+    expect(blocksText(legal.blocks)).not.toContain("Today's figures");
   });
 });

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type {
   HomeActionRequest,
   HomeApproval,
+  HomeAssessment,
   HomeEscalation,
   HomeIncident,
   HomeProblem,
@@ -9,7 +10,7 @@ import type {
 import { ACTION_FINISHED_STATES, ACTIVE_INCIDENT_STATES } from '../../domain/metrics.js';
 import { type Executor, queryRows } from '../client.js';
 
-export type { HomeActionRequest, HomeApproval, HomeEscalation, HomeIncident, HomeProblem };
+export type { HomeActionRequest, HomeApproval, HomeAssessment, HomeEscalation, HomeIncident, HomeProblem };
 
 /** The reads behind App Home: small, indexed, limited lists for one viewer. */
 
@@ -18,6 +19,12 @@ const textList = (values: readonly string[]) =>
     values.map((value) => sql`${value}`),
     sql`, `,
   )})`;
+
+const textArray = (values: readonly string[]) =>
+  sql`[${sql.join(
+    values.map((value) => sql`${value}`),
+    sql`, `,
+  )}]`;
 
 const toDate = (value: Date | string | null): Date | null =>
   value === null ? null : value instanceof Date ? value : new Date(value);
@@ -107,12 +114,14 @@ export async function pendingActionRequestsOf(
 }
 
 /**
- * Approvals a person could decide now: undecided, for a role they hold, on an action that is still waiting and was
- * not requested by them, and with every earlier stage approved. Oldest first (they expire).
+ * Approvals a person could decide now, by the rules the account-actions feature checks on the click: undecided, for
+ * a stage one of their roles may decide (a stage stores its roles comma-separated, any of them may decide), on an
+ * action that is still waiting, has not expired, was not requested by them and has no stage they decided already,
+ * with every earlier stage approved. Oldest first (they expire).
  */
 export async function approvalsWaitingFor(
   db: Executor,
-  { userId, roles, limit = 10 }: { userId: string; roles: readonly string[]; limit?: number },
+  { userId, roles, now, limit = 10 }: { userId: string; roles: readonly string[]; now: Date; limit?: number },
 ): Promise<HomeApproval[]> {
   if (roles.length === 0) return [];
   const rows = await queryRows<{
@@ -133,9 +142,13 @@ export async function approvalsWaitingFor(
           a.reason, a.requester_id, ap.created_at, a.expires_at
         from approvals ap join account_actions a on a.id = ap.action_id
         where ap.decision is null
-          and ap.required_role in ${textList(roles)}
+          and string_to_array(replace(ap.required_role, ' ', ''), ',') && array${textArray(roles)}::text[]
           and a.requester_id <> ${userId}
           and a.state not in ${textList(ACTION_FINISHED_STATES)}
+          and (a.expires_at is null or a.expires_at > ${now.toISOString()}::timestamptz)
+          and not exists (
+            select 1 from approvals mine where mine.action_id = ap.action_id and mine.approver_id = ${userId}
+          )
           and not exists (
             select 1 from approvals earlier
             where earlier.action_id = ap.action_id and earlier.stage < ap.stage
@@ -160,8 +173,9 @@ export async function approvalsWaitingFor(
 }
 
 /**
- * The open problems that hurt most (by priority score), with their RCA ticket and whether the engineering
- * assessment (cause, severity, impact) has been written: `details.assessment` on the problem.
+ * The open problems that hurt most (by priority score), with their RCA ticket and the engineering assessment as
+ * last saved (`problem_assessments`, written by the assessment feature): its release decision, severity and
+ * fix version.
  */
 export async function topProblems(db: Executor, limit = 10): Promise<HomeProblem[]> {
   const rows = await queryRows<{
@@ -173,12 +187,17 @@ export async function topProblems(db: Executor, limit = 10): Promise<HomeProblem
     priority_explanation: string[] | string;
     jira_key: string | null;
     rca_status: string | null;
-    assessed: boolean;
+    decision: string | null;
+    severity: string | null;
+    fix_version: string | null;
+    revision: number | null;
+    assessed_at: Date | string | null;
     linked: number | string;
   }>(
     db,
     sql`select p.id, p.title, p.status, p.kind, p.priority_score, p.priority_explanation,
-          r.jira_key, r.status as rca_status, (p.details ? 'assessment') as assessed,
+          r.jira_key, r.status as rca_status,
+          pa.decision, pa.severity, pa.fix_version, pa.revision, pa.updated_at as assessed_at,
           (select count(*) from escalations e where e.problem_id = p.id) as linked
         from (
           select * from problems
@@ -187,6 +206,7 @@ export async function topProblems(db: Executor, limit = 10): Promise<HomeProblem
           limit ${limit}
         ) p
           left join rca_tickets r on r.problem_id = p.id
+          left join problem_assessments pa on pa.problem_id = p.id
         order by p.priority_score desc, p.created_at, p.id`,
   );
   return rows.map((row) => ({
@@ -201,7 +221,16 @@ export async function topProblems(db: Executor, limit = 10): Promise<HomeProblem
         : row.priority_explanation,
     rcaKey: row.jira_key,
     rcaStatus: row.rca_status,
-    assessed: Boolean(row.assessed),
+    assessment:
+      row.decision === null
+        ? null
+        : {
+            decision: row.decision,
+            severity: row.severity ?? '',
+            fixVersion: row.fix_version,
+            revision: Number(row.revision ?? 1),
+            assessedAt: toDate(row.assessed_at) as Date,
+          },
     linkedEscalations: Number(row.linked),
   }));
 }

@@ -24,5 +24,7 @@ export const stripeEvents = pgTable(
   (table) => [
     index('stripe_events_type_idx').on(table.type, table.occurredAt),
     index('stripe_events_customer_idx').on(table.customerId, table.occurredAt),
+    // The report's recovery check: was this invoice paid after it failed (db/repositories/metrics.ts).
+    index('stripe_events_object_idx').on(table.objectId, table.type, table.occurredAt),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "stripe_events_object_idx" ON "stripe_events" USING btree ("object_id","type","occurred_at");
