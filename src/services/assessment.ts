@@ -26,6 +26,7 @@ import {
   requesterDecisionReply,
 } from '../views/rca.js';
 import { RCA_IDS } from '../views/rca-actions.js';
+import { problemHomesChanged } from './home.js';
 import type { Directory } from './people.js';
 import {
   type AssessmentAnswers,
@@ -273,6 +274,8 @@ export async function saveAssessment(
     const linked = await tx.select().from(escalations).where(eq(escalations.problemId, problemId));
     for (const escalation of linked) await postDecisionReply(tx, deps.jobs, escalation, view, revision);
     await enqueueRcaSync(tx, deps.jobs, problemId);
+    // The engineer's Home shows the assessment; each requester's, what their case now waits for.
+    await problemHomesChanged(tx, deps.jobs, problemId, [actorId]);
     return { decision: outcome.decision, suggested: suggestion.decision, revision };
   });
 }

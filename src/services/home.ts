@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Executor } from '../db/client.js';
+import { requestersOfProblem } from '../db/repositories/escalations.js';
 import {
   activeIncidents,
   approvalsWaitingFor,
@@ -10,7 +12,7 @@ import { periodFigures } from '../db/repositories/metrics.js';
 import type { Deps } from '../deps.js';
 import { approverRoles, homeSections } from '../domain/home.js';
 import type { ReportPeriod } from '../domain/metrics.js';
-import type { JobDefinition } from '../jobs/queue.js';
+import type { JobDefinition, JobQueue } from '../jobs/queue.js';
 import { type HomeModel, homeView } from '../views/home.js';
 
 /**
@@ -76,6 +78,25 @@ export async function refreshHomes(deps: HomeDeps, userIds: readonly string[]): 
 
 /** Durable refresh, for features that want it to happen after their transaction commits. */
 export const HOME_REFRESH_JOB = 'home.refresh';
+
+/** The most people one refresh job takes (its schema's bound). */
+const HOME_REFRESH_BATCH = 100;
+
+/**
+ * Queues App Home refreshes for the people a problem's change concerns: whoever raised one of its escalations (what
+ * their case waits for changed) and `also` (an owner, the engineers). In the caller's transaction, so the refresh
+ * runs once the change it shows is committed; anyone else sees it the next time they open their Home.
+ */
+export async function problemHomesChanged(
+  tx: Executor,
+  jobs: JobQueue,
+  problemId: number,
+  also: readonly string[] = [],
+): Promise<void> {
+  const userIds = [...new Set([...(await requestersOfProblem(tx, problemId)), ...also])];
+  for (let start = 0; start < userIds.length; start += HOME_REFRESH_BATCH)
+    await jobs.enqueue(tx, HOME_REFRESH_JOB, { userIds: userIds.slice(start, start + HOME_REFRESH_BATCH) });
+}
 
 export function homeRefreshJob(deps: HomeDeps): JobDefinition<{ userIds: string[] }> {
   return {

@@ -9,6 +9,7 @@ import { conflict, notFound, notPermitted } from '../errors.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { SLACK_POST_JOB, type SlackPost } from '../jobs/slack-post.js';
 import { confirmationAnswered, confirmationRequest } from '../views/rca.js';
+import { problemHomesChanged } from './home.js';
 import type { Directory } from './people.js';
 import { enqueueRcaSync, postToProblemThread } from './rca.js';
 import { SYNC_TRIAGE_CARD_JOB } from './triage.js';
@@ -72,6 +73,7 @@ export async function fixReleased(
   });
   await enqueueRcaSync(tx, deps.jobs, problemId);
   await deps.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId });
+  await problemHomesChanged(tx, deps.jobs, problemId);
   return { released: true };
 }
 
@@ -143,6 +145,7 @@ export async function customerConfirmed(
     }
     await enqueueRcaSync(tx, deps.jobs, problemId);
     await deps.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId });
+    await problemHomesChanged(tx, deps.jobs, problemId);
     return { closed: true, problemClosed };
   });
   if (!result.closed && escalation.status !== 'closed')
@@ -190,6 +193,7 @@ export async function stillBroken(
     });
     await enqueueRcaSync(tx, deps.jobs, problemId);
     await deps.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId });
+    await problemHomesChanged(tx, deps.jobs, problemId, [owner]);
     return true;
   });
   if (!reopened) throw conflict(`${escalationRef(escalationId)} is not waiting for a confirmation any more.`);

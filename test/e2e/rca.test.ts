@@ -830,6 +830,11 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
     await eventually(
       () => !blocksText(app.slack.message('C0INCIDENTS', cardTs)?.blocks).includes('rca_fix_released'),
     );
+    // Each requester's App Home is published again: their case now waits for them.
+    for (const requester of new Set(linked.map((row) => row.requesterId)))
+      await eventually(() =>
+        blocksText(app.slack.home(requester)?.blocks).includes('the fix shipped: confirm with the customer'),
+      );
   });
 
   it("a customer's changed facts rank its problems again, update their RCA tickets and re-check large impact", async () => {

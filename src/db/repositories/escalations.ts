@@ -68,3 +68,12 @@ export async function setEscalationFacts(
   if (!row) throw new Error(`escalation ${escalationId} does not exist`);
   return row;
 }
+
+/** The people who raised the escalations linked to a problem (each once). */
+export async function requestersOfProblem(db: Executor, problemId: number): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ requesterId: escalations.requesterId })
+    .from(escalations)
+    .where(eq(escalations.problemId, problemId));
+  return rows.map((row) => row.requesterId);
+}
