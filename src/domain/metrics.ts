@@ -246,6 +246,18 @@ export function formatChangeBrief(
   return `${sign}${unit === 'duration' ? formatDuration(size) : String(size)}`;
 }
 
+/** One category's figures before any record counts (a category only the other month has, or the first row). */
+export function emptyCategoryFigures(category: string): CategoryFigures {
+  return {
+    category,
+    escalations: 0,
+    resolvedWithoutEngineering: 0,
+    duplicatesAvoided: 0,
+    resolved: 0,
+    averageResolutionMs: null,
+  };
+}
+
 /** An empty period: what a month with no records reports. */
 export function emptyFigures(): PeriodFigures {
   return {

@@ -3,8 +3,8 @@ import { REFUND_REASON_LABELS, type RefundReason } from '../domain/account-actio
 import { CATEGORY_LABELS, type Category } from '../domain/escalation.js';
 import {
   type ActionKindFigures,
-  type CategoryFigures,
   change,
+  emptyCategoryFigures,
   formatChange,
   formatChangeBrief,
   formatDuration,
@@ -109,7 +109,22 @@ function padLeft(text: string, width: number): string {
 }
 
 /** A table cell: the value, and in brackets its change since the previous month. */
-const withBrief = (value: string, brief: string) => (brief ? `${value} (${brief})` : value);
+/** A table cell: this month's figure, with its change since the month before in brackets ("4 (+2)"). */
+function changeCell(
+  current: number | null,
+  previous: number | null,
+  unit: 'count' | 'share' | 'duration',
+  width: number,
+): string {
+  const value =
+    unit === 'share'
+      ? formatShare(current)
+      : unit === 'duration'
+        ? formatDuration(current)
+        : String(current ?? 0);
+  const brief = formatChangeBrief(current, previous, unit);
+  return padLeft(brief ? `${value} (${brief})` : value, width);
+}
 
 /**
  * Rows of this month and the previous one, matched by key: a row only one month has is compared with zero, so a
@@ -143,46 +158,25 @@ function codeTable(title: string, head: string, lines: readonly string[]): strin
   return render(shown);
 }
 
-const noCategory = (category: string): CategoryFigures => ({
-  category,
-  escalations: 0,
-  resolvedWithoutEngineering: 0,
-  duplicatesAvoided: 0,
-  resolved: 0,
-  averageResolutionMs: null,
-});
-
 function categoryTable(title: string, current: PeriodFigures, previous: PeriodFigures): string {
   if (current.categories.length === 0 && previous.categories.length === 0)
     return `${title}\n_No escalations this month._`;
-  const rows = paired(current.categories, previous.categories, (c) => c.category, noCategory);
+  const rows = paired(current.categories, previous.categories, (c) => c.category, emptyCategoryFigures);
   const head = `${pad('Category', 22)}${padLeft('Raised', 13)}${padLeft('No eng.', 20)}${padLeft('Dupes', 13)}${padLeft('Avg resolution', 21)}`;
-  const lines = rows.map(({ now, before }) => {
-    const noEng = share(now.resolvedWithoutEngineering, now.escalations);
-    const noEngBefore = share(before.resolvedWithoutEngineering, before.escalations);
-    return [
+  const lines = rows.map(({ now, before }) =>
+    [
       pad(categoryLabel(now.category), 22),
-      padLeft(
-        withBrief(String(now.escalations), formatChangeBrief(now.escalations, before.escalations, 'count')),
-        13,
+      changeCell(now.escalations, before.escalations, 'count', 13),
+      changeCell(
+        share(now.resolvedWithoutEngineering, now.escalations),
+        share(before.resolvedWithoutEngineering, before.escalations),
+        'share',
+        20,
       ),
-      padLeft(withBrief(formatShare(noEng), formatChangeBrief(noEng, noEngBefore, 'share')), 20),
-      padLeft(
-        withBrief(
-          String(now.duplicatesAvoided),
-          formatChangeBrief(now.duplicatesAvoided, before.duplicatesAvoided, 'count'),
-        ),
-        13,
-      ),
-      padLeft(
-        withBrief(
-          formatDuration(now.averageResolutionMs),
-          formatChangeBrief(now.averageResolutionMs, before.averageResolutionMs, 'duration'),
-        ),
-        21,
-      ),
-    ].join('');
-  });
+      changeCell(now.duplicatesAvoided, before.duplicatesAvoided, 'count', 13),
+      changeCell(now.averageResolutionMs, before.averageResolutionMs, 'duration', 21),
+    ].join(''),
+  );
   return codeTable(title, head, lines);
 }
 
@@ -199,25 +193,19 @@ function actionsTable(title: string, current: PeriodFigures, previous: PeriodFig
     return `${title}\n_No account actions requested this month._`;
   const rows = paired(current.actions.byKind, previous.actions.byKind, (k) => k.kind, noActionKind);
   const head = `${pad('Action', 24)}${padLeft('Count', 13)}${padLeft('Success', 20)}${padLeft('Avg time', 21)}`;
-  const lines = rows.map(({ now, before }) => {
-    const success = share(now.succeeded, now.succeeded + now.failed);
-    const successBefore = share(before.succeeded, before.succeeded + before.failed);
-    return [
+  const lines = rows.map(({ now, before }) =>
+    [
       pad(actionLabel(now.kind), 24),
-      padLeft(
-        withBrief(String(now.requested), formatChangeBrief(now.requested, before.requested, 'count')),
-        13,
+      changeCell(now.requested, before.requested, 'count', 13),
+      changeCell(
+        share(now.succeeded, now.succeeded + now.failed),
+        share(before.succeeded, before.succeeded + before.failed),
+        'share',
+        20,
       ),
-      padLeft(withBrief(formatShare(success), formatChangeBrief(success, successBefore, 'share')), 20),
-      padLeft(
-        withBrief(
-          formatDuration(now.averageMs),
-          formatChangeBrief(now.averageMs, before.averageMs, 'duration'),
-        ),
-        21,
-      ),
-    ].join('');
-  });
+      changeCell(now.averageMs, before.averageMs, 'duration', 21),
+    ].join(''),
+  );
   return codeTable(title, head, lines);
 }
 

@@ -6,6 +6,7 @@ import {
   APPROVAL_DECISIONS,
   type CategoryFigures,
   CREDIT_KIND,
+  emptyCategoryFigures,
   emptyFigures,
   type MoneyTotals,
   type PeriodFigures,
@@ -253,14 +254,7 @@ export async function periodFigures(db: Executor, period: ReportPeriod): Promise
   const categoryOf = (category: string) => {
     let found = categories.get(category);
     if (!found) {
-      found = {
-        category,
-        escalations: 0,
-        resolvedWithoutEngineering: 0,
-        duplicatesAvoided: 0,
-        resolved: 0,
-        averageResolutionMs: null,
-      };
+      found = emptyCategoryFigures(category);
       categories.set(category, found);
     }
     return found;
