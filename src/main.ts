@@ -19,6 +19,16 @@ async function main(): Promise<void> {
   }
 
   const logger = createLogger(config.logLevel);
+  // A promise nobody awaited failed: that piece of work is lost, not the process; say so and carry on serving
+  // (Node's default would end the process without a line in our log). A thrown exception nobody caught may have
+  // left state half-changed: log it and exit, for the supervisor to restart a clean process.
+  process.on('unhandledRejection', (reason: unknown) => {
+    logger.error({ err: reason }, 'a promise failed and nothing handled it; carrying on');
+  });
+  process.on('uncaughtException', (error: Error, origin: string) => {
+    logger.fatal({ err: error, origin }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
   const running = await startFrontline(config, { logger });
 
   let signalled = false;

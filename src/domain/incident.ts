@@ -54,6 +54,43 @@ export function stateTimestampField(
   return undefined;
 }
 
+/**
+ * What one status update records for each component. An update speaks for its own incident only: it records the
+ * components the incident affects (their state in this incident) and any other component whose state the person
+ * changed in the form; every other component is left to whatever else holds it. Resolving returns each component
+ * this incident holds, or affected, to operational; a component the person set to another state while resolving
+ * is refused (a resolved incident can no longer hold it, so the state would vanish the moment it was written).
+ *
+ * `held` is the last state this incident set per component; `submitted` the form's choice per component shown
+ * (a component the form did not show keeps its state).
+ */
+export function componentStatesOfUpdate({
+  affected,
+  held,
+  submitted,
+  resolving,
+}: {
+  affected: readonly string[];
+  held: Readonly<Record<string, ComponentState>>;
+  submitted: Readonly<Record<string, ComponentState>>;
+  resolving: boolean;
+}): { states: Record<string, ComponentState>; refused: string[] } {
+  const states: Record<string, ComponentState> = {};
+  const refused: string[] = [];
+  const isAffected = new Set(affected);
+  for (const id of new Set([...affected, ...Object.keys(held), ...Object.keys(submitted)])) {
+    const before = held[id] ?? 'operational';
+    const chosen = submitted[id] ?? before;
+    if (resolving) {
+      if (chosen !== 'operational' && chosen !== before) refused.push(id);
+      else if (isAffected.has(id) || before !== 'operational') states[id] = 'operational';
+    } else if (isAffected.has(id) || chosen !== before) {
+      states[id] = chosen;
+    }
+  }
+  return { states, refused };
+}
+
 /** Slack channel names: lowercase letters, digits, dashes; at most 80 characters. */
 export function dedicatedChannelName(incidentId: number, title: string): string {
   const slug = title

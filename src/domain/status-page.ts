@@ -108,31 +108,49 @@ export interface StateChange {
 }
 
 export interface RecordedChange extends StateChange {
-  /** When the incident that set this state was resolved; null when it is open or the change was made by hand. */
+  /** The incident that set this state; null for a change made outside any incident (planned maintenance). */
+  incidentId: number | null;
+  /** When that incident was resolved; null while it is open, and for a change made outside an incident. */
   incidentResolvedAt: Date | null;
 }
 
 /**
- * A component's history as the page tells it: a state an incident put the component in ends when that incident is
- * resolved (the component is operational from then on) unless another change came first. A state set by the
- * resolving update itself (at the same moment) stands: that is someone saying so on purpose.
+ * A component's history as the page tells it, derived from what holds it. Each incident holds the component in the
+ * last state it set for it, from then until the incident is resolved (a state set at the moment of resolving ends at
+ * once); a change made outside any incident holds until the next such change. At every moment the component is in
+ * the worst state anything holds it in, and operational when nothing does. So an update or the resolution of one
+ * incident never undoes what another open incident says about the same component.
+ *
+ * The answer has one entry per change of the derived state, oldest first.
  */
 export function effectiveHistory(changes: readonly RecordedChange[]): StateChange[] {
-  const sorted = [...changes].sort((a, b) => a.at.getTime() - b.at.getTime());
-  const history: StateChange[] = [];
-  sorted.forEach((change, index) => {
-    history.push({ state: change.state, at: change.at });
-    const resolvedAt = change.incidentResolvedAt;
-    const next = sorted[index + 1];
-    if (
-      change.state !== 'operational' &&
-      resolvedAt &&
-      resolvedAt.getTime() > change.at.getTime() &&
-      (!next || next.at.getTime() > resolvedAt.getTime())
-    ) {
-      history.push({ state: 'operational', at: resolvedAt });
+  const events: Array<{ at: number; holder: string; state: ComponentState | undefined }> = [];
+  const released = new Set<string>();
+  for (const change of changes) {
+    const holder = change.incidentId === null ? 'outside' : `incident:${change.incidentId}`;
+    const resolvedAt = change.incidentResolvedAt?.getTime();
+    // A state set when its incident was already resolved holds nothing.
+    if (resolvedAt !== undefined && resolvedAt <= change.at.getTime()) continue;
+    events.push({ at: change.at.getTime(), holder, state: change.state });
+    if (resolvedAt !== undefined && !released.has(holder)) {
+      released.add(holder);
+      events.push({ at: resolvedAt, holder, state: undefined });
     }
-  });
+  }
+  // By time; at the same moment, what is set before what is released.
+  events.sort((a, b) => a.at - b.at || (a.state ? 0 : 1) - (b.state ? 0 : 1));
+  const holds = new Map<string, ComponentState>();
+  const history: StateChange[] = [];
+  for (let index = 0; index < events.length; ) {
+    const at = (events[index] as { at: number }).at;
+    for (; index < events.length && (events[index] as { at: number }).at === at; index += 1) {
+      const event = events[index] as { holder: string; state: ComponentState | undefined };
+      if (event.state) holds.set(event.holder, event.state);
+      else holds.delete(event.holder);
+    }
+    const state = worstState(holds.values());
+    if (history.at(-1)?.state !== state) history.push({ state, at: new Date(at) });
+  }
   return history;
 }
 

@@ -28,9 +28,11 @@ import {
   postStatusUpdate,
   refreshClassification,
   snoozeReminders,
+  statusUpdateErrors,
 } from '../services/incident.js';
 import { mergeProblem, openMerge } from '../services/merge.js';
 import {
+  componentStateBlockId,
   INCIDENT_IDS,
   parseIncident,
   parseProblem,
@@ -228,21 +230,28 @@ export function registerIncident(app: App, deps: Deps, ctx: IncidentContext = in
       await ack({ response_action: 'errors', errors });
       return;
     }
+    // Only the components the form showed; the service decides which of them this update records.
     const componentStates: Record<string, ComponentState> = {};
     for (const component of deps.settings.statusPage.components) {
-      const chosen = selectedOf(values, `${B.componentState}_${component.id}`, I.componentState);
+      const chosen = selectedOf(values, componentStateBlockId(component.id), I.componentState);
       if ((COMPONENT_STATES as readonly string[]).includes(chosen ?? ''))
         componentStates[component.id] = chosen as ComponentState;
     }
-    await ack();
-    await postStatusUpdate(ctx, {
+    const input = {
       incidentId: target.i,
       actorId: body.user.id,
       state: state as IncidentState,
       publicMessage,
       internalNote: textOf(values, B.internalNote, I.internalNote),
       componentStates,
-    });
+    };
+    const refused = await statusUpdateErrors(ctx, input);
+    if (Object.keys(refused).length > 0) {
+      await ack({ response_action: 'errors', errors: refused });
+      return;
+    }
+    await ack();
+    await postStatusUpdate(ctx, input);
   });
 
   app.view(M.severity, async ({ view, body, ack }) => {

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Database } from '../db/client.js';
 import {
+  forgetOutboundAttempt,
   outboundByPrefix,
   recordOutboundAttempts,
   recordOutboundPostedMany,
@@ -12,11 +13,12 @@ import type { ChannelPacer } from './channel-pacer.js';
 
 /**
  * Posts one message to many threads, each at most once, as fast as Slack's per-channel pace allows: channels are
- * worked in parallel (a bounded number of calls in flight), each channel's threads one after another at the
- * channel's pace. Every thread has its own key (`<prefix><channel>:<thread>`) in `outbound_messages`: recorded
- * before posting, its `ts` after Slack answers. A thread whose attempt is recorded without a `ts` (the process died,
- * or the answer was lost, between Slack and our record) is first looked for by the key in its metadata, and only
- * posted when it is not there. So a re-run after a crash or a restart posts each thread exactly once.
+ * worked in parallel (a bounded number of calls in flight, the channels with most posts left served first), each
+ * channel's threads one after another at the channel's pace. Every thread has its own key
+ * (`<prefix><channel>:<thread>`) in `outbound_messages`: every attempt is recorded, all at once, before the first
+ * post, and each `ts` after Slack answers. A thread whose attempt is recorded without a `ts` (the process died, or
+ * the answer was lost, between Slack and our record) is first looked for by the key in its metadata, and only posted
+ * when it is not there. So a re-run after a crash or a restart posts each thread exactly once.
  *
  * The Slack client passed in must reject rate-limited calls (`rejectRateLimitedCalls`) and not retry on its own:
  * the pacer waits out `Retry-After` for that channel only, and every retry goes through the lookup above.
@@ -33,7 +35,13 @@ export interface FanOutResult {
   posted: number;
   alreadyPosted: number;
   foundAfterCrash: number;
+  /** Threads that could not take the message (Slack refused, or every attempt failed). */
   failed: Array<{ channel: string; threadTs?: string | undefined; error: string }>;
+  /**
+   * Threads whose attempt is recorded but whose message is not known to be posted: every attempt failed with an
+   * error that may have come after Slack posted, or the caller held the thread back. A later run finishes them.
+   */
+  unposted: Array<{ channel: string; threadTs?: string | undefined }>;
 }
 
 export interface FanOutOptions {
@@ -44,29 +52,46 @@ export interface FanOutOptions {
   /** Key prefix naming what is fanned out, e.g. `status-update:42:`. */
   keyPrefix: string;
   targets: FanOutTarget[];
-  /** Calls in flight at once, across channels. */
+  /** Calls in flight at once, across channels (default `FAN_OUT_CONCURRENCY`). */
   concurrency?: number;
   /** Attempts per thread before it is reported failed (429s do not count). */
   attempts?: number;
+  /** Targets to record but not post in this run (they wait for something else to land in their thread first). */
+  hold?: ((target: FanOutTarget) => boolean) | undefined;
   signal?: AbortSignal | undefined;
 }
+
+/**
+ * Calls in flight by default. More does not post faster: Slack's pace per channel, not the number of calls, bounds a
+ * fan-out, and past a point extra calls only make each one slower, the first post of a channel included, whose time
+ * in flight delays that channel's later posts (measured: `npm run bench -- fanout`).
+ */
+export const FAN_OUT_CONCURRENCY = 16;
 
 export const targetKey = (prefix: string, target: { channel: string; threadTs?: string | undefined }) =>
   `${prefix}${target.channel}:${target.threadTs ?? 'top'}`;
 
-class Semaphore {
-  private waiting: Array<() => void> = [];
+/**
+ * Calls in flight, handed out by priority (highest first, then first come): a channel with more posts left waits
+ * less, because its later posts are the ones Slack's pace makes wait longest.
+ */
+class PrioritySlots {
+  private waiting: Array<{ priority: number; wake: () => void }> = [];
   constructor(private free: number) {}
-  async acquire(): Promise<void> {
+  async acquire(priority: number): Promise<void> {
     if (this.free > 0) {
       this.free -= 1;
       return;
     }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    await new Promise<void>((wake) => {
+      let at = this.waiting.length;
+      while (at > 0 && (this.waiting[at - 1] as { priority: number }).priority < priority) at -= 1;
+      this.waiting.splice(at, 0, { priority, wake });
+    });
   }
   release(): void {
     const next = this.waiting.shift();
-    if (next) next();
+    if (next) next.wake();
     else this.free += 1;
   }
 }
@@ -74,28 +99,52 @@ class Semaphore {
 /**
  * Collects the ts of posted messages and records them in one statement every few milliseconds. A crash before a
  * flush leaves attempts without a ts, which the next run looks for in Slack before posting: the same case as a
- * crash between Slack's answer and a single record, only a few milliseconds wider.
+ * crash between Slack's answer and a single record, only a few milliseconds wider. A flush that fails (the database
+ * did not answer) keeps its records for the next one; only the last flush, which the run awaits, reports a failure.
  */
-class PostedRecorder {
+export class PostedRecorder {
   private pending: Array<{ key: string; ts: string }> = [];
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   constructor(
-    private readonly db: Database,
+    private readonly write: (posted: Array<{ key: string; ts: string }>) => Promise<void>,
+    private readonly logger: Logger,
     private readonly delayMs = 20,
   ) {}
   add(key: string, ts: string): void {
     this.pending.push({ key, ts });
-    if (this.pending.length >= 200) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
+    if (this.pending.length >= 200) this.flushInBackground();
+    else this.timer ??= setTimeout(() => this.flushInBackground(), this.delayMs);
   }
+  /** Writes what is pending (after any flush still running); rejects when that write fails. */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = this.pending;
-    this.pending = [];
-    this.flushing = this.flushing.then(() => recordOutboundPostedMany(this.db, batch));
-    return this.flushing;
+    const written = this.flushing.then(async () => {
+      const batch = this.pending;
+      this.pending = [];
+      if (batch.length === 0) return;
+      try {
+        await this.write(batch);
+      } catch (error) {
+        // Kept for the next flush; until then a restart would look these messages up in Slack instead.
+        this.pending = [...batch, ...this.pending];
+        throw error;
+      }
+    });
+    // The chain goes on after a failed write: the next flush tries again.
+    this.flushing = written.catch(() => {});
+    return written;
+  }
+  private flushInBackground(): void {
+    this.flush().catch((error: unknown) => {
+      this.logger.warn(
+        { err: error, kept: this.pending.length },
+        'could not record posted messages; keeping them for the next try',
+      );
+      if (!this.timer && this.pending.length > 0)
+        this.timer = setTimeout(() => this.flushInBackground(), this.delayMs * 10);
+    });
   }
 }
 
@@ -117,28 +166,66 @@ function permanent(error: unknown): boolean {
   );
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
   const { db, slack, pacer, logger, keyPrefix, signal } = options;
   const attempts = options.attempts ?? 6;
-  const result: FanOutResult = { posted: 0, alreadyPosted: 0, foundAfterCrash: 0, failed: [] };
+  const result: FanOutResult = { posted: 0, alreadyPosted: 0, foundAfterCrash: 0, failed: [], unposted: [] };
   const known = await outboundByPrefix(db, keyPrefix);
   const byChannel = new Map<string, FanOutTarget[]>();
+  const fresh: FanOutTarget[] = [];
   const seen = new Set<string>();
   for (const target of options.targets) {
     const key = targetKey(keyPrefix, target);
     if (seen.has(key)) continue;
     seen.add(key);
-    if (known.get(key)?.ts) {
+    const earlier = known.get(key);
+    if (earlier?.ts) {
       result.alreadyPosted += 1;
       continue;
     }
-    byChannel.set(target.channel, [...(byChannel.get(target.channel) ?? []), target]);
+    if (!earlier) fresh.push(target);
+    if (options.hold?.(target)) {
+      result.unposted.push({ channel: target.channel, threadTs: target.threadTs });
+      continue;
+    }
+    const inChannel = byChannel.get(target.channel);
+    if (inChannel) inChannel.push(target);
+    else byChannel.set(target.channel, [target]);
   }
-  const inFlight = new Semaphore(options.concurrency ?? 32);
+  // Busiest channels first: their first posts take the first slots, as later they are served first too.
+  const channels = [...byChannel.values()].sort((a, b) => b.length - a.length);
+  // Every attempt is recorded before the first post, in one statement: whoever runs this again (after a crash, on
+  // another instance) finds either none or every one, so no thread is left out, and looks first where a post may be.
+  await recordOutboundAttempts(
+    db,
+    fresh.map((target) => ({
+      key: targetKey(keyPrefix, target),
+      channel: target.channel,
+      threadTs: target.threadTs,
+    })),
+  );
+  const slots = new PrioritySlots(options.concurrency ?? FAN_OUT_CONCURRENCY);
+  const recorder = new PostedRecorder((posted) => recordOutboundPostedMany(db, posted), logger);
 
-  const recorder = new PostedRecorder(db);
+  /**
+   * A slot first, then the channel's turn: a post takes its turn only when it can leave at once. The pacer counts a
+   * post as arriving as late as its answer, so time spent queueing for a slot after taking the turn would be lost to
+   * the pace; time spent queueing before taking it is not.
+   */
+  async function postSlot(channel: string, priority: () => number): Promise<void> {
+    for (;;) {
+      signal?.throwIfAborted();
+      await slots.acquire(priority());
+      const wait = pacer.tryTake(channel);
+      if (wait === 0) return;
+      slots.release();
+      await sleep(wait);
+    }
+  }
 
-  async function deliver(target: FanOutTarget): Promise<void> {
+  async function deliver(target: FanOutTarget, priority: () => number): Promise<void> {
     const key = targetKey(keyPrefix, target);
     const earlier = known.get(key);
     // A recorded attempt without a ts may have reached Slack: look before posting again.
@@ -148,7 +235,7 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
       signal?.throwIfAborted();
       try {
         if (lookFirst) {
-          await inFlight.acquire();
+          await slots.acquire(priority());
           let found: string | undefined;
           try {
             found = await findKeyedMessage(slack, {
@@ -158,7 +245,7 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
               since,
             });
           } finally {
-            inFlight.release();
+            slots.release();
           }
           if (found) {
             recorder.add(key, found);
@@ -167,13 +254,12 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
           }
           lookFirst = false;
         }
-        await pacer.take(target.channel, signal);
-        await inFlight.acquire();
+        await postSlot(target.channel, priority);
         let ts: string;
         try {
           ts = await postKeyedMessage(slack, { key, ...target });
         } finally {
-          inFlight.release();
+          slots.release();
           pacer.settled(target.channel);
         }
         recorder.add(key, ts);
@@ -188,7 +274,8 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
           continue;
         }
         attempt += 1;
-        if (permanent(error) || attempt >= attempts) {
+        const refused = permanent(error);
+        if (refused || attempt >= attempts) {
           logger.warn(
             { err: error, channel: target.channel, key },
             'could not post to a thread; giving up on it',
@@ -198,11 +285,15 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
             threadTs: target.threadTs,
             error: (error as { data?: { error?: string } }).data?.error ?? String(error),
           });
+          // Slack refused without posting: nothing is there to look for, so the attempt is forgotten. Any other
+          // failure may have come after Slack posted; its attempt stays for a later run to look up and finish.
+          if (refused) await forgetOutboundAttempt(db, key);
+          else result.unposted.push({ channel: target.channel, threadTs: target.threadTs });
           return;
         }
         // Any other failure may have happened after Slack posted (a lost answer): look before the next post.
         lookFirst = true;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** attempt)));
+        await sleep(Math.min(5_000, 250 * 2 ** attempt));
       }
     }
   }
@@ -210,22 +301,14 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
   // Every channel runs to its end (or to its next look at the signal) before this returns or throws: an aborted
   // run must not leave posts in flight that a retry, on this instance or another, could repeat.
   const settled = await Promise.allSettled(
-    // Busiest channels first: their later posts wait longest for the pace, so their bursts should not queue.
-    [...byChannel.values()]
-      .sort((a, b) => b.length - a.length)
-      .map(async (targets) => {
-        // The channel's attempts are recorded together before its first post.
-        const fresh = targets.filter((target) => !known.has(targetKey(keyPrefix, target)));
-        await recordOutboundAttempts(
-          db,
-          fresh.map((target) => ({
-            key: targetKey(keyPrefix, target),
-            channel: target.channel,
-            threadTs: target.threadTs,
-          })),
-        );
-        for (const target of targets) await deliver(target);
-      }),
+    channels.map(async (targets) => {
+      let left = targets.length;
+      const priority = () => left;
+      for (const target of targets) {
+        await deliver(target, priority);
+        left -= 1;
+      }
+    }),
   );
   await recorder.flush();
   const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');

@@ -2,11 +2,19 @@ import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { Settings } from '../config.js';
 import type { Database } from '../db/client.js';
-import { escalationThreads } from '../db/repositories/incidents.js';
+import {
+  escalationThreads,
+  getIncident,
+  outboundProgress,
+  statusUpdatesOf,
+} from '../db/repositories/incidents.js';
 import { boltLogger } from '../integrations/slack/bolt-logger.js';
 import { singlePostClient } from '../integrations/slack/web-client.js';
 import type { Logger } from '../logger.js';
 import {
+  enqueueFanOut,
+  type FanOutJobData,
+  fanOutJobSchema,
   INCIDENT_JOBS,
   incidentAndUpdate,
   openDedicatedChannel,
@@ -39,39 +47,87 @@ export function fanOutClient(shared: WebClient, logger: Logger): WebClient {
 const componentsOf = (settings: Settings) =>
   settings.statusPage.components.map((c) => ({ id: c.id, name: c.name }));
 
-/** Posts one status update to the incident's thread, its dedicated channel, and every linked escalation's thread. */
-export async function fanOutStatusUpdate(
-  deps: IncidentJobDeps & { client: WebClient; pacer: ChannelPacer; signal?: AbortSignal },
-  updateId: number,
-) {
-  const found = await incidentAndUpdate(deps.db, updateId);
-  if (!found) return undefined;
-  const { incident, update } = found;
-  if (!incident.channel || !incident.messageTs) {
-    // The incident message is posted by its own job; the fan-out retries once it exists.
-    throw new Error(`incident ${incident.id} has no message yet`);
+/** The key prefix of one status update's posts; each thread's key follows (see `targetKey`). */
+export const statusUpdateKeyPrefix = (updateId: number) => `status-update:${updateId}:`;
+
+const threadOf = (target: { channel: string; threadTs?: string | undefined }) =>
+  `${target.channel}:${target.threadTs ?? 'top'}`;
+
+/**
+ * Posts every status update of one incident that has not reached all its threads yet, oldest first, each to the
+ * incident's thread, its dedicated channel, and every linked escalation's thread. Updates go one after another, so
+ * every thread shows them in the order they were written; a thread that could not take an update yet (its attempt is
+ * open) does not get a later one before it. An update that did not reach every thread (a crash, a restart, a
+ * failure) is finished before any later one, to the incident's threads as they are now. Runs one at a time per
+ * incident (the job's singleton key), so two runs never post the same update side by side; it throws, to run again
+ * later, while any thread is behind.
+ */
+export async function fanOutIncidentUpdates(
+  deps: IncidentJobDeps & { client: WebClient; pacer: ChannelPacer; signal?: AbortSignal | undefined },
+  incidentId: number,
+): Promise<{ updates: number; posted: number; behind: number }> {
+  const totals = { updates: 0, posted: 0, behind: 0 };
+  const handled = new Set<number>();
+  // Updates written while a run is under way are picked up by its next round.
+  for (;;) {
+    const incident = await getIncident(deps.db, incidentId);
+    if (!incident) return totals;
+    if (!incident.channel || !incident.messageTs) {
+      // The incident message is posted by its own job; the fan-out retries once it exists.
+      throw new Error(`incident ${incident.id} has no message yet`);
+    }
+    const updates = await statusUpdatesOf(deps.db, incidentId);
+    const progress = await outboundProgress(
+      deps.db,
+      updates.map((update) => statusUpdateKeyPrefix(update.id)),
+    );
+    const pending = updates.filter((update) => {
+      const done = progress.get(statusUpdateKeyPrefix(update.id));
+      return !handled.has(update.id) && (!done || done.posted < done.recorded);
+    });
+    if (pending.length === 0) return totals;
+    const components = componentsOf(deps.settings);
+    const threads = await escalationThreads(deps.db, incident.problemId);
+    /** Threads where an earlier update has not landed: later ones wait for it. */
+    const behind = new Set<string>();
+    for (const update of pending) {
+      const team = updatePost(incident, update, components, 'team');
+      const requester = updatePost(incident, update, components, 'requester');
+      const targets: FanOutTarget[] = [{ channel: incident.channel, threadTs: incident.messageTs, ...team }];
+      if (incident.dedicatedChannel) targets.push({ channel: incident.dedicatedChannel, ...team });
+      for (const thread of threads)
+        targets.push({ channel: thread.channel, threadTs: thread.threadTs, ...requester });
+      const result = await fanOut({
+        db: deps.db,
+        slack: deps.client,
+        pacer: deps.pacer,
+        logger: deps.logger,
+        keyPrefix: statusUpdateKeyPrefix(update.id),
+        targets,
+        hold: (target) => behind.has(threadOf(target)),
+        signal: deps.signal,
+      });
+      for (const target of result.unposted) behind.add(threadOf(target));
+      handled.add(update.id);
+      totals.updates += 1;
+      totals.posted += result.posted + result.foundAfterCrash;
+      deps.logger.info(
+        {
+          incidentId,
+          updateId: update.id,
+          targets: targets.length,
+          ...result,
+          failed: result.failed.length,
+          unposted: result.unposted.length,
+        },
+        'status update fanned out',
+      );
+    }
+    if (behind.size > 0) {
+      totals.behind = behind.size;
+      throw new Error(`${behind.size} thread(s) of incident ${incidentId} are behind; trying again later`);
+    }
   }
-  const components = componentsOf(deps.settings);
-  const team = updatePost(incident, update, components, 'team');
-  const requester = updatePost(incident, update, components, 'requester');
-  const targets: FanOutTarget[] = [{ channel: incident.channel, threadTs: incident.messageTs, ...team }];
-  if (incident.dedicatedChannel) targets.push({ channel: incident.dedicatedChannel, ...team });
-  for (const thread of await escalationThreads(deps.db, incident.problemId))
-    targets.push({ channel: thread.channel, threadTs: thread.threadTs, ...requester });
-  const result = await fanOut({
-    db: deps.db,
-    slack: deps.client,
-    pacer: deps.pacer,
-    logger: deps.logger,
-    keyPrefix: `status-update:${update.id}:`,
-    targets,
-    signal: deps.signal,
-  });
-  deps.logger.info(
-    { updateId, targets: targets.length, ...result, failed: result.failed.length },
-    'status update fanned out',
-  );
-  return result;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the feature's jobs carry their own data types
@@ -90,18 +146,23 @@ export function incidentJobs(deps: IncidentJobDeps): JobDefinition<any>[] {
     concurrency: 2,
     async handler({ incidentId, thenFanOut }) {
       await syncIncidentMessage(deps, incidentId);
-      if (thenFanOut) await deps.jobs.enqueue(deps.db, INCIDENT_JOBS.fanOut, { updateId: thenFanOut });
+      if (thenFanOut) await enqueueFanOut(deps.jobs, deps.db, incidentId, thenFanOut);
     },
   };
-  const fanOutJob: JobDefinition<{ updateId: number }> = {
+  const fanOutJob: JobDefinition<FanOutJobData> = {
     name: INCIDENT_JOBS.fanOut,
-    schema: z.object({ updateId: z.number().int().positive() }),
+    schema: fanOutJobSchema,
     retryLimit: 20,
     retryDelaySeconds: 1,
     expireInSeconds: 900,
     concurrency: 2,
-    async handler({ updateId }, context) {
-      await fanOutStatusUpdate({ ...deps, client, pacer, signal: context.signal }, updateId);
+    // One run per incident at a time, across instances: its updates reach each thread in the order written.
+    policy: 'singleton',
+    async handler(data, context) {
+      const incidentId =
+        data.incidentId ?? (await incidentAndUpdate(deps.db, data.updateId ?? 0))?.incident.id;
+      if (incidentId === undefined) return;
+      await fanOutIncidentUpdates({ ...deps, client, pacer, signal: context.signal }, incidentId);
     },
   };
   const openChannel: JobDefinition<{ incidentId: number; thenFanOut?: number | undefined }> = {
@@ -124,7 +185,7 @@ export function incidentJobs(deps: IncidentJobDeps): JobDefinition<any>[] {
         );
         await syncIncidentMessage(deps, incidentId);
       }
-      if (thenFanOut) await deps.jobs.enqueue(deps.db, INCIDENT_JOBS.fanOut, { updateId: thenFanOut });
+      if (thenFanOut) await enqueueFanOut(deps.jobs, deps.db, incidentId, thenFanOut);
     },
   };
   const reminders: JobDefinition<Record<string, never>> = {

@@ -32,6 +32,11 @@ export interface JobDefinition<Data> {
   pollingIntervalSeconds?: number;
   /** Cron expression (UTC) for a job that runs on a schedule, once per tick across all instances. */
   schedule?: string;
+  /**
+   * pg-boss's queue policy; `singleton`: at most one job of a singleton key active at a time, across instances (a
+   * queued job whose key is active waits, and holds back the jobs queued after it until that one ends).
+   */
+  policy?: 'standard' | 'singleton';
 }
 
 export interface EnqueueOptions {
@@ -85,13 +90,17 @@ export class JobQueue {
     await this.boss.start();
     this.started = true;
     for (const definition of this.definitions.values()) {
-      await this.boss.createQueue(definition.name, {
+      const options = {
         name: definition.name,
         retryLimit: definition.retryLimit ?? 5,
         retryDelay: definition.retryDelaySeconds ?? 2,
         retryBackoff: true,
         expireInSeconds: definition.expireInSeconds ?? 300,
-      });
+        ...(definition.policy ? { policy: definition.policy } : {}),
+      };
+      await this.boss.createQueue(definition.name, options);
+      // A queue made before its definition named a policy keeps the old one unless told (createQueue leaves it).
+      if (definition.policy) await this.boss.updateQueue(definition.name, options);
       if (definition.schedule)
         await this.boss.schedule(definition.name, definition.schedule, {}, { tz: 'UTC' });
       if (work) await this.startWorkers(definition);

@@ -1,8 +1,9 @@
 import type { View } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { and, eq, ne, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Settings } from '../config.js';
-import type { Database } from '../db/client.js';
+import type { Database, Executor } from '../db/client.js';
 import {
   escalationThreads,
   getIncident,
@@ -20,12 +21,17 @@ import {
   updateIncident,
 } from '../db/repositories/incidents.js';
 import { getProblem, linkedEscalations, problemImpact } from '../db/repositories/problems.js';
-import { recordComponentStates } from '../db/repositories/status-page.js';
+import {
+  componentHoldsOfOpenIncidents,
+  incidentComponentStates,
+  recordComponentStates,
+} from '../db/repositories/status-page.js';
 import { incidents, problems } from '../db/schema/index.js';
 import { problemRef } from '../domain/escalation.js';
 import {
   type ComponentState,
   canMoveTo,
+  componentStatesOfUpdate,
   dedicatedChannelName,
   type IncidentState,
   incidentRef,
@@ -57,6 +63,7 @@ import {
   statusUpdateModal,
   type UpdateView,
 } from '../views/incident.js';
+import { componentStateBlockId } from '../views/incident-actions.js';
 import type { Directory } from './people.js';
 import { requestRcaTicket } from './rca.js';
 import { SYNC_TRIAGE_CARD_JOB } from './triage.js';
@@ -68,6 +75,33 @@ export const INCIDENT_JOBS = {
   openChannel: 'incidents.open-channel',
   reminders: 'incidents.reminders',
 } as const;
+
+/**
+ * A fan-out job names the incident whose pending updates it posts, and the update that asked for it (a job queued by
+ * an earlier version, when fan-outs ran per update, names only its update).
+ */
+export const fanOutJobSchema = z
+  .object({
+    incidentId: z.number().int().positive().optional(),
+    updateId: z.number().int().positive().optional(),
+  })
+  .refine((data) => data.incidentId !== undefined || data.updateId !== undefined, 'an incident or an update');
+export type FanOutJobData = z.infer<typeof fanOutJobSchema>;
+
+/** Queues the fan-out of an incident's updates; its singleton key keeps one run per incident at a time. */
+export async function enqueueFanOut(
+  jobs: JobQueue,
+  executor: Executor,
+  incidentId: number,
+  updateId: number,
+): Promise<void> {
+  await jobs.enqueue(
+    executor,
+    INCIDENT_JOBS.fanOut,
+    { incidentId, updateId },
+    { singletonKey: `incident-fan-out:${incidentId}` },
+  );
+}
 
 export interface IncidentContext {
   db: Database;
@@ -353,22 +387,58 @@ export async function openStatusUpdate(
   if (!incident) throw notFound(`${incidentRef(incidentId)} does not exist.`);
   if (incident.state === 'resolved')
     throw conflict(`${incidentRef(incidentId)} is resolved; it takes no more updates.`);
-  const updates = await statusUpdatesOf(ctx.db, incidentId);
-  const currentStates = Object.assign({}, ...updates.map((u) => u.componentStates)) as Record<string, string>;
+  const [held, elsewhere] = await Promise.all([
+    incidentComponentStates(ctx.db, incidentId),
+    componentHoldsOfOpenIncidents(ctx.db, incidentId),
+  ]);
   await ctx.slack.openView(
     triggerId,
     statusUpdateModal({
       incident: toIncidentView(incident),
       components: componentsOf(ctx.settings),
-      currentStates,
+      held,
+      elsewhere,
       resolve,
     }),
   );
 }
 
+const COMPONENT_REFUSED =
+  'A resolved incident no longer holds a component: leave it operational, or keep the incident open (Monitoring) while it recovers.';
+
+/** What the update records per component, from the incident as it is (see `componentStatesOfUpdate`). */
+async function componentStatesFor(
+  executor: Executor,
+  incident: IncidentRow,
+  input: Pick<StatusUpdateInput, 'state' | 'componentStates'>,
+) {
+  return componentStatesOfUpdate({
+    affected: incident.components,
+    held: await incidentComponentStates(executor, incident.id),
+    submitted: input.componentStates,
+    resolving: input.state === 'resolved',
+  });
+}
+
+/**
+ * Field errors of a submitted status update form (block id → message), empty when it is acceptable; checked before
+ * the form closes, and again by `postStatusUpdate`.
+ */
+export async function statusUpdateErrors(
+  ctx: Pick<IncidentContext, 'db'>,
+  input: Pick<StatusUpdateInput, 'incidentId' | 'state' | 'componentStates'>,
+): Promise<Record<string, string>> {
+  const incident = await getIncident(ctx.db, input.incidentId);
+  if (!incident) return {};
+  const { refused } = await componentStatesFor(ctx.db, incident, input);
+  return Object.fromEntries(refused.map((id) => [componentStateBlockId(id), COMPONENT_REFUSED]));
+}
+
 /**
  * Stores one status update and moves the incident's state (each state's timestamp set the first time it is
- * reached); the incident message is re-rendered and the update fanned out to every thread by durable jobs.
+ * reached); the incident message is re-rendered and the update fanned out to every thread by durable jobs. The
+ * update records only this incident's components (and those the person changed); resolving returns this incident's
+ * components to operational, and leaves what other open incidents hold alone.
  */
 export async function postStatusUpdate(
   ctx: IncidentContext,
@@ -385,28 +455,33 @@ export async function postStatusUpdate(
     if (!incident) throw notFound(`${incidentRef(input.incidentId)} does not exist.`);
     if (!canMoveTo(incident.state as IncidentState, input.state))
       throw conflict(`${incidentRef(incident.id)} is resolved; it takes no more updates.`);
+    const { states, refused } = await componentStatesFor(tx, incident, input);
+    if (refused.length > 0)
+      throw invalidInput(
+        COMPONENT_REFUSED,
+        Object.fromEntries(refused.map((id) => [componentStateBlockId(id), COMPONENT_REFUSED])),
+      );
     const update = await insertStatusUpdate(tx, {
       incidentId: incident.id,
       state: input.state,
       publicMessage: input.publicMessage.trim(),
       internalNote: input.internalNote.trim() || null,
-      componentStates: input.componentStates,
+      componentStates: states,
       authorId: input.actorId,
       createdAt: now,
     });
     const field = stateTimestampField(input.state);
     const affected = new Set(incident.components);
-    for (const [id, state] of Object.entries(input.componentStates))
-      if (state !== 'operational') affected.add(id);
+    for (const [id, state] of Object.entries(states)) if (state !== 'operational') affected.add(id);
     await updateIncident(tx, incident.id, {
       state: input.state,
       lastUpdateAt: now,
       components: [...affected],
       ...(field && !incident[field] ? { [field]: now } : {}),
     });
-    await recordComponentStates(tx, { incidentId: incident.id, states: input.componentStates, at: now });
+    await recordComponentStates(tx, { incidentId: incident.id, states, at: now });
     await ctx.jobs.enqueue(tx, INCIDENT_JOBS.syncMessage, { incidentId: incident.id });
-    await ctx.jobs.enqueue(tx, INCIDENT_JOBS.fanOut, { updateId: update.id });
+    await enqueueFanOut(ctx.jobs, tx, incident.id, update.id);
     return { updateId: update.id };
   });
 }

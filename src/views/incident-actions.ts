@@ -43,6 +43,8 @@ export const INCIDENT_IDS = {
     internalNote: 'update_internal_note',
     /** Followed by `_<component id>`. */
     componentState: 'update_component',
+    /** The Resolve form's list of the components it returns to operational. */
+    resolvedComponents: 'update_resolved_components',
     newSeverity: 'severity_choice',
     mergeTarget: 'merge_target',
   },
@@ -71,6 +73,10 @@ export const INCIDENT_IDS = {
     afterRelease: 'after_release',
   },
 } as const;
+
+/** The status update form's block for one component's state. */
+export const componentStateBlockId = (componentId: string) =>
+  `${INCIDENT_IDS.blocks.componentState}_${componentId}`;
 
 const incidentValue = z.object({ i: z.number().int().positive() });
 export const encodeIncident = (incidentId: number) => JSON.stringify({ i: incidentId });

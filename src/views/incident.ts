@@ -19,6 +19,7 @@ import {
   type Suggestion,
 } from '../domain/policy.js';
 import {
+  componentStateBlockId,
   encodeIncident,
   encodeProblem,
   encodeSnooze,
@@ -44,8 +45,41 @@ export interface ComponentView {
   name: string;
 }
 
+/** A severity as a choice: its label and the definition's name (`SEV2 · Major`); the definition is shown beside. */
 const severityOption = (severity: Severity) =>
-  option(severity, SEVERITY_LABELS[severity], SEVERITY_DEFINITIONS[severity]);
+  option(severity, `${SEVERITY_LABELS[severity]} · ${SEVERITY_DEFINITIONS[severity].split(':')[0]}`);
+
+/**
+ * The severities as radio buttons, with every definition in full underneath: an option's own description is cut at
+ * 75 characters (and a select may not show it at all), and the definitions are longer than that.
+ */
+function severityChoice(
+  blockId: string,
+  actionId: string,
+  label: string,
+  chosen: Severity,
+): [KnownBlock, KnownBlock] {
+  const options = SEVERITIES.map(severityOption);
+  return [
+    {
+      type: 'input',
+      block_id: blockId,
+      label: plain(label),
+      element: {
+        type: 'radio_buttons',
+        action_id: actionId,
+        options,
+        initial_option: options.find((o) => o.value === chosen) ?? options[2],
+      },
+    },
+    {
+      type: 'context',
+      elements: SEVERITIES.map((severity) =>
+        mrkdwn(`*${SEVERITY_LABELS[severity]}* ${escapeMrkdwn(SEVERITY_DEFINITIONS[severity])}`),
+      ),
+    },
+  ];
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Triage card buttons
@@ -187,17 +221,7 @@ export function classificationModal(model: ClassificationFormModel): ModalView {
         initial_option: outcomes.find((o) => o.value === outcome) ?? outcomes[0],
       },
     },
-    {
-      type: 'input',
-      block_id: B.severity,
-      label: plain('Severity'),
-      element: {
-        type: 'static_select',
-        action_id: I.severity,
-        options: SEVERITIES.map(severityOption),
-        initial_option: severityOption(severity),
-      },
-    },
+    ...severityChoice(B.severity, I.severity, 'Severity', severity),
     {
       type: 'input',
       block_id: B.reason,
@@ -419,16 +443,29 @@ export function updatePost(
 // ---------------------------------------------------------------------------------------------------------------
 // Status update, severity and merge modals
 
+/** What other open incidents hold: the state each sets for a component (the page shows the worst). */
+export interface HeldElsewhere {
+  incidentId: number;
+  componentId: string;
+  state: string;
+}
+
 export function statusUpdateModal(model: {
   incident: IncidentView;
   components: ComponentView[];
-  currentStates: Record<string, string>;
+  /** The last state this incident set for each component. */
+  held: Record<string, string>;
+  elsewhere: HeldElsewhere[];
   resolve: boolean;
 }): ModalView {
   const { incident } = model;
   const state = model.resolve ? 'resolved' : incident.state;
   const stateOptions = INCIDENT_STATES.map((s) => option(s, INCIDENT_STATE_LABELS[s]));
   const componentOptions = COMPONENT_STATES.map((s) => option(s, COMPONENT_STATE_LABELS[s]));
+  const alsoHeld = (componentId: string) =>
+    model.elsewhere
+      .filter((held) => held.componentId === componentId)
+      .map((held) => `${incidentRef(held.incidentId)} (${componentStateLabel(held.state)})`);
   const blocks: KnownBlock[] = [
     {
       type: 'section',
@@ -461,19 +498,51 @@ export function statusUpdateModal(model: {
       element: { type: 'plain_text_input', action_id: I.internalNote, multiline: true, max_length: 1500 },
     },
   ];
-  for (const component of model.components.slice(0, 20)) {
-    const current = model.resolve ? 'operational' : (model.currentStates[component.id] ?? 'operational');
-    blocks.push({
-      type: 'input',
-      block_id: `${B.componentState}_${component.id}`,
-      label: plain(component.name),
-      element: {
-        type: 'static_select',
-        action_id: I.componentState,
-        options: componentOptions,
-        initial_option: componentOptions.find((o) => o.value === current) ?? componentOptions[0],
-      },
+  if (model.resolve) {
+    // Resolving returns this incident's components and nothing else: there is nothing to choose.
+    const own = model.components.filter(
+      (c) => incident.components.includes(c.id) || (model.held[c.id] ?? 'operational') !== 'operational',
+    );
+    const lines = own.map((component) => {
+      const others = alsoHeld(component.id);
+      return `• ${escapeMrkdwn(component.name)}: ${COMPONENT_STATE_LABELS.operational}${
+        others.length > 0 ? ` for this incident; still held by ${others.join(', ')}` : ''
+      }`;
     });
+    blocks.push({
+      type: 'section',
+      block_id: B.resolvedComponents,
+      text: mrkdwn(
+        own.length > 0
+          ? `*On the status page, resolving returns:*\n${lines.join('\n')}`
+          : '_This incident holds no component on the status page._',
+      ),
+    });
+  } else {
+    blocks.push({
+      type: 'context',
+      elements: [
+        mrkdwn(
+          'Component states are this incident’s own; the status page shows the worst state any open incident sets.',
+        ),
+      ],
+    });
+    for (const component of model.components.slice(0, 20)) {
+      const current = model.held[component.id] ?? 'operational';
+      const others = alsoHeld(component.id);
+      blocks.push({
+        type: 'input',
+        block_id: componentStateBlockId(component.id),
+        label: plain(component.name),
+        ...(others.length > 0 ? { hint: plain(`Also held by ${others.join(', ')}`) } : {}),
+        element: {
+          type: 'static_select',
+          action_id: I.componentState,
+          options: componentOptions,
+          initial_option: componentOptions.find((o) => o.value === current) ?? componentOptions[0],
+        },
+      });
+    }
   }
   return {
     type: 'modal',
@@ -494,23 +563,14 @@ export function severityModal(incident: IncidentView): ModalView {
     title: plain('Change severity'),
     submit: plain('Change'),
     close: plain('Cancel'),
-    blocks: [
-      {
-        type: 'input',
-        block_id: B.newSeverity,
-        label: plain(`Severity of ${incidentRef(incident.id)}`),
-        element: {
-          type: 'static_select',
-          action_id: I.newSeverity,
-          options: SEVERITIES.map(severityOption),
-          initial_option: severityOption(
-            (SEVERITIES as readonly string[]).includes(incident.severity)
-              ? (incident.severity as Severity)
-              : 'sev3',
-          ),
-        },
-      },
-    ],
+    blocks: severityChoice(
+      B.newSeverity,
+      I.newSeverity,
+      `Severity of ${incidentRef(incident.id)}`,
+      (SEVERITIES as readonly string[]).includes(incident.severity)
+        ? (incident.severity as Severity)
+        : 'sev3',
+    ),
   };
 }
 

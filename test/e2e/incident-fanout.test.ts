@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { insertIncident } from '../../src/db/repositories/incidents.js';
 import { incidents, statusUpdates } from '../../src/db/schema/index.js';
 import { POST_METADATA_EVENT } from '../../src/integrations/slack/messages.js';
+import type { RecordedRequest } from '../../src/sandbox/fakes/http-fake.js';
 import type { SlackMessage } from '../../src/sandbox/fakes/slack-fake.js';
 import { syncIncidentMessage } from '../../src/services/incident.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
@@ -128,4 +129,90 @@ describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a res
     const [row] = await deps.db.select().from(incidents).where(eq(incidents.id, incident.id));
     expect(row?.state).toBe('identified');
   }, 240_000);
+
+  it('two updates posted back to back reach every thread in the order written, even when the first is held up', async () => {
+    const app = await startTestApp({ kind, slackRateLimit: true });
+    apps.push(app);
+    const channels = ['C0ORD0001', 'C0ORD0002', 'C0ORD0003'];
+    for (const [i, id] of channels.entries()) app.slack.addChannel({ id, name: `support-order-${i}` });
+    const seeded = await seedProblemWithEscalations(app.running.deps.db, app.slack, {
+      title: 'Renewal invoices charged twice',
+      withCards: false,
+      threads: Array.from({ length: 12 }, (_, i) => ({
+        channel: channels[i % channels.length] as string,
+        requesterId: app.people.l1,
+      })),
+    });
+    const deps = app.running.deps;
+    const incident = await insertIncident(deps.db, {
+      problemId: seeded.problemId,
+      publicTitle: 'Some renewals charged twice',
+      severity: 'sev2',
+      components: ['subscriptions'],
+      ownerId: app.people.engineer,
+      channel: 'C0INCIDENTS',
+    });
+    if (!incident) throw new Error('no incident');
+    const incidentTs = (
+      await syncIncidentMessage(
+        { db: deps.db, slack: deps.integrations.slack, settings: deps.settings },
+        incident.id,
+      )
+    )?.messageTs as string;
+
+    // The first update cannot reach two threads for a while: Slack fails attempts there before posting. In one, the
+    // run's own retries get through; in the other every attempt of the first run fails, so a later run finishes it.
+    const [retried, exhausted] = seeded.escalations as Array<{ channel: string; threadTs: string }>;
+    const firstUpdateTo = (thread: { threadTs: string } | undefined) => (request: RecordedRequest) =>
+      request.path === '/api/chat.postMessage' &&
+      request.rawBody.includes('ORDER-ONE') &&
+      request.rawBody.includes(thread?.threadTs ?? '-');
+    app.slack.inject({
+      match: firstUpdateTo(retried),
+      times: 3,
+      response: { status: 500, body: 'upstream connect error' },
+    });
+    app.slack.inject({
+      match: firstUpdateTo(exhausted),
+      times: 6,
+      response: { status: 500, body: 'upstream connect error' },
+    });
+    for (const [state, message] of [
+      ['identified', 'ORDER-ONE: we found why some renewals were charged twice.'],
+      ['monitoring', 'ORDER-TWO: duplicate charges are being refunded now.'],
+    ]) {
+      const seen = new Set(app.slack.openViews(app.people.engineer).map((v) => v.id));
+      await app.driver.command({
+        user: app.people.engineer,
+        channel: 'C0INCIDENTS',
+        command: '/incident',
+        text: `update ${incident.id}`,
+      });
+      const formId = await eventually(
+        () => app.slack.openViews(app.people.engineer).find((v) => !seen.has(v.id))?.id,
+      );
+      const answer = await app.driver.submitView({
+        user: app.people.engineer,
+        viewId: formId,
+        values: { update_state_input: state as string, update_public_message_input: message as string },
+      });
+      expect(answer.body).toBeFalsy();
+    }
+
+    const threads = [
+      { channel: 'C0INCIDENTS', threadTs: incidentTs },
+      ...seeded.escalations.map((e) => ({ channel: e.channel, threadTs: e.threadTs })),
+    ];
+    const updatesIn = (thread: { channel: string; threadTs: string }) =>
+      app.slack
+        .thread(thread.channel, thread.threadTs)
+        .filter((m) => keyOf(m)?.startsWith('status-update:'))
+        .map((m) => (m.text?.includes('ORDER-ONE') ? 'one' : m.text?.includes('ORDER-TWO') ? 'two' : '?'));
+    await eventually(() => threads.every((thread) => updatesIn(thread).length >= 2), 90_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    for (const thread of threads) expect(updatesIn(thread), thread.channel).toEqual(['one', 'two']);
+    // The held-up threads did take the first update late, and still before the second.
+    expect(app.slack.requests.filter(firstUpdateTo(retried)).length).toBeGreaterThan(3);
+    expect(app.slack.requests.filter(firstUpdateTo(exhausted)).length).toBeGreaterThan(6);
+  }, 180_000);
 });

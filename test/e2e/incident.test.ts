@@ -1,4 +1,5 @@
-import { eq } from 'drizzle-orm';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getProblem } from '../../src/db/repositories/problems.js';
 import {
@@ -98,6 +99,175 @@ describe.each(DATABASE_KINDS)('triage, incidents and status updates (%s)', (kind
     expect(app.slack.openViews(app.people.l1).some((v) => v.callback_id === 'incident_classify_form')).toBe(
       false,
     );
+  });
+
+  /** Declares an incident through the classification form, as a person does; answers it once it has its message. */
+  async function declare(input: { title: string; components: string[]; impact: string; severity?: string }) {
+    const p = await problemWithCard(input.title, [{ channel: 'C0SUPPORT', requesterId: app.people.l1 }]);
+    const viewId = await openFromCommand(app.people.engineer, `classify ${p.problemId}`);
+    const answer = await app.driver.submitView({
+      user: app.people.engineer,
+      viewId,
+      values: {
+        classify_answers_input: ['blocks_payments'],
+        classify_outcome_input: 'incident',
+        classify_severity_input: input.severity ?? 'sev2',
+        incident_public_title_input: input.title,
+        incident_components_input: input.components,
+        incident_impact_input: input.impact,
+      },
+    });
+    expect(answer.body).toBeFalsy();
+    return eventually(async () => {
+      const [row] = await db().select().from(incidents).where(eq(incidents.problemId, p.problemId));
+      return row?.messageTs ? row : undefined;
+    });
+  }
+
+  /** Posts an update (or resolves) through the incident message's buttons and the form. */
+  async function update(
+    incident: { id: number; messageTs: string | null },
+    how: 'incident_post_update' | 'incident_resolve',
+    values: Record<string, string>,
+  ) {
+    const before = (await db().select().from(statusUpdates).where(eq(statusUpdates.incidentId, incident.id)))
+      .length;
+    const formId = await openFromButton(app.people.manager, 'C0INCIDENTS', incident.messageTs ?? '', how);
+    const answer = await app.driver.submitView({ user: app.people.manager, viewId: formId, values });
+    expect(answer.body).toBeFalsy();
+    await eventually(
+      async () =>
+        (await db().select().from(statusUpdates).where(eq(statusUpdates.incidentId, incident.id))).length >
+        before,
+    );
+  }
+
+  /** Each component's state as /status shows it and as components.json says it, once both agree with `expected`. */
+  async function publicStates(expected: Record<string, string>) {
+    return eventually(async () => {
+      const html = await (await fetch(`${app.url}/status`)).text();
+      const page = Object.fromEntries(
+        [...html.matchAll(/data-component-id="([^"]+)" data-state="([^"]+)"/g)].map((m) => [m[1], m[2]]),
+      );
+      const json = (await (await fetch(`${app.url}/api/v2/components.json`)).json()) as {
+        components: Array<{ id: string; status: string }>;
+      };
+      const api = Object.fromEntries(json.components.map((c) => [c.id, c.status]));
+      const wanted = Object.entries(expected);
+      return wanted.every(([id, state]) => page[id] === state && api[id] === state)
+        ? { page, api }
+        : undefined;
+    });
+  }
+
+  it('two open incidents on different and shared components: updates and Resolve on one leave the other’s states alone', async () => {
+    // A: payments (shared) and invoicing (A's only), partial outage. B: payments (shared) and subscriptions, major.
+    const a = await declare({
+      title: 'Invoices and payments slow to confirm',
+      components: ['payments', 'invoicing'],
+      impact: 'partial_outage',
+    });
+    const b = await declare({
+      title: 'Card payments and renewals failing',
+      components: ['payments', 'subscriptions'],
+      impact: 'major_outage',
+    });
+    await publicStates({
+      payments: 'major_outage',
+      invoicing: 'partial_outage',
+      subscriptions: 'major_outage',
+    });
+
+    // B's form shows every component; invoicing is at "operational" there because B does not hold it. Submitting
+    // it as it is, with subscriptions improved, must not clear what A says about invoicing.
+    await update(b, 'incident_post_update', {
+      update_state_input: 'identified',
+      update_public_message_input: 'We found the cause of the failing card payments.',
+      'update_component_subscriptions.update_component_input': 'degraded_performance',
+    });
+    await publicStates({
+      payments: 'major_outage',
+      invoicing: 'partial_outage',
+      subscriptions: 'degraded_performance',
+    });
+    const [bUpdate] = await db()
+      .select()
+      .from(statusUpdates)
+      .where(eq(statusUpdates.incidentId, b.id))
+      .orderBy(desc(statusUpdates.id))
+      .limit(1);
+    expect(bUpdate?.componentStates).toEqual({
+      payments: 'major_outage',
+      subscriptions: 'degraded_performance',
+    });
+
+    // Resolving B returns B's components only: payments falls back to A's partial outage, not to operational.
+    await update(b, 'incident_resolve', {
+      update_public_message_input: 'Card payments and renewals work again.',
+    });
+    await publicStates({
+      payments: 'partial_outage',
+      invoicing: 'partial_outage',
+      subscriptions: 'operational',
+    });
+    const summary = (await (await fetch(`${app.url}/api/v2/incidents.json`)).json()) as {
+      incidents: Array<{
+        id: string;
+        status: string;
+        components: Array<{ id: string; status: string }>;
+        incident_updates: Array<{ affected_components: Array<{ code: string; new_status: string }> | null }>;
+      }>;
+    };
+    const resolvedB = summary.incidents.find((incident) => incident.id === String(b.id));
+    expect(resolvedB?.status).toBe('resolved');
+    expect(resolvedB?.incident_updates[0]?.affected_components).toEqual([
+      expect.objectContaining({ code: 'payments', new_status: 'operational' }),
+      expect.objectContaining({ code: 'subscriptions', new_status: 'operational' }),
+    ]);
+    const openA = summary.incidents.find((incident) => incident.id === String(a.id));
+    expect(openA?.status).toBe('investigating');
+    expect(openA?.components.map((c) => [c.id, c.status])).toEqual([
+      ['payments', 'partial_outage'],
+      ['invoicing', 'partial_outage'],
+    ]);
+    // Today's uptime bar agrees: the worst of the day on payments was B's major outage, and it is not over for A.
+    const html = await (await fetch(`${app.url}/status`)).text();
+    const today = new Date().toISOString().slice(0, 10);
+    const payments = html.slice(html.indexOf('data-component-id="payments"'));
+    expect(payments).toMatch(new RegExp(`class="bar bar-major_outage" title="[^"]*" data-date="${today}"`));
+
+    // An update of A that leaves payments as it was, then A resolved: everything is operational again.
+    await update(a, 'incident_post_update', {
+      update_state_input: 'monitoring',
+      update_public_message_input: 'Invoices are being confirmed again; we are watching.',
+      'update_component_invoicing.update_component_input': 'degraded_performance',
+    });
+    await publicStates({ payments: 'partial_outage', invoicing: 'degraded_performance' });
+    // Resolving while saying a component is still broken is refused on the form: a resolved incident holds nothing.
+    const formId = await openFromButton(
+      app.people.manager,
+      'C0INCIDENTS',
+      a.messageTs ?? '',
+      'incident_post_update',
+    );
+    const refused = await app.driver.submitView({
+      user: app.people.manager,
+      viewId: formId,
+      values: {
+        update_state_input: 'resolved',
+        update_public_message_input: 'Resolved, though invoices are still slow.',
+        'update_component_invoicing.update_component_input': 'major_outage',
+      },
+    });
+    expect(refused.body).toMatchObject({
+      response_action: 'errors',
+      errors: { update_component_invoicing: expect.stringContaining('keep the incident open') },
+    });
+    expect((await db().select().from(incidents).where(eq(incidents.id, a.id)))[0]?.state).toBe('monitoring');
+    await update(a, 'incident_resolve', {
+      update_public_message_input: 'Invoices and payments are back to normal.',
+    });
+    await publicStates({ payments: 'operational', invoicing: 'operational', subscriptions: 'operational' });
   });
 
   it('cosmetic → the policy suggests bug; accepting it keeps a bug, updates the card and tells the requesters', async () => {
@@ -252,12 +422,17 @@ describe.each(DATABASE_KINDS)('triage, incidents and status updates (%s)', (kind
     });
     // What a worried customer sees in a browser, right after the declaration.
     const browser = await launchBrowser();
-    let statusPage = await browser.newPage({ viewport: { width: 390, height: 844 } });
     const dialogs: string[] = [];
-    statusPage.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
+    /** A phone-sized page that records any dialog a script would open (none may). */
+    const newPhonePage = async () => {
+      const opened = await browser.newPage({ viewport: { width: 390, height: 844 } });
+      opened.on('dialog', (dialog) => {
+        dialogs.push(dialog.message());
+        void dialog.dismiss();
+      });
+      return opened;
+    };
+    let statusPage = await newPhonePage();
     const componentStates = () =>
       statusPage.$$eval('[data-testid="component"]', (items) =>
         items.map((item) => [
@@ -356,16 +531,40 @@ describe.each(DATABASE_KINDS)('triage, incidents and status updates (%s)', (kind
         'investigating',
       ]);
       expect(timeline[0]?.[1]).toBe('All card payments work normally again. <script>alert(1)</script>');
-      await statusPage.screenshot({ path: artifactPath(`incident-flow-status-${kind}.png`), fullPage: true });
+      await statusPage.screenshot({
+        path: artifactPath(`incident-flow-incident-${kind}.png`),
+        fullPage: true,
+      });
       // The page may lag a change by up to `statusPage.refreshSeconds` (1 s), and a browser that saw it a moment ago
       // keeps its copy for `max-age`: a visitor arriving now (a fresh browser context) sees every component back.
       await statusPage.close();
-      statusPage = await browser.newPage({ viewport: { width: 390, height: 844 } });
+      statusPage = await newPhonePage();
       await eventually(async () => {
         await statusPage.goto(`${app.url}/status`);
         const states = new Map((await componentStates()).map(([id, state]) => [id, state] as const));
         return states.get('payments') === 'Operational' && states.get('subscriptions') === 'Operational';
       });
+      // /status itself lists the incident among the past ones with its whole timeline, newest first.
+      const onStatus = `[data-testid="past-incidents"] [data-incident-id="${incident.id}"]`;
+      expect(await statusPage.textContent(`${onStatus} h3`)).toBe('Card payments failing at checkout');
+      const statusTimeline = await statusPage.$$eval(`${onStatus} [data-testid="update"]`, (items) =>
+        items.map((item) => [
+          item.getAttribute('data-state'),
+          item.querySelector('[data-testid="update-message"]')?.textContent ?? '',
+        ]),
+      );
+      expect(statusTimeline).toEqual([
+        ['resolved', 'All card payments work normally again. <script>alert(1)</script>'],
+        ['identified', 'A few payments still fail; a second gateway node is affected.'],
+        ['monitoring', 'A new certificate is in place; payments are going through again.'],
+        ['identified', 'We found the cause: a certificate expired at the gateway.'],
+        ['investigating', 'Some card payments fail at checkout. We are looking into it.'],
+      ]);
+      const screenshot = artifactPath(`incident-flow-status-${kind}.png`);
+      rmSync(screenshot, { force: true });
+      await statusPage.screenshot({ path: screenshot, fullPage: true });
+      expect(existsSync(screenshot)).toBe(true);
+      expect(statSync(screenshot).size).toBeGreaterThan(10_000);
       expect(dialogs).toEqual([]);
     } finally {
       await browser.close();
@@ -494,7 +693,12 @@ describe.each(DATABASE_KINDS)('triage, incidents and status updates (%s)', (kind
     const until = snoozed?.snoozedUntil as Date;
     expect(await sendDueReminders(deps, new Date(until.getTime() - 60_000))).not.toContain(incident.id);
     expect(await sendDueReminders(deps, new Date(until.getTime() + 1_000))).toContain(incident.id);
-    await db().update(incidents).set({ state: 'resolved' }).where(eq(incidents.id, incident.id));
+    // Resolved through the incident message's Resolve button and its form, as the owner would.
+    await update(incident, 'incident_resolve', {
+      update_public_message_input: 'Annual renewals are charged on time again.',
+    });
+    const [resolved] = await db().select().from(incidents).where(eq(incidents.id, incident.id));
+    expect(resolved?.state).toBe('resolved');
     expect(await sendDueReminders(deps, new Date(until.getTime() + 24 * 3600_000))).not.toContain(
       incident.id,
     );

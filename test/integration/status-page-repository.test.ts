@@ -8,6 +8,7 @@ import {
 } from '../../src/db/repositories/status-page.js';
 import { incidents } from '../../src/db/schema/index.js';
 import { loadStatusPageModel, StatusPageCache, windowStart } from '../../src/services/status-page.js';
+import { incidentsJson, summaryJson } from '../../src/views/status-page/api.js';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/database.js';
 import { seedIncident } from '../support/status-page-seed.js';
 
@@ -18,6 +19,7 @@ describe.each(DATABASE_KINDS)('status page repository (%s)', (kind) => {
   let database: TestDatabase;
   let oldId: number;
   let recentId: number;
+  let longId: number;
 
   beforeAll(async () => {
     database = await freshDatabase(kind);
@@ -35,12 +37,39 @@ describe.each(DATABASE_KINDS)('status page repository (%s)', (kind) => {
           at: new Date(NOW.getTime() - 120 * DAY),
         },
         {
+          // A state set by the resolving update ends with the incident: nothing holds invoicing after it.
           state: 'resolved',
           publicMessage: 'Invoices are on time again.',
           componentStates: { invoicing: 'degraded_performance' },
           at: new Date(NOW.getTime() - 100 * DAY),
         },
       ],
+    });
+    // Open since before the window: it still holds the billing portal when the window starts.
+    longId = await seedIncident(database.handle.db, {
+      publicTitle: 'Billing portal slow',
+      severity: 'sev4',
+      components: ['billing-portal'],
+      createdAt: new Date(NOW.getTime() - 95 * DAY),
+      updates: [
+        {
+          state: 'investigating',
+          publicMessage: 'The billing portal is slow.',
+          componentStates: { 'billing-portal': 'degraded_performance' },
+          at: new Date(NOW.getTime() - 95 * DAY),
+        },
+      ],
+    });
+    // Changes made outside any incident: maintenance from before the window, over inside it.
+    await recordComponentStates(database.handle.db, {
+      incidentId: null,
+      states: { subscriptions: 'under_maintenance' },
+      at: new Date(NOW.getTime() - 97 * DAY),
+    });
+    await recordComponentStates(database.handle.db, {
+      incidentId: null,
+      states: { subscriptions: 'operational' },
+      at: new Date(NOW.getTime() - 2 * DAY),
     });
     recentId = await seedIncident(database.handle.db, {
       publicTitle: 'Refunds slow',
@@ -75,17 +104,40 @@ describe.each(DATABASE_KINDS)('status page repository (%s)', (kind) => {
     expect(await listComponentStateChanges(database.handle.db, new Date(0))).toEqual(before);
   });
 
-  it('reads the changes of the window plus each component’s last change before it', async () => {
+  it('reads the changes of the window plus what held each component when it starts', async () => {
     const changes = await listComponentStateChanges(database.handle.db, windowStart(NOW));
-    expect(changes.map((change) => [change.componentId, change.state])).toEqual([
-      ['invoicing', 'degraded_performance'],
-      ['refunds', 'degraded_performance'],
+    // Not invoicing: the incident that set it was resolved before the window.
+    expect(changes.map((change) => [change.componentId, change.state, change.incidentId])).toEqual([
+      ['subscriptions', 'under_maintenance', null],
+      ['billing-portal', 'degraded_performance', longId],
+      ['refunds', 'degraded_performance', recentId],
+      ['subscriptions', 'operational', null],
     ]);
+    const model = await loadStatusPageModel(database.handle.db, {
+      settings: {
+        title: 'Billing status',
+        components: [
+          { id: 'billing-portal', name: 'Billing portal' },
+          { id: 'subscriptions', name: 'Subscriptions' },
+          { id: 'invoicing', name: 'Invoices' },
+        ],
+      },
+      publicUrl: 'https://status.example.test',
+      now: NOW,
+      fallbackTime: NOW,
+    });
+    expect(model.components.map((c) => [c.id, c.state])).toEqual([
+      ['billing-portal', 'degraded_performance'],
+      ['subscriptions', 'operational'],
+      ['invoicing', 'operational'],
+    ]);
+    expect(model.components[0]?.uptime.days[0]?.worst).toBe('degraded_performance');
+    expect(model.components[1]?.uptime.days[0]?.worst).toBe('under_maintenance');
   });
 
   it('lists open incidents and those of the window only', async () => {
     const listed = await listPublicIncidents(database.handle.db, windowStart(NOW));
-    expect(listed.map((incident) => incident.id)).toEqual([recentId]);
+    expect(listed.map((incident) => incident.id)).toEqual([recentId, longId]);
     expect(Object.keys(listed[0] ?? {})).not.toContain('ownerId');
   });
 
@@ -114,10 +166,10 @@ describe.each(DATABASE_KINDS)('status page repository (%s)', (kind) => {
       now: () => NOW,
     });
     const rendered = await cache.resource(`incident:${oldId}`, async (model) => {
-      expect(model.incidents.map((incident) => incident.id)).toEqual([recentId]);
+      expect(model.incidents.map((incident) => incident.id)).toEqual([recentId, longId]);
       const incident = await cache.olderIncident(model, oldId);
       expect(incident?.components).toEqual([
-        { id: 'invoicing', name: 'Invoices and receipts', state: 'degraded_performance' },
+        { id: 'invoicing', name: 'Invoices and receipts', state: 'operational' },
       ]);
       return incident?.updates.map((update) => update.message).join('|');
     });
@@ -180,5 +232,71 @@ describe.each(DATABASE_KINDS)('status page repository (%s)', (kind) => {
       now: () => NOW,
     });
     await expect(fresh.resource('titles', render)).rejects.toThrow('connection refused');
+  });
+
+  it('two incidents on one component: the worst open state holds, in the uptime, the page and the JSON alike', async () => {
+    const day = (date: string, hour = 0) => new Date(`${date}T${String(hour).padStart(2, '0')}:00:00Z`);
+    // A: a partial outage of exports from the 20th, still open.
+    await seedIncident(database.handle.db, {
+      publicTitle: 'Exports partly failing',
+      severity: 'sev3',
+      components: ['exports'],
+      createdAt: day('2026-11-20'),
+      updates: [
+        {
+          state: 'investigating',
+          publicMessage: 'Some exports fail.',
+          componentStates: { exports: 'partial_outage' },
+          at: day('2026-11-20'),
+        },
+      ],
+    });
+    // B: a major outage of exports on the 21st; at 06:00 B says exports are fine for it, at 12:00 B is resolved.
+    const b = await seedIncident(database.handle.db, {
+      publicTitle: 'Exports down',
+      severity: 'sev2',
+      components: ['exports'],
+      createdAt: day('2026-11-21'),
+      updates: [
+        {
+          state: 'investigating',
+          publicMessage: 'Exports are down.',
+          componentStates: { exports: 'major_outage' },
+          at: day('2026-11-21'),
+        },
+        {
+          state: 'monitoring',
+          publicMessage: 'Exports work again for this part.',
+          componentStates: { exports: 'operational' },
+          at: day('2026-11-21', 6),
+        },
+        { state: 'resolved', publicMessage: 'Resolved.', at: day('2026-11-21', 12) },
+      ],
+    });
+    const model = await loadStatusPageModel(database.handle.db, {
+      settings: { title: 'Billing status', components: [{ id: 'exports', name: 'Exports' }] },
+      publicUrl: 'https://status.example.test',
+      now: NOW,
+      fallbackTime: NOW,
+    });
+    const exports = model.components[0];
+    // Neither B's "operational" nor its resolution undoes A's partial outage.
+    expect(exports?.state).toBe('partial_outage');
+    const uptime = (date: string) => exports?.uptime.days.find((candidate) => candidate.date === date);
+    expect(uptime('2026-11-20')?.uptime).toBeCloseTo(0.7, 10);
+    // 6 h major, then 18 h of A's partial outage (30% down).
+    expect(uptime('2026-11-21')).toMatchObject({ worst: 'major_outage' });
+    expect(uptime('2026-11-21')?.uptime).toBeCloseTo(1 - (6 + 0.3 * 18) / 24, 10);
+    expect(uptime('2026-11-23')?.worst).toBe('partial_outage');
+    const summary = summaryJson(model);
+    expect(summary.components.map((c) => [c.id, c.status])).toEqual([['exports', 'partial_outage']]);
+    const all = incidentsJson(model);
+    const resolved = all.incidents.find((incident) => incident.id === String(b));
+    expect(resolved?.incident_updates.map((u) => u.affected_components)).toEqual([
+      null,
+      [{ code: 'exports', name: 'Exports', old_status: 'major_outage', new_status: 'operational' }],
+      [{ code: 'exports', name: 'Exports', old_status: 'operational', new_status: 'major_outage' }],
+    ]);
+    expect(resolved?.components.map((c) => c.status)).toEqual(['partial_outage']);
   });
 });

@@ -3,6 +3,7 @@ import { settingsSchema } from '../../src/config/settings.js';
 import {
   COMPONENT_STATES,
   canMoveTo,
+  componentStatesOfUpdate,
   dedicatedChannelName,
   INCIDENT_STATES,
   reminderDue,
@@ -155,6 +156,64 @@ describe('incident lifecycle', () => {
   });
 });
 
+describe('what a status update records per component', () => {
+  const affected = ['payments'];
+  const held = { payments: 'major_outage' } as const;
+
+  it('records the incident’s own components and what the person changed, never the rest of the form', () => {
+    // The form shows every component; the others are at operational because this incident does not hold them.
+    const submitted = {
+      payments: 'partial_outage',
+      subscriptions: 'operational',
+      invoicing: 'operational',
+    } as const;
+    expect(componentStatesOfUpdate({ affected, held, submitted, resolving: false })).toEqual({
+      states: { payments: 'partial_outage' },
+      refused: [],
+    });
+    expect(
+      componentStatesOfUpdate({
+        affected,
+        held,
+        submitted: { ...submitted, invoicing: 'degraded_performance' },
+        resolving: false,
+      }).states,
+    ).toEqual({ payments: 'partial_outage', invoicing: 'degraded_performance' });
+    // A component the form did not show keeps this incident's state.
+    expect(componentStatesOfUpdate({ affected, held, submitted: {}, resolving: false }).states).toEqual({
+      payments: 'major_outage',
+    });
+  });
+
+  it('resolving returns only this incident’s components to operational, and refuses a state set while resolving', () => {
+    expect(
+      componentStatesOfUpdate({
+        affected,
+        held: { ...held, invoicing: 'degraded_performance' },
+        submitted: {},
+        resolving: true,
+      }),
+    ).toEqual({ states: { payments: 'operational', invoicing: 'operational' }, refused: [] });
+    // From the ordinary form with "Resolved" picked: states left as they were go back to operational.
+    expect(
+      componentStatesOfUpdate({
+        affected,
+        held,
+        submitted: { payments: 'major_outage', subscriptions: 'operational' },
+        resolving: true,
+      }),
+    ).toEqual({ states: { payments: 'operational' }, refused: [] });
+    expect(
+      componentStatesOfUpdate({
+        affected,
+        held,
+        submitted: { payments: 'degraded_performance', refunds: 'partial_outage' },
+        resolving: true,
+      }).refused,
+    ).toEqual(['payments', 'refunds']);
+  });
+});
+
 describe('/incident arguments', () => {
   it('reads classify and update with or without the PRB-/INC- prefix', () => {
     expect(parseIncidentCommand('classify PRB-12')).toEqual({ verb: 'classify', id: 12 });
@@ -169,15 +228,49 @@ describe('channel pacer', () => {
   it('allows a burst, then one a second per channel; a 429 blocks that channel only for Retry-After', () => {
     let now = 0;
     const pacer = new ChannelPacer({ perSecond: 1, burst: 3 }, () => now);
-    expect([pacer.tryTake('C1'), pacer.tryTake('C1'), pacer.tryTake('C1')]).toEqual([0, 0, 0]);
-    expect(pacer.tryTake('C1')).toBe(1000);
-    expect(pacer.tryTake('C2')).toBe(0);
+    const post = (channel: string) => {
+      const wait = pacer.tryTake(channel);
+      if (wait === 0) pacer.settled(channel);
+      return wait;
+    };
+    expect([post('C1'), post('C1'), post('C1')]).toEqual([0, 0, 0]);
+    expect(post('C1')).toBe(1000);
+    expect(post('C2')).toBe(0);
     now = 1000;
-    expect(pacer.tryTake('C1')).toBe(0);
+    expect(post('C1')).toBe(0);
     pacer.rateLimited('C2', 2);
-    expect(pacer.tryTake('C2')).toBe(2000);
-    expect(pacer.tryTake('C3')).toBe(0);
+    expect(post('C2')).toBe(2000);
+    expect(post('C3')).toBe(0);
     now = 3000;
+    expect(post('C2')).toBe(0);
+    // One post when the wait is over, then one a second again.
+    expect(post('C2')).toBe(1000);
+  });
+
+  it('counts a post as arriving at its answer, at the latest: only the first post’s time in flight is lost', () => {
+    let now = 0;
+    const pacer = new ChannelPacer({ perSecond: 1, burst: 3 }, () => now);
+    // Each post takes 100 ms to be answered. Slack saw the first arrive by 100 ms at the latest, so a fourth may
+    // go at 1,100 ms (a bucket that forgot every post's time in flight would wait until 1,300 ms).
+    for (const sent of [0, 100, 200]) {
+      now = sent;
+      expect(pacer.tryTake('C1')).toBe(0);
+      now = sent + 100;
+      pacer.settled('C1');
+    }
+    expect(pacer.tryTake('C1')).toBe(800);
+    now = 1_099;
+    expect(pacer.tryTake('C1')).toBe(1);
+    now = 1_100;
+    expect(pacer.tryTake('C1')).toBe(0);
+  });
+
+  it('lets one post per channel be in flight at a time', () => {
+    const pacer = new ChannelPacer({ perSecond: 1, burst: 3 }, () => 0);
+    expect(pacer.tryTake('C1')).toBe(0);
+    expect(pacer.tryTake('C1')).toBeGreaterThan(0);
     expect(pacer.tryTake('C2')).toBe(0);
+    pacer.settled('C1');
+    expect(pacer.tryTake('C1')).toBe(0);
   });
 });

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, suggestClassification } from '../../src/domain/policy.js';
+import {
+  DEFAULT_POLICY,
+  SEVERITIES,
+  SEVERITY_DEFINITIONS,
+  suggestClassification,
+} from '../../src/domain/policy.js';
 import {
   classificationModal,
   incidentMessage,
   reminderMessage,
+  severityModal,
   statusUpdateModal,
   updatePost,
 } from '../../src/views/incident.js';
@@ -69,7 +75,7 @@ describe('incident views', () => {
     expect(requester).toContain('Degraded performance');
   });
 
-  it('the classification modal shows the suggestion with its reason and every severity definition', () => {
+  it('the classification modal shows the suggestion with its reason and every severity definition in full', () => {
     const answers = {
       blocksSubscriptions: false,
       blocksPayments: true,
@@ -88,22 +94,63 @@ describe('incident views', () => {
     });
     const json = JSON.stringify(view);
     expect(json).toContain('Policy suggests: incident');
-    for (const severity of ['SEV1', 'SEV2', 'SEV3', 'SEV4']) expect(json).toContain(severity);
     expect(view.blocks.length).toBeLessThanOrEqual(100);
+    // Severity is a radio group, and every definition is shown whole, as text a person reads, not cut to fit.
+    const at = view.blocks.findIndex((block) => block.block_id === 'classify_severity');
+    const input = view.blocks[at] as { element: { type: string; options: Array<{ value: string }> } };
+    expect(input.element.type).toBe('radio_buttons');
+    expect(input.element.options.map((o) => o.value)).toEqual([...SEVERITIES]);
+    const shown = allTexts(view.blocks[at + 1]).join('\n');
+    for (const severity of SEVERITIES) {
+      expect(shown).toContain(SEVERITY_DEFINITIONS[severity]);
+      expect(SEVERITY_DEFINITIONS[severity].length).toBeGreaterThan(75);
+    }
+    expect(json).not.toContain('…');
+    // The same choice when the severity of a declared incident changes.
+    const change = severityModal(incident);
+    expect((change.blocks[0] as { element: { type: string } }).element.type).toBe('radio_buttons');
+    for (const severity of SEVERITIES)
+      expect(allTexts(change.blocks).join('\n')).toContain(SEVERITY_DEFINITIONS[severity]);
   });
 
-  it('Resolve opens the update form set to resolved with every component operational', () => {
+  it('Resolve opens the update form set to resolved, returning only this incident’s components to operational', () => {
     const view = statusUpdateModal({
-      incident,
-      components,
-      currentStates: { payments: 'major_outage' },
+      incident: { ...incident, components: ['payments'] },
+      components: [...components, { id: 'invoicing', name: 'Invoices' }],
+      held: { payments: 'major_outage' },
+      elsewhere: [{ incidentId: 3, componentId: 'payments', state: 'partial_outage' }],
       resolve: true,
     });
-    const json = JSON.stringify(view.blocks);
-    expect(json).toContain(
-      '"initial_option":{"text":{"type":"plain_text","text":"Resolved","emoji":true},"value":"resolved"}',
-    );
-    expect(json).not.toContain('"value":"major_outage"},"action_id"');
+    const state = view.blocks.find((block) => block.block_id === 'update_state') as {
+      element: { initial_option: { value: string } };
+    };
+    expect(state.element.initial_option.value).toBe('resolved');
+    // Nothing to choose per component: no component select at all, so nothing can be set to anything but operational.
+    expect(view.blocks.filter((block) => block.block_id?.startsWith('update_component_'))).toEqual([]);
+    const listed = allTexts(
+      view.blocks.find((block) => block.block_id === 'update_resolved_components'),
+    ).join('');
+    expect(listed).toContain('Card payments: Operational');
+    expect(listed).toContain('still held by INC-3 (Partial outage)');
+    expect(listed).not.toContain('Subscriptions');
+    expect(listed).not.toContain('Invoices');
+
+    // The ordinary update form shows this incident's own states, and says what another incident holds.
+    const update = statusUpdateModal({
+      incident: { ...incident, components: ['payments'] },
+      components,
+      held: { payments: 'major_outage' },
+      elsewhere: [{ incidentId: 3, componentId: 'subscriptions', state: 'partial_outage' }],
+      resolve: false,
+    });
+    const select = (id: string) =>
+      update.blocks.find((block) => block.block_id === `update_component_${id}`) as {
+        hint?: { text: string };
+        element: { initial_option: { value: string } };
+      };
+    expect(select('payments').element.initial_option.value).toBe('major_outage');
+    expect(select('subscriptions').element.initial_option.value).toBe('operational');
+    expect(select('subscriptions').hint?.text).toContain('INC-3 (Partial outage)');
   });
 
   it('reminders mention the owner and offer Snooze 30/60/90', () => {

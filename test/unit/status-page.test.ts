@@ -76,10 +76,15 @@ describe('uptime per day', () => {
 
 describe('effective history', () => {
   const resolved = at('2026-11-20T10:00:00Z');
-  it('ends an incident’s component state when the incident resolves, unless something changed it first', () => {
+  it('ends an incident’s component state when the incident resolves; a change made outside incidents holds on', () => {
     expect(
       effectiveHistory([
-        { state: 'major_outage', at: at('2026-11-20T08:00:00Z'), incidentResolvedAt: resolved },
+        {
+          state: 'major_outage',
+          at: at('2026-11-20T08:00:00Z'),
+          incidentId: 1,
+          incidentResolvedAt: resolved,
+        },
       ]),
     ).toEqual([
       { state: 'major_outage', at: at('2026-11-20T08:00:00Z') },
@@ -87,24 +92,77 @@ describe('effective history', () => {
     ]);
     expect(
       effectiveHistory([
-        { state: 'major_outage', at: at('2026-11-20T08:00:00Z'), incidentResolvedAt: resolved },
-        { state: 'under_maintenance', at: at('2026-11-20T09:00:00Z'), incidentResolvedAt: null },
-      ]).map((change) => change.state),
-    ).toEqual(['major_outage', 'under_maintenance']);
+        {
+          state: 'major_outage',
+          at: at('2026-11-20T08:00:00Z'),
+          incidentId: 1,
+          incidentResolvedAt: resolved,
+        },
+        {
+          state: 'under_maintenance',
+          at: at('2026-11-20T09:00:00Z'),
+          incidentId: null,
+          incidentResolvedAt: null,
+        },
+      ]),
+    ).toEqual([
+      { state: 'major_outage', at: at('2026-11-20T08:00:00Z') },
+      { state: 'under_maintenance', at: resolved },
+    ]);
   });
 
-  it('keeps a state set by the resolving update itself, and leaves open incidents alone', () => {
+  it('a state set by the resolving update itself ends with it; an open incident holds until it resolves', () => {
     expect(
       effectiveHistory([
-        { state: 'partial_outage', at: at('2026-11-20T08:00:00Z'), incidentResolvedAt: resolved },
-        { state: 'degraded_performance', at: resolved, incidentResolvedAt: resolved },
+        {
+          state: 'partial_outage',
+          at: at('2026-11-20T08:00:00Z'),
+          incidentId: 1,
+          incidentResolvedAt: resolved,
+        },
+        { state: 'degraded_performance', at: resolved, incidentId: 1, incidentResolvedAt: resolved },
       ]).map((change) => change.state),
-    ).toEqual(['partial_outage', 'degraded_performance']);
+    ).toEqual(['partial_outage', 'operational']);
     expect(
-      effectiveHistory([{ state: 'major_outage', at: resolved, incidentResolvedAt: null }]).map(
-        (change) => change.state,
-      ),
+      effectiveHistory([
+        { state: 'major_outage', at: resolved, incidentId: 1, incidentResolvedAt: null },
+      ]).map((change) => change.state),
     ).toEqual(['major_outage']);
+  });
+
+  it('shows the worst state any open incident holds: one incident’s update or resolution leaves another’s alone', () => {
+    const a = 1;
+    const b = 2;
+    const bResolved = at('2026-11-20T12:00:00Z');
+    const history = effectiveHistory([
+      {
+        state: 'degraded_performance',
+        at: at('2026-11-20T08:00:00Z'),
+        incidentId: a,
+        incidentResolvedAt: null,
+      },
+      { state: 'major_outage', at: at('2026-11-20T09:00:00Z'), incidentId: b, incidentResolvedAt: bResolved },
+      // B improves, but A still says degraded: the worse of the two is what the page shows.
+      { state: 'operational', at: at('2026-11-20T10:00:00Z'), incidentId: b, incidentResolvedAt: bResolved },
+      {
+        state: 'partial_outage',
+        at: at('2026-11-20T11:00:00Z'),
+        incidentId: b,
+        incidentResolvedAt: bResolved,
+      },
+      // B resolves: A's state comes back, not "operational".
+    ]);
+    expect(history).toEqual([
+      { state: 'degraded_performance', at: at('2026-11-20T08:00:00Z') },
+      { state: 'major_outage', at: at('2026-11-20T09:00:00Z') },
+      { state: 'degraded_performance', at: at('2026-11-20T10:00:00Z') },
+      { state: 'partial_outage', at: at('2026-11-20T11:00:00Z') },
+      { state: 'degraded_performance', at: bResolved },
+    ]);
+    // The uptime of that day follows the same history: 1 h major, 1 h partial (30%).
+    const day = uptimeDays(history, NOW, 90).days.find((candidate) => candidate.date === '2026-11-20');
+    expect(day?.uptime).toBeCloseTo(1 - 1.3 / 24, 10);
+    expect(day?.worst).toBe('major_outage');
   });
 });
 

@@ -1,4 +1,4 @@
-import { asc, desc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import { type ComponentState, isComponentState } from '../../domain/status-page.js';
 import { invalidInput } from '../../errors.js';
 import type { Executor } from '../client.js';
@@ -111,8 +111,8 @@ export async function listPublicUpdates(
 }
 
 /**
- * Every component's changes since `since`, plus each component's last change at or before it (the state the
- * window starts in), oldest first.
+ * Every component's changes since `since`, plus what held each component when the window starts: the last change
+ * each incident still open at `since` made to it, and the last change made outside any incident. Oldest first.
  */
 export async function listComponentStateChanges(
   executor: Executor,
@@ -131,23 +131,83 @@ export async function listComponentStateChanges(
     .leftJoin(incidents, eq(incidents.id, componentStateChanges.incidentId))
     .where(gt(componentStateChanges.at, since))
     .orderBy(asc(componentStateChanges.at), asc(componentStateChanges.id));
+  // DISTINCT ON treats the null incident (changes made outside incidents) as one group, as intended.
   const before = await executor
-    .selectDistinctOn([componentStateChanges.componentId], columns)
+    .selectDistinctOn([componentStateChanges.componentId, componentStateChanges.incidentId], columns)
     .from(componentStateChanges)
     .leftJoin(incidents, eq(incidents.id, componentStateChanges.incidentId))
-    .where(lte(componentStateChanges.at, since))
+    .where(
+      and(
+        lte(componentStateChanges.at, since),
+        or(
+          isNull(componentStateChanges.incidentId),
+          isNull(incidents.resolvedAt),
+          gt(incidents.resolvedAt, since),
+        ),
+      ),
+    )
     .orderBy(
       asc(componentStateChanges.componentId),
+      asc(componentStateChanges.incidentId),
       desc(componentStateChanges.at),
       desc(componentStateChanges.id),
     );
-  return [...before, ...inside]
+  return [...before.sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime()), ...inside]
     .filter((row): row is typeof row & { state: ComponentState } => isComponentState(row.state))
     .map((row) => ({
       ...row,
       at: new Date(row.at),
       incidentResolvedAt: row.incidentResolvedAt ? new Date(row.incidentResolvedAt) : null,
     }));
+}
+
+/** The last state one incident set for each component it ever set. */
+export async function incidentComponentStates(
+  executor: Executor,
+  incidentId: number,
+): Promise<Record<string, ComponentState>> {
+  const rows = await executor
+    .selectDistinctOn([componentStateChanges.componentId], {
+      componentId: componentStateChanges.componentId,
+      state: componentStateChanges.state,
+    })
+    .from(componentStateChanges)
+    .where(eq(componentStateChanges.incidentId, incidentId))
+    .orderBy(
+      asc(componentStateChanges.componentId),
+      desc(componentStateChanges.at),
+      desc(componentStateChanges.id),
+    );
+  return Object.fromEntries(
+    rows.flatMap((row) => (isComponentState(row.state) ? [[row.componentId, row.state]] : [])),
+  );
+}
+
+/** What every other unresolved incident holds: its last state per component, where that is not operational. */
+export async function componentHoldsOfOpenIncidents(
+  executor: Executor,
+  exceptIncidentId: number,
+): Promise<Array<{ incidentId: number; componentId: string; state: ComponentState }>> {
+  const rows = await executor
+    .selectDistinctOn([componentStateChanges.incidentId, componentStateChanges.componentId], {
+      incidentId: componentStateChanges.incidentId,
+      componentId: componentStateChanges.componentId,
+      state: componentStateChanges.state,
+    })
+    .from(componentStateChanges)
+    .innerJoin(incidents, eq(incidents.id, componentStateChanges.incidentId))
+    .where(and(isNull(incidents.resolvedAt), ne(incidents.id, exceptIncidentId)))
+    .orderBy(
+      asc(componentStateChanges.incidentId),
+      asc(componentStateChanges.componentId),
+      desc(componentStateChanges.at),
+      desc(componentStateChanges.id),
+    );
+  return rows.flatMap((row) =>
+    row.incidentId !== null && isComponentState(row.state) && row.state !== 'operational'
+      ? [{ incidentId: row.incidentId, componentId: row.componentId, state: row.state }]
+      : [],
+  );
 }
 
 /**

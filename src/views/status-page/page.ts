@@ -128,11 +128,14 @@ ${
 </li>`;
 }
 
+/** A resolved incident of the window, with its whole timeline (newest first), as Statuspage lists its history. */
 function pastIncident(incident: IncidentModel): Html {
-  const last = incident.updates.at(-1);
+  const newestFirst = [...incident.updates].reverse();
   return html`<article class="incident" data-testid="past-incident" data-incident-id="${incident.id}">
 <h3><a href="${incident.url}">${incident.title}</a></h3>
 <p class="meta"><span class="impact-${incident.impact}">${IMPACT_LABEL[incident.impact]}</span> · ${formatTime(incident.createdAt)}${incident.resolvedAt ? ` – ${formatTime(incident.resolvedAt)}` : ''}</p>
-${last ? html`<p class="update-message">${last.message}</p>` : ''}
+<ol class="timeline" data-testid="timeline">
+${newestFirst.map(updateItem)}
+</ol>
 </article>`;
 }
