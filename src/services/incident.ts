@@ -64,6 +64,7 @@ import {
   type UpdateView,
 } from '../views/incident.js';
 import { componentStateBlockId } from '../views/incident-actions.js';
+import { problemHomesChanged } from './home.js';
 import type { Directory } from './people.js';
 import { requestRcaTicket } from './rca.js';
 import { SYNC_TRIAGE_CARD_JOB } from './triage.js';
@@ -304,6 +305,12 @@ export async function classifyProblem(
       })
       .where(eq(problems.id, problem.id));
     await ctx.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId: problem.id });
+    await problemHomesChanged(
+      tx,
+      ctx.jobs,
+      problem.id,
+      input.outcome === 'incident' ? [input.incident.ownerId] : [],
+    );
     // Every root-cause problem gets its one RCA ticket, whichever way it was classified.
     await requestRcaTicket(tx, ctx.jobs, problem.id, { kind: input.outcome });
 
@@ -482,6 +489,8 @@ export async function postStatusUpdate(
     await recordComponentStates(tx, { incidentId: incident.id, states, at: now });
     await ctx.jobs.enqueue(tx, INCIDENT_JOBS.syncMessage, { incidentId: incident.id });
     await enqueueFanOut(ctx.jobs, tx, incident.id, update.id);
+    // The Homes that list this incident among the active ones and whose cases follow it.
+    await problemHomesChanged(tx, ctx.jobs, incident.problemId, [incident.ownerId]);
     return { updateId: update.id };
   });
 }

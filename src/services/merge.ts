@@ -11,6 +11,7 @@ import { problemRef } from '../domain/escalation.js';
 import { conflict, invalidInput, notFound } from '../errors.js';
 import { SLACK_POST_JOB, type SlackPost } from '../jobs/slack-post.js';
 import { mergeModal, mergeNotice } from '../views/incident.js';
+import { problemHomesChanged } from './home.js';
 import { assertResponder, type IncidentContext } from './incident.js';
 import { SYNC_TRIAGE_CARD_JOB } from './triage.js';
 
@@ -82,6 +83,7 @@ export async function mergeProblem(
     }
     await ctx.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId: from.id });
     await ctx.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId: into.id });
+    await problemHomesChanged(tx, ctx.jobs, into.id);
     return { moved: moved.map((e) => e.id) };
   });
 }

@@ -450,6 +450,11 @@ describe.each(DATABASE_KINDS)('triage, incidents and status updates (%s)', (kind
     expect(await statusPage.textContent('[data-testid="active-incidents"]')).toContain(
       'Card payments failing at checkout',
     );
+    // Each requester's App Home is published again and lists the incident their case now follows.
+    for (const requester of [app.people.l1, app.people.l1b, app.people.l2])
+      await eventually(() =>
+        text(app.slack.home(requester)?.blocks).includes('Card payments failing at checkout'),
+      );
 
     const updates: Array<{ how: 'command' | 'button' | 'resolve'; state: string; message: string }> = [
       {
