@@ -136,7 +136,9 @@ export async function accountActionsBench(): Promise<void> {
       approvals.push(await settled(app, request.id, clickedAt));
       executions += app.stripe.requests.filter(
         (r) =>
-          r.method === 'POST' && r.headers['idempotency-key'] === `frontline-account-action-${request.id}`,
+          r.method === 'POST' &&
+          r.path.endsWith('/balance_transactions') &&
+          String(r.headers['idempotency-key'] ?? '').startsWith(`frontline-account-action-${request.id}-`),
       ).length;
     }
     const approved = summary(approvals);
