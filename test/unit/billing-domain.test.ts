@@ -20,6 +20,7 @@ import {
   refundEligibility,
 } from '../../src/domain/playbooks.js';
 import { annualRecurringRevenue, monthlyRecurringRevenue } from '../../src/domain/revenue.js';
+import { chargeFacts } from '../support/billing-facts.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const DAY = 86_400_000;
@@ -28,21 +29,7 @@ const ago = (days: number) => new Date(NOW.getTime() - days * DAY);
 const card = { brand: 'visa', last4: '4242', expMonth: 3, expYear: 2027, fingerprint: 'fp1' };
 
 function charge(overrides: Partial<ChargeFacts>): ChargeFacts {
-  return {
-    id: 'ch_1',
-    createdAt: ago(1),
-    amountMinor: 9_900,
-    refundedMinor: 0,
-    currency: 'usd',
-    status: 'succeeded',
-    paymentIntentId: undefined,
-    card,
-    failureCode: undefined,
-    declineCode: undefined,
-    failureMessage: undefined,
-    description: undefined,
-    ...overrides,
-  };
+  return chargeFacts({ id: 'ch_1', createdAt: ago(1), card, ...overrides });
 }
 
 function item(overrides: Partial<PlanItem>): PlanItem {

@@ -15,6 +15,7 @@ import {
   share,
   weeksOf,
 } from '../../src/domain/metrics.js';
+import { ACTION_KINDS } from '../../src/domain/permissions.js';
 import { blocksText, findAction } from '../../src/sandbox/fakes/slack-fake.js';
 import { homeView } from '../../src/views/home.js';
 import { reportMessage } from '../../src/views/report.js';
@@ -434,23 +435,13 @@ describe('the report shows every figure with its change since the month before',
       resolved: 99_999,
       averageResolutionMs: 1_234 * HOUR,
     }));
-    const kinds = [
-      'payment_link',
-      'resend_invoice',
-      'credit',
-      'refund',
-      'extend_trial',
-      'pause_subscription',
-      'resume_subscription',
-      'upgrade',
-      'downgrade',
-      'cancel_subscription',
-      'force_cancel',
-      'update_payment_method',
-      'adjust_seats',
-      'discount',
-      'clear_billing_flag',
-    ].map((kind) => ({ kind, requested: 99_999, succeeded: 99_000, failed: 999, averageMs: 999 * HOUR }));
+    const kinds = [...ACTION_KINDS].map((kind) => ({
+      kind,
+      requested: 99_999,
+      succeeded: 99_000,
+      failed: 999,
+      averageMs: 999 * HOUR,
+    }));
     const totals = { usd: 987_654_321, eur: 123_456_789, gbp: 5, jpy: 1_000_000 };
     const largest = figures({
       categories: many,

@@ -12,6 +12,7 @@ import {
 } from '../../src/domain/playbooks.js';
 import type { RoleName } from '../../src/domain/roles.js';
 import { playbookModal } from '../../src/views/billingCard.js';
+import { chargeFacts } from '../support/billing-facts.js';
 
 /**
  * The refund playbooks say what a refund takes from the same permission matrix the account actions obey, for the
@@ -22,21 +23,12 @@ const DAY = 86_400_000;
 const card = { brand: 'visa', last4: '1881', expMonth: 4, expYear: 2029, fingerprint: 'fp_same' };
 
 function charge(overrides: Partial<ChargeFacts>): ChargeFacts {
-  return {
+  return chargeFacts({
     id: 'ch_latest000001',
     createdAt: new Date(NOW.getTime() - 2 * DAY),
-    amountMinor: 9_900,
-    refundedMinor: 0,
-    currency: 'usd',
-    status: 'succeeded',
-    paymentIntentId: undefined,
     card,
-    failureCode: undefined,
-    declineCode: undefined,
-    failureMessage: undefined,
-    description: undefined,
     ...overrides,
-  };
+  });
 }
 /** Earlier payments of this customer, each partly refunded, `daysAgo` each. */
 const refundedEarlier = (...daysAgo: number[]) =>
