@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { type DatabaseHandle, openDatabase, queryRows } from '../src/db/client.js';
 import {
@@ -7,10 +6,11 @@ import {
   refreshProblemTermStats,
 } from '../src/db/repositories/problems.js';
 import { problems } from '../src/db/schema/index.js';
-import { CATEGORIES, type Category } from '../src/domain/escalation.js';
+import { CATEGORIES } from '../src/domain/escalation.js';
 import { DEFAULT_MATCHING_THRESHOLDS } from '../src/domain/matching.js';
 import { extractSignals, mergeSignals } from '../src/domain/text.js';
 import { findKnownProblems } from '../src/services/matching.js';
+import { type FixtureEscalation, matchingFixtures } from '../test/fixtures/matching/load.js';
 import { eventually, startTestApp } from '../test/support/app.js';
 import { seedKnownProblem } from '../test/support/seed.js';
 import { heading, line, ms, summary } from './support.js';
@@ -25,33 +25,9 @@ import { heading, line, ms, summary } from './support.js';
  * texts with at least one shown match.
  */
 
-interface FixtureProblem {
-  id: string;
-  title: string;
-  symptoms: string;
-  category: Category;
-  workaround: string;
-  signals?: Record<string, string>;
-  startedDaysAgo?: number;
-}
-interface FixtureEscalation {
-  id: string;
-  problemId: string | null;
-  category: Category;
-  summary: string;
-  details: string;
-}
-
-const problemsFixture = JSON.parse(
-  readFileSync('test/fixtures/matching/problems.json', 'utf8'),
-) as FixtureProblem[];
-const escalationsFixture = JSON.parse(
-  readFileSync('test/fixtures/matching/escalations.json', 'utf8'),
-) as FixtureEscalation[];
-/** Written later by someone who saw neither the matcher nor the first set: figures on it are not tuned to it. */
-const holdoutFixture = JSON.parse(
-  readFileSync('test/fixtures/matching/holdout.json', 'utf8'),
-) as FixtureEscalation[];
+const problemsFixture = matchingFixtures.problems();
+const escalationsFixture = matchingFixtures.escalations();
+const holdoutFixture = matchingFixtures.holdout();
 const NOW = new Date('2026-11-23T12:00:00Z');
 const SHOWN = DEFAULT_MATCHING_THRESHOLDS;
 const TARGETS = { recallAt3: 0.9, precisionAt1: 0.8, falseMatch: 0.05 };

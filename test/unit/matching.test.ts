@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Category } from '../../src/domain/escalation.js';
 import {
@@ -8,6 +7,7 @@ import {
   scoreCandidates,
 } from '../../src/domain/matching.js';
 import { extractSignals, mergeSignals, NO_SIGNALS } from '../../src/domain/text.js';
+import { matchingFixtures } from '../fixtures/matching/load.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const DAY_MS = 86_400_000;
@@ -118,33 +118,14 @@ describe('what moves a match’s confidence', () => {
   });
 });
 
-interface FixtureProblem {
-  id: string;
-  title: string;
-  symptoms: string;
-  category: Category;
-  signals?: Record<string, string>;
-  startedDaysAgo?: number;
-}
-interface FixtureEscalation {
-  problemId: string | null;
-  category: Category;
-  summary: string;
-  details: string;
-}
-
 /**
  * The labelled set, scored by the domain alone against every problem (the database only narrows the candidates):
  * a guard that a change to the scoring does not lose quality unnoticed. `npm run bench -- matching` measures the
  * whole path, and the held-out set, at every threshold.
  */
 describe('quality on the labelled set (domain only, titles and symptoms)', () => {
-  const problems = JSON.parse(
-    readFileSync('test/fixtures/matching/problems.json', 'utf8'),
-  ) as FixtureProblem[];
-  const escalations = JSON.parse(
-    readFileSync('test/fixtures/matching/escalations.json', 'utf8'),
-  ) as FixtureEscalation[];
+  const problems = matchingFixtures.problems();
+  const escalations = matchingFixtures.escalations();
   const candidates: MatchCandidate[] = problems.map((problem, index) => ({
     problemId: index + 1,
     title: problem.title,
