@@ -402,6 +402,8 @@ describe.each(DATABASE_KINDS)('billing context and playbooks (%s)', (kind) => {
       'GET /v1/charges',
       `GET /v1/customers/${OSTRANDER}`,
       'GET /v1/invoices',
+      // The subscription list reaches prices only (Stripe expands four levels): products come beside it.
+      'GET /v1/products',
       'GET /v1/subscriptions',
       'POST /v1/invoices/create_preview',
     ]);

@@ -605,18 +605,22 @@ describe('Stripe demo data', () => {
 });
 
 describe('expansion depth', () => {
-  it('allows data.items.data.price.product when listing subscriptions (four levels, as Stripe documents)', async () => {
+  it("counts a list's leading data: data.items.data.price is the deepest a subscription list reaches", async () => {
     const page = await stripe.subscriptions.list({
       customer: demo.enterprise.customer,
-      expand: ['data.items.data.price.product'],
+      expand: ['data.items.data.price'],
     });
-    const product = page.data[0]?.items.data[0]?.price.product;
-    expect(
-      typeof product === 'object' && product !== null && 'name' in product ? product.name : product,
-    ).toBe('Enterprise Pro');
+    const price = page.data[0]?.items.data[0]?.price;
+    expect(typeof price === 'object' && price.object).toBe('price');
+    await expect(
+      stripe.subscriptions.list({
+        customer: demo.enterprise.customer,
+        expand: ['data.items.data.price.product'],
+      }),
+    ).rejects.toThrow(/four levels/);
   });
 
-  it('still refuses five levels', async () => {
+  it('refuses five levels on a single object too', async () => {
     await expect(
       stripe.subscriptions.retrieve(demo.enterprise.subscription, {
         expand: ['items.data.price.product.default_price'],

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { type ActionParams, idempotencyKey } from '../../domain/account-actions.js';
 import { isAddOn } from './billing.js';
+import { listSubscriptionsWithProducts } from './subscriptions.js';
 
 /**
  * Account actions in Stripe: each kind is one fixed call (or a fixed short sequence) with an idempotency key derived
@@ -537,15 +538,13 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
     },
 
     async liveSubscription(customerId) {
-      const list = await stripe.subscriptions.list({
+      const list = await listSubscriptionsWithProducts(stripe, {
         customer: customerId,
         status: 'all',
         limit: 20,
-        expand: ['data.items.data.price.product'],
       });
       const live =
-        list.data.find((subscription) => LIVE.has(subscription.status)) ??
-        list.data.find((s) => s.status === 'paused');
+        list.find((subscription) => LIVE.has(subscription.status)) ?? list.find((s) => s.status === 'paused');
       if (!live) return undefined;
       // The plan is an item that is not an add-on (an add-on may cost more than the plan), the largest if several.
       const items = [...live.items.data].sort(

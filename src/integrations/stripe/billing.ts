@@ -14,10 +14,12 @@ import { parseSegment } from '../../domain/customers.js';
 import type { Interval, RecurringDiscount } from '../../domain/revenue.js';
 import type { BillingPort, LifecycleEventFacts, PlanOption } from '../../services/billingContext.js';
 import { searchStripeCustomers, toCustomerSummary } from './customers.js';
+import { listSubscriptionsWithProducts } from './subscriptions.js';
 
 /**
  * The billing port over Stripe: each method is one request (lists ask for up to 100 objects, the most Stripe gives
- * in one page) and expands what the card needs in that same request, so the card costs two round trips.
+ * in one page) and expands what the card needs in that same request (products come from a catalog request made
+ * beside the subscription list), so the card costs two round trips.
  */
 
 const date = (seconds: number | null | undefined): Date | undefined =>
@@ -268,13 +270,13 @@ export function createStripeBillingPort(stripe: Stripe): BillingPort {
     },
 
     async subscriptions(customerId) {
-      const page = await stripe.subscriptions.list({
+      const subscriptions = await listSubscriptionsWithProducts(stripe, {
         customer: customerId,
         status: 'all',
         limit: 20,
-        expand: ['data.items.data.price.product', 'data.discounts.source.coupon'],
+        expand: ['data.discounts.source.coupon'],
       });
-      return page.data.map(toSubscription);
+      return subscriptions.map(toSubscription);
     },
 
     async invoices(customerId) {

@@ -3,6 +3,7 @@ import { recurringRevenue } from '../../domain/billing.js';
 import type { CustomerSummary } from '../../domain/customers.js';
 import { toSubscription } from './billing.js';
 import { toCustomerSummary } from './customers.js';
+import { listSubscriptionsWithProducts } from './subscriptions.js';
 
 /** What an escalation records about its customer: who it is and how much recurring revenue it brings. */
 export interface CustomerFacts {
@@ -26,15 +27,15 @@ export async function fetchCustomerFacts(
       if (error.code === 'resource_missing') return undefined;
       throw error;
     }),
-    stripe.subscriptions.list({
+    listSubscriptionsWithProducts(stripe, {
       customer: customerId,
       status: 'all',
       limit: 20,
-      expand: ['data.items.data.price.product', 'data.discounts.source.coupon'],
+      expand: ['data.discounts.source.coupon'],
     }),
   ]);
   if (!customer || customer.deleted) return undefined;
-  const live = subscriptions.data.filter((subscription) => LIVE_STATUSES.has(subscription.status));
+  const live = subscriptions.filter((subscription) => LIVE_STATUSES.has(subscription.status));
   const facts = live.map(toSubscription);
   let seats = 0;
   const planIds = new Set<string>();

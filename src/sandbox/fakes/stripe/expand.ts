@@ -111,9 +111,8 @@ function expandAt(env: FakeEnv, node: unknown, segments: string[], path: string,
 
 /** Replaces ids with objects along each dotted path of `expand[]` (`customer`, `data.customer`, `a.b.c`). */
 export function expandPaths(env: FakeEnv, body: JsonObject, paths: string[]): JsonObject {
-  // On a list, the leading `data.` does not count towards the four levels: Stripe's own example of the deepest
-  // expansion allowed is `data.items.data.price.product` when listing subscriptions.
-  const start = body.object === 'list' ? 0 : 1;
-  for (const path of paths) expandAt(env, body, path.split('.'), path, path.startsWith('data.') ? start : 1);
+  // Every segment counts, a list's leading `data.` too: listing charges, Stripe's deepest example is
+  // `data.payment_intent.customer.default_source`, and `data.items.data.price.product` is refused.
+  for (const path of paths) expandAt(env, body, path.split('.'), path, 1);
   return body;
 }

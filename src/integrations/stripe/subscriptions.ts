@@ -1,0 +1,44 @@
+import type Stripe from 'stripe';
+
+/**
+ * Stripe expands at most four levels, the list's leading `data` included: `data.items.data.price` is the deepest a
+ * subscription list reaches, so an item's product comes from a second request. The recent catalog is asked for
+ * beside the list (one page, in parallel, so no round trip is added); a product older than that page is then asked
+ * for by id.
+ */
+const CATALOG_PAGE = 100;
+
+/** A customer's subscriptions with every item's price and its product expanded. */
+export async function listSubscriptionsWithProducts(
+  stripe: Stripe,
+  params: Stripe.SubscriptionListParams & { customer: string },
+): Promise<Stripe.Subscription[]> {
+  const [page, catalog] = await Promise.all([
+    stripe.subscriptions.list({ ...params, expand: ['data.items.data.price', ...(params.expand ?? [])] }),
+    stripe.products.list({ limit: CATALOG_PAGE }),
+  ]);
+  const products = new Map<string, Stripe.Product>(catalog.data.map((product) => [product.id, product]));
+  const wanted = new Set<string>();
+  for (const subscription of page.data) {
+    for (const item of subscription.items.data) {
+      const product = item.price.product;
+      if (typeof product === 'string' && !products.has(product)) wanted.add(product);
+    }
+  }
+  if (wanted.size > 0) {
+    // `ids` answers at most one page; a subscription has at most 20 items, and the list asks for at most 100.
+    const older = await stripe.products.list({
+      ids: [...wanted].slice(0, CATALOG_PAGE),
+      limit: CATALOG_PAGE,
+    });
+    for (const product of older.data) products.set(product.id, product);
+  }
+  for (const subscription of page.data) {
+    for (const item of subscription.items.data) {
+      const product = item.price.product;
+      // A deleted product is not listed: the id stays, and the item reads as a plan with the price's name.
+      if (typeof product === 'string') item.price.product = products.get(product) ?? product;
+    }
+  }
+  return page.data;
+}
