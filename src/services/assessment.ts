@@ -64,7 +64,17 @@ export async function assessmentForm(
   if (!problem) throw notFound(`${problemRef(problemId)} does not exist.`);
   const stored = await getAssessment(deps.db, problemId);
   const answers = stored?.answers as AssessmentAnswers | undefined;
-  const values: AssessmentFormValues = answers ? { ...answers, fixVersion: stored?.fixVersion ?? '' } : {};
+  // Opened again, the form holds the decision as saved: an override and its reason stay unless the engineer
+  // changes them (saving a new fix version must not turn the decision back to the rules').
+  const values: AssessmentFormValues =
+    answers && stored
+      ? {
+          ...answers,
+          fixVersion: stored.fixVersion ?? '',
+          decision: stored.overridden ? stored.decision : 'suggested',
+          overrideReason: stored.overrideReason ?? '',
+        }
+      : {};
   return { problemId, title: problem.title, values, suggestion: suggestReleaseForDraft(values) };
 }
 
@@ -159,7 +169,8 @@ async function postDecisionReply(
   if (!escalation.threadChannel || escalation.status === 'closed') return;
   const reply = requesterDecisionReply({ ...view, escalationId: escalation.id });
   const post: SlackPost = {
-    key: `decision:${escalation.id}:${revision}`,
+    // The problem is part of the key: a merge moves a case to a problem whose revisions count on their own.
+    key: `decision:${escalation.problemId}:${escalation.id}:${revision}`,
     channel: escalation.threadChannel,
     ...(escalation.threadTs ? { threadTs: escalation.threadTs } : {}),
     text: reply.text,
@@ -271,8 +282,12 @@ export async function saveAssessment(
       await deps.jobs.enqueue(tx, SLACK_POST_JOB, post);
     }
     await checkLargeImpact(tx, deps, problemId);
-    const linked = await tx.select().from(escalations).where(eq(escalations.problemId, problemId));
-    for (const escalation of linked) await postDecisionReply(tx, deps.jobs, escalation, view, revision);
+    // Requesters hear when there is something to tell the customer: the first decision, another decision or another
+    // fix version; a corrected answer elsewhere in the form stays between engineers.
+    if (!previous || previous.decision !== outcome.decision || (previous.fixVersion ?? null) !== fixVersion) {
+      const linked = await tx.select().from(escalations).where(eq(escalations.problemId, problemId));
+      for (const escalation of linked) await postDecisionReply(tx, deps.jobs, escalation, view, revision);
+    }
     await enqueueRcaSync(tx, deps.jobs, problemId);
     // The engineer's Home shows the assessment; each requester's, what their case now waits for.
     await problemHomesChanged(tx, deps.jobs, problemId, [actorId]);

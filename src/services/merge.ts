@@ -13,6 +13,7 @@ import { SLACK_POST_JOB, type SlackPost } from '../jobs/slack-post.js';
 import { mergeModal, mergeNotice } from '../views/incident.js';
 import { problemHomesChanged } from './home.js';
 import { assertResponder, type IncidentContext } from './incident.js';
+import { afterEscalationsJoined } from './problem-links.js';
 import { SYNC_TRIAGE_CARD_JOB } from './triage.js';
 
 export async function openMerge(
@@ -30,7 +31,8 @@ export async function openMerge(
 
 /**
  * Folds a duplicate problem into another: its escalations move (and will get the other problem's updates), the merge
- * is recorded, both cards are refreshed, and every moved case's requester is told in their thread. One transaction;
+ * is recorded, both cards are refreshed, every moved case's requester is told in their thread, and the other
+ * problem is ranked again with its new cases (who get its release decision). One transaction;
  * merging twice, into itself, into a merged problem, or an incident away, is refused.
  */
 export async function mergeProblem(
@@ -81,6 +83,9 @@ export async function mergeProblem(
       };
       await ctx.jobs.enqueue(tx, SLACK_POST_JOB, post);
     }
+    // The moved cases now hurt the other problem: it is ranked again, and they get its release decision (or, when
+    // its fix is out, the confirmation request) like any case linked to it.
+    await afterEscalationsJoined(tx, ctx, { problemId: into.id, escalationIds: moved.map((e) => e.id) });
     await ctx.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId: from.id });
     await ctx.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId: into.id });
     await problemHomesChanged(tx, ctx.jobs, into.id);

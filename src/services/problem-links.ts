@@ -33,7 +33,18 @@ export async function afterEscalationLinked(
   deps: FollowUpDeps,
   { problemId, escalationId }: { problemId: number; escalationId: number },
 ): Promise<void> {
+  await afterEscalationsJoined(tx, deps, { problemId, escalationIds: [escalationId] });
+}
+
+/** The same for several cases at once (a merge moves them all): the problem is ranked again once. */
+export async function afterEscalationsJoined(
+  tx: Executor,
+  deps: FollowUpDeps,
+  { problemId, escalationIds }: { problemId: number; escalationIds: number[] },
+): Promise<void> {
   await afterImpactChanged(tx, deps, problemId);
-  await sendDecisionToLinked(tx, deps, { problemId, escalationId });
-  await confirmIfAlreadyReleased(tx, deps, problemId, escalationId);
+  for (const escalationId of escalationIds) {
+    await sendDecisionToLinked(tx, deps, { problemId, escalationId });
+    await confirmIfAlreadyReleased(tx, deps, problemId, escalationId);
+  }
 }

@@ -12,6 +12,7 @@ import {
 } from '../../src/db/schema/index.js';
 import { POST_METADATA_EVENT } from '../../src/integrations/slack/messages.js';
 import type { SlackMessage } from '../../src/sandbox/fakes/slack-fake.js';
+import { saveAssessment } from '../../src/services/assessment.js';
 import { sendDueReminders } from '../../src/services/incident.js';
 import { syncTriageCard } from '../../src/services/triage.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
@@ -717,6 +718,28 @@ describe.each(DATABASE_KINDS)('triage, incidents and status updates (%s)', (kind
       { channel: 'C0SUPPORT', requesterId: app.people.l1b },
       { channel: 'C0SUPPORTB', requesterId: app.people.l2 },
     ]);
+    // Engineering already decided how the problem merged into gets fixed.
+    await saveAssessment(app.running.deps, {
+      problemId: into.problemId,
+      actorId: app.people.engineer,
+      input: {
+        answers: {
+          startedAt: '',
+          causedBy: '',
+          applicationRunning: true,
+          financial: true,
+          affectedFunctionality: 'EU card refunds',
+          scope: 'few',
+          longStanding: false,
+          workaround: '',
+          workaroundEasy: false,
+          dataCleanup: '',
+        },
+        chosen: undefined,
+        overrideReason: '',
+        fixVersion: '',
+      },
+    });
     const viewId = await openFromButton(app.people.engineer, 'C0INCIDENTS', from.cardTs, 'problem_merge');
     const answer = await app.driver.submitView({
       user: app.people.engineer,
@@ -742,6 +765,16 @@ describe.each(DATABASE_KINDS)('triage, incidents and status updates (%s)', (kind
     );
     const keys = await db().select().from(outboundMessages);
     expect(keys.filter((k) => k.key.startsWith(`merged:${from.problemId}:`))).toHaveLength(2);
+    // The moved cases hear the decision the problem's own requester heard, and it is ranked with them.
+    for (const e of from.escalations)
+      await eventually(() =>
+        postedIn(e.channel, e.threadTs).some((m) => text(m.blocks).includes('Ready to send to the customer')),
+      );
+    await eventually(async () =>
+      (await getProblem(db(), into.problemId))?.priorityExplanation.some((line) =>
+        line.startsWith('Impact: 3 customers affected'),
+      ),
+    );
     // Each moved case's card now names the problem it follows.
     for (const e of from.escalations) {
       const row = await escalationRow(db(), e.id);

@@ -373,23 +373,23 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
     ])
       expect(description).toContain(line);
 
-    // Saving the patch again (a new version) does not ask product for it a second time.
+    // Opened again, the form holds the override and its reason: saving only a new version keeps the patch, and
+    // does not ask product for it a second time.
     const again = String(await openAssessment(app.people.engineer));
+    const reopened = app.slack.view(again)?.state.values;
+    expect(reopened?.decision?.decision_select?.selected_option?.value).toBe('patch');
+    expect(reopened?.override_reason?.override_reason_input?.value).toContain('Halcyon closes its books');
     await app.driver.submitView({
       user: app.people.engineer,
       viewId: again,
-      values: {
-        decision_select: 'patch',
-        override_reason_input: 'Halcyon closes its books this week; the totals must be right now.',
-        fix_version_input: '7.2.2',
-      },
+      values: { fix_version_input: '7.2.2' },
     });
     await eventually(async () => {
       const [row] = await db()
         .select()
         .from(problemAssessments)
         .where(eq(problemAssessments.problemId, problemId));
-      return row?.revision === 2 && row.fixVersion === '7.2.2';
+      return row?.revision === 2 && row.fixVersion === '7.2.2' && row.decision === 'patch' && row.overridden;
     });
     await eventually(() =>
       app.slack.thread('C0INCIDENTS', triageTs).some((m) => m.text?.includes('a patch (version 7.2.2)')),
@@ -398,6 +398,34 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
     expect(app.slack.messages('C0PRODUCT').filter((m) => m.text?.includes(`PRB-${problemId}`))).toHaveLength(
       1,
     );
+    // Correcting an answer that changes neither the decision nor the version tells no customer anything new.
+    const decisionReplies = () =>
+      threads.map(
+        (thread) =>
+          app.slack
+            .thread(thread.channel, thread.ts)
+            .filter((m) => blocksText(m.blocks).includes('Ready to send to the customer')).length,
+      );
+    // The first decision, then the new version: two replies in each thread.
+    await eventually(() => decisionReplies().every((count) => count === 2));
+    const summariesBefore = app.slack.thread('C0INCIDENTS', triageTs).length;
+    const corrected = String(await openAssessment(app.people.engineer));
+    await app.driver.submitView({
+      user: app.people.engineer,
+      viewId: corrected,
+      values: { started_at_input: 'Since release 7.2 (2 November, 23:40 UTC)' },
+    });
+    await eventually(async () => {
+      const [row] = await db()
+        .select()
+        .from(problemAssessments)
+        .where(eq(problemAssessments.problemId, problemId));
+      return row?.revision === 3 && row.decision === 'patch';
+    });
+    // The engineers' thread still gets the new summary.
+    await eventually(() => app.slack.thread('C0INCIDENTS', triageTs).length > summariesBefore);
+    await sleep(800);
+    expect(decisionReplies()).toEqual(threads.map(() => 2));
   });
 
   it('a non-patch decision is called tentative everywhere it names a version', async () => {
