@@ -21,7 +21,7 @@ import {
   inputId,
   type OpenActions,
 } from './account-action-ids.js';
-import { escapeMrkdwn, truncate } from './mrkdwn.js';
+import { escapeMrkdwn, escapeTruncated, truncate } from './mrkdwn.js';
 
 const plain = (text: string, max = 75) => ({
   type: 'plain_text' as const,
@@ -430,7 +430,7 @@ function stageLine(stage: StageView, total: number, waiting: boolean): string {
   const head = `${total > 1 ? `Stage ${stage.stage} of ${total}` : 'Approval'} · ${stage.label} (${stage.rolesText})`;
   if (stage.decision === 'approved') return `:white_check_mark: ${head}: approved by <@${stage.approverId}>`;
   if (stage.decision === 'denied')
-    return `:no_entry_sign: ${head}: denied by <@${stage.approverId}>${stage.reason ? ` — “${escapeMrkdwn(truncate(stage.reason, 500))}”` : ''}`;
+    return `:no_entry_sign: ${head}: denied by <@${stage.approverId}>${stage.reason ? ` — “${escapeTruncated(stage.reason, 500)}”` : ''}`;
   return `${waiting ? ':point_right:' : ':white_circle:'} ${head}: ${waiting ? 'waiting' : 'after the stage above'}`;
 }
 
@@ -447,7 +447,7 @@ export function approvalRequestBlocks(view: ApprovalRequestView): KnownBlock[] {
     `*Requested by:* <@${view.requesterId}>`,
     ...(view.escalationId ? [`*Escalation:* ESC-${view.escalationId}`] : []),
     ...(view.problemId ? [`*Problem:* PRB-${view.problemId}`] : []),
-    `*Reason:* ${escapeMrkdwn(truncate(view.reason, 900))}`,
+    `*Reason:* ${escapeTruncated(view.reason, 900)}`,
   ];
   const blocks: KnownBlock[] = [
     { type: 'section', text: mrkdwn(`*${ref} · ${ACTION_LABELS[view.kind]}* — ${STATE_LINES[view.state]}`) },
@@ -497,7 +497,7 @@ export function approvalRequestBlocks(view: ApprovalRequestView): KnownBlock[] {
             title: plain('Approve this action?'),
             text: mrkdwn(
               waiting.stage === view.stages.length
-                ? `This runs *${escapeMrkdwn(truncate(view.description, 200))}* in Stripe for ${escapeMrkdwn(view.customerName)} right away.`
+                ? `This runs *${escapeTruncated(view.description, 200)}* in Stripe for ${escapeMrkdwn(view.customerName)} right away.`
                 : `This approves stage ${waiting.stage}; the request then waits for the next stage.`,
             ),
             confirm: plain('Approve'),
@@ -605,8 +605,8 @@ export function auditTrailMessage(model: { customerId: string; customerName: str
       ...(line.accountActionId ? [actionRef(line.accountActionId)] : []),
       ...(line.amountText ? [line.amountText] : []),
       ...(line.stripeObjectId ? [`\`${line.stripeObjectId}\``] : []),
-      ...(line.reason ? [`“${escapeMrkdwn(truncate(line.reason, 120))}”`] : []),
-      ...(line.detail ? [escapeMrkdwn(truncate(line.detail, 160))] : []),
+      ...(line.reason ? [`“${escapeTruncated(line.reason, 120)}”`] : []),
+      ...(line.detail ? [escapeTruncated(line.detail, 160)] : []),
     ];
     return parts.join(' · ');
   });

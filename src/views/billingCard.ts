@@ -36,7 +36,7 @@ import {
   encodePlaybookMetadata,
   playbookActionId,
 } from './billing-actions.js';
-import { escapeMrkdwn, truncate } from './mrkdwn.js';
+import { escapeMrkdwn, escapeTruncated, truncate } from './mrkdwn.js';
 
 const { actions: A, modals: M } = BILLING_IDS;
 
@@ -354,7 +354,7 @@ export function customerPickList(
     text: `${customers.length} customers match "${query}"`,
     blocks: [
       section(
-        `${customers.length} customers match *${escapeMrkdwn(truncate(query, 100))}*. Pick one to see their billing card.`,
+        `${customers.length} customers match *${escapeTruncated(query, 100)}*. Pick one to see their billing card.`,
       ),
       {
         type: 'actions',

@@ -30,7 +30,7 @@ import {
   encodeLink,
   type FormSource,
 } from './escalation-actions.js';
-import { escapeMrkdwn, truncate } from './mrkdwn.js';
+import { escapeMrkdwn, escapeTruncated, truncate } from './mrkdwn.js';
 import { rcaProblemButtons } from './rca.js';
 
 const { blocks: B, inputs: I, actions: A } = ESCALATION_IDS;
@@ -224,7 +224,7 @@ function problemStatusText(kind: string | null, status: string): string {
 function caseText(caseRef: string | null): string {
   if (!caseRef) return '_no case given_';
   return /^https?:\/\//.test(caseRef)
-    ? `<${caseRef}|${escapeMrkdwn(truncate(caseRef.replace(/^https?:\/\//, ''), 60))}>`
+    ? `<${caseRef}|${escapeTruncated(caseRef.replace(/^https?:\/\//, ''), 60)}>`
     : escapeMrkdwn(caseRef);
 }
 
@@ -233,7 +233,7 @@ function escalationFacts(escalation: EscalationView): SectionBlock {
     type: 'section',
     text: {
       type: 'mrkdwn',
-      text: `*${escapeMrkdwn(truncate(escalation.summary, 280))}*${escalation.details ? `\n${escapeMrkdwn(truncate(escalation.details, 1200))}` : ''}`,
+      text: `*${escapeTruncated(escalation.summary, 280)}*${escalation.details ? `\n${escapeTruncated(escalation.details, 1200)}` : ''}`,
     },
     fields: [
       {
@@ -259,10 +259,10 @@ function matchBlocks(match: MatchView, escalationId: number, withButton: boolean
   const customers = `${match.linkedCustomers} customer${match.linkedCustomers === 1 ? '' : 's'} linked`;
   const lines = [
     heading,
-    `*${problemRef(match.problemId)} — ${escapeMrkdwn(truncate(match.title, 200))}*`,
+    `*${problemRef(match.problemId)} — ${escapeTruncated(match.title, 200)}*`,
     `${problemStatusText(match.kind, match.status)} · ${customers}`,
     match.workaround
-      ? `*Workaround:* ${escapeMrkdwn(truncate(match.workaround, 900))}`
+      ? `*Workaround:* ${escapeTruncated(match.workaround, 900)}`
       : '_No workaround known yet._',
   ];
   const section: SectionBlock = { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } };
@@ -327,10 +327,10 @@ export function escalationCard(model: EscalationCardModel): { text: string; bloc
 
   if (linkedProblem) {
     const lead = linkedProblem.reportedHere
-      ? `:new: Reported as a new problem: *${problemRef(linkedProblem.id)} — ${escapeMrkdwn(truncate(linkedProblem.title, 200))}* (${problemStatusText(linkedProblem.kind, linkedProblem.status)}). Engineering has it on the triage board.`
-      : `:link: Linked to *${problemRef(linkedProblem.id)} — ${escapeMrkdwn(truncate(linkedProblem.title, 200))}* (${problemStatusText(linkedProblem.kind, linkedProblem.status)}). No new engineering work was created.`;
+      ? `:new: Reported as a new problem: *${problemRef(linkedProblem.id)} — ${escapeTruncated(linkedProblem.title, 200)}* (${problemStatusText(linkedProblem.kind, linkedProblem.status)}). Engineering has it on the triage board.`
+      : `:link: Linked to *${problemRef(linkedProblem.id)} — ${escapeTruncated(linkedProblem.title, 200)}* (${problemStatusText(linkedProblem.kind, linkedProblem.status)}). No new engineering work was created.`;
     const workaround = linkedProblem.workaround
-      ? `\n*Workaround:* ${escapeMrkdwn(truncate(linkedProblem.workaround, 1500))}`
+      ? `\n*Workaround:* ${escapeTruncated(linkedProblem.workaround, 1500)}`
       : '\n_No workaround is known yet._';
     blocks.push(
       { type: 'section', text: { type: 'mrkdwn', text: `${lead}${workaround}` } },
@@ -481,7 +481,7 @@ export function triageCard(model: TriageCardModel): { text: string; blocks: Know
     { type: 'header', text: plain(`${ref} · ${problem.title}`) },
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: escapeMrkdwn(truncate(problem.symptoms || problem.title, 2000)) },
+      text: { type: 'mrkdwn', text: escapeTruncated(problem.symptoms || problem.title, 2000) },
       fields: [
         { type: 'mrkdwn', text: `*State*\n${problemStatusText(problem.kind, problem.status)}` },
         { type: 'mrkdwn', text: `*Category*\n${CATEGORY_LABELS[problem.category]}` },
@@ -537,7 +537,7 @@ export function urgentNotice(
         {
           type: 'mrkdwn',
           text: best
-            ? `Closest known problem: ${problemRef(best.problemId)} — ${escapeMrkdwn(truncate(best.title, 150))} (${Math.round(best.confidence * 100)}%)`
+            ? `Closest known problem: ${problemRef(best.problemId)} — ${escapeTruncated(best.title, 150)} (${Math.round(best.confidence * 100)}%)`
             : 'No known problem looks like it.',
         },
       ],

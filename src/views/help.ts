@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { MESSAGE_SHORTCUTS, SLASH_COMMANDS } from '../slack-surface.js';
-import { escapeMrkdwn, truncate } from './mrkdwn.js';
+import { escapeTruncated } from './mrkdwn.js';
 
 export interface HelpViewModel {
   intakeChannels: string[];
@@ -18,7 +18,7 @@ export function helpMessage(model: HelpViewModel): { text: string; blocks: Known
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `:thinking_face: \`${escapeMrkdwn(truncate(model.unknownSubcommand, 100))}\` is not something I know. Here is what I can do:`,
+        text: `:thinking_face: \`${escapeTruncated(model.unknownSubcommand, 100)}\` is not something I know. Here is what I can do:`,
       },
     });
   }

@@ -17,7 +17,7 @@ import { RELEASE_LABELS, type ReleaseDecision } from '../domain/release.js';
 import { ROLE_LABELS, type RoleName } from '../domain/roles.js';
 import { ACCOUNT_ACTION_IDS, encodeDecision } from './account-action-ids.js';
 import { ESCALATION_IDS, encodeHomeForm } from './escalation-actions.js';
-import { escapeMrkdwn, truncate } from './mrkdwn.js';
+import { escapeMrkdwn, escapeTruncated, truncate } from './mrkdwn.js';
 
 /**
  * Each person's App Home, by role: agents see their open escalations and pending action requests; managers, billing
@@ -88,7 +88,7 @@ function agentBlocks(model: HomeModel): KnownBlock[] {
     const who = wait.who === 'you' ? ':point_right: *Waiting for you:*' : ':hourglass: Waiting for';
     blocks.push(
       section(
-        `*${escalationRef(e.id)}* ${escapeMrkdwn(truncate(e.summary, 120))}\n${escapeMrkdwn(e.customerName)} · ${CATEGORY_LABELS[e.category as Category] ?? e.category} · raised ${ago(model.now, e.createdAt)}\n${who} ${escapeMrkdwn(wait.text)}`,
+        `*${escalationRef(e.id)}* ${escapeTruncated(e.summary, 120)}\n${escapeMrkdwn(e.customerName)} · ${CATEGORY_LABELS[e.category as Category] ?? e.category} · raised ${ago(model.now, e.createdAt)}\n${who} ${escapeMrkdwn(wait.text)}`,
       ),
     );
   }
@@ -129,7 +129,7 @@ function approverBlocks(model: HomeModel): KnownBlock[] {
       : '';
     blocks.push(
       section(
-        `*${words(a.kind)}* for \`${escapeMrkdwn(a.customerId)}\`${amountOf(a.amountMinor, a.currency)}\nRequested by <@${a.requesterId}> ${ago(model.now, a.requestedAt)} · ${stageLabel(a.requiredRole)} approval, stage ${a.stage}${expires}\n> ${escapeMrkdwn(truncate(a.reason, 300))}`,
+        `*${words(a.kind)}* for \`${escapeMrkdwn(a.customerId)}\`${amountOf(a.amountMinor, a.currency)}\nRequested by <@${a.requesterId}> ${ago(model.now, a.requestedAt)} · ${stageLabel(a.requiredRole)} approval, stage ${a.stage}${expires}\n> ${escapeTruncated(a.reason, 300)}`,
       ),
       {
         type: 'actions',
@@ -168,7 +168,7 @@ function figuresBlocks(today: PeriodFigures): KnownBlock[] {
 function assessmentText(assessment: HomeAssessment): string {
   const release = RELEASE_LABELS[assessment.decision as ReleaseDecision] ?? words(assessment.decision);
   const version = assessment.fixVersion
-    ? `, ${assessment.decision === 'patch' ? '' : 'tentatively '}version ${escapeMrkdwn(truncate(assessment.fixVersion, 40))}`
+    ? `, ${assessment.decision === 'patch' ? '' : 'tentatively '}version ${escapeTruncated(assessment.fixVersion, 40)}`
     : '';
   const revised = assessment.revision > 1 ? ` (revision ${assessment.revision})` : '';
   return `assessed: ${words(assessment.severity)}${revised} · release: ${release}${version}`;
@@ -182,11 +182,11 @@ function engineerBlocks(model: HomeModel): KnownBlock[] {
     const assessment = p.assessment ? assessmentText(p.assessment) : ':warning: assessment missing';
     const why =
       p.priorityExplanation.length > 0
-        ? `\n_${escapeMrkdwn(truncate(p.priorityExplanation.join(' · '), 400))}_`
+        ? `\n_${escapeTruncated(p.priorityExplanation.join(' · '), 400)}_`
         : '';
     blocks.push(
       section(
-        `${index + 1}. *${problemRef(p.id)}* ${escapeMrkdwn(truncate(p.title, 120))}\nscore *${p.priorityScore}* · ${p.kind ?? 'not classified'} · ${words(p.status)} · ${p.linkedEscalations} linked case${p.linkedEscalations === 1 ? '' : 's'}\n${rca} · ${assessment}${why}`,
+        `${index + 1}. *${problemRef(p.id)}* ${escapeTruncated(p.title, 120)}\nscore *${p.priorityScore}* · ${p.kind ?? 'not classified'} · ${words(p.status)} · ${p.linkedEscalations} linked case${p.linkedEscalations === 1 ? '' : 's'}\n${rca} · ${assessment}${why}`,
       ),
     );
   });
@@ -199,7 +199,7 @@ function everyoneBlocks(model: HomeModel): KnownBlock[] {
   for (const i of model.incidents) {
     blocks.push(
       section(
-        `:rotating_light: *${escapeMrkdwn(truncate(i.publicTitle, 150))}* (${problemRef(i.problemId)})\n${words(i.state)} · ${i.severity} · declared ${ago(model.now, i.createdAt)}`,
+        `:rotating_light: *${escapeTruncated(i.publicTitle, 150)}* (${problemRef(i.problemId)})\n${words(i.state)} · ${i.severity} · declared ${ago(model.now, i.createdAt)}`,
       ),
     );
   }

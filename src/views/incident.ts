@@ -26,7 +26,7 @@ import {
   encodeUpdateForm,
   INCIDENT_IDS,
 } from './incident-actions.js';
-import { escapeMrkdwn, truncate } from './mrkdwn.js';
+import { escapeMrkdwn, escapeTruncated, truncate } from './mrkdwn.js';
 
 const { blocks: B, inputs: I, actions: A, modals: M } = INCIDENT_IDS;
 
@@ -121,7 +121,7 @@ export function classificationLine(c: {
   const severity = SEVERITY_LABELS[c.severity as Severity] ?? c.severity;
   const against =
     c.outcome !== c.suggestedOutcome
-      ? ` against the policy's suggestion (${c.suggestedOutcome}): _${escapeMrkdwn(truncate(c.overrideReason ?? '', 500))}_`
+      ? ` against the policy's suggestion (${c.suggestedOutcome}): _${escapeTruncated(c.overrideReason ?? '', 500)}_`
       : ', as the policy suggests';
   return `Classified *${c.outcome}* (${severity}) by <@${c.actorId}>${against}`;
 }
@@ -179,7 +179,7 @@ export function classificationModal(model: ClassificationFormModel): ModalView {
   const blocks: KnownBlock[] = [
     {
       type: 'section',
-      text: mrkdwn(`*${problemRef(model.problemId)}* · ${escapeMrkdwn(truncate(model.title, 200))}`),
+      text: mrkdwn(`*${problemRef(model.problemId)}* · ${escapeTruncated(model.title, 200)}`),
     },
     {
       type: 'input',
@@ -347,7 +347,7 @@ export function incidentMessage(
     },
     {
       type: 'section',
-      text: mrkdwn(escapeMrkdwn(truncate(incident.publicSummary || incident.publicTitle, 2000))),
+      text: mrkdwn(escapeTruncated(incident.publicSummary || incident.publicTitle, 2000)),
       fields: [
         {
           type: 'mrkdwn',
@@ -376,7 +376,7 @@ export function incidentMessage(
     blocks.push({
       type: 'section',
       text: mrkdwn(
-        `*Latest update* (${stateLabel(latest.state)}, ${at(latest.createdAt)})\n${escapeMrkdwn(truncate(latest.publicMessage, 1500))}${states ? `\n_${states}_` : ''}`,
+        `*Latest update* (${stateLabel(latest.state)}, ${at(latest.createdAt)})\n${escapeTruncated(latest.publicMessage, 1500)}${states ? `\n_${states}_` : ''}`,
       ),
     });
   }
@@ -425,15 +425,15 @@ export function updatePost(
     .join(' · ');
   const heading =
     audience === 'requester'
-      ? `${STATE_EMOJI[update.state] ?? ''} *${ref} ${stateLabel(update.state)}* — ${escapeMrkdwn(truncate(incident.publicTitle, 200))} (this case is part of ${problemRef(incident.problemId)})`
+      ? `${STATE_EMOJI[update.state] ?? ''} *${ref} ${stateLabel(update.state)}* — ${escapeTruncated(incident.publicTitle, 200)} (this case is part of ${problemRef(incident.problemId)})`
       : `${STATE_EMOJI[update.state] ?? ''} *${stateLabel(update.state)}* — update by <@${update.authorId}>`;
   const blocks: KnownBlock[] = [
-    { type: 'section', text: mrkdwn(`${heading}\n${escapeMrkdwn(truncate(update.publicMessage, 2500))}`) },
+    { type: 'section', text: mrkdwn(`${heading}\n${escapeTruncated(update.publicMessage, 2500)}`) },
   ];
   const context: string[] = [];
   if (states) context.push(states);
   if (audience === 'team' && update.internalNote)
-    context.push(`Internal: ${escapeMrkdwn(truncate(update.internalNote, 1000))}`);
+    context.push(`Internal: ${escapeTruncated(update.internalNote, 1000)}`);
   if (audience === 'requester')
     context.push('You can share the text above with the customer; it is what the status page says.');
   if (context.length > 0) blocks.push({ type: 'context', elements: context.map((text) => mrkdwn(text)) });
@@ -469,7 +469,7 @@ export function statusUpdateModal(model: {
   const blocks: KnownBlock[] = [
     {
       type: 'section',
-      text: mrkdwn(`*${incidentRef(incident.id)}* · ${escapeMrkdwn(truncate(incident.publicTitle, 200))}`),
+      text: mrkdwn(`*${incidentRef(incident.id)}* · ${escapeTruncated(incident.publicTitle, 200)}`),
     },
     {
       type: 'input',
@@ -583,7 +583,7 @@ export function mergeModal(model: {
     {
       type: 'section',
       text: mrkdwn(
-        `Move every escalation of *${problemRef(model.problemId)}* (${escapeMrkdwn(truncate(model.title, 150))}) to the problem it duplicates. Its requesters are told in their threads.`,
+        `Move every escalation of *${problemRef(model.problemId)}* (${escapeTruncated(model.title, 150)}) to the problem it duplicates. Its requesters are told in their threads.`,
       ),
     },
   ];

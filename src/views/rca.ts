@@ -10,7 +10,7 @@ import {
   type ReleaseSuggestion,
   releaseWording,
 } from '../domain/release.js';
-import { escapeMrkdwn, truncate } from './mrkdwn.js';
+import { escapeMrkdwn, escapeTruncated, truncate } from './mrkdwn.js';
 import { encodeEscalationRef, encodeProblem, RCA_IDS } from './rca-actions.js';
 
 const { blocks: B, inputs: I, actions: A } = RCA_IDS;
@@ -464,7 +464,7 @@ export function queueMessage(rows: QueueRow[]): { text: string; blocks: KnownBlo
     blocks.push({
       type: 'section',
       text: mrkdwn(
-        `*${index + 1}. ${problemRef(row.id)}* · ${escapeMrkdwn(truncate(row.title, 120))} — score *${row.score}* · ${state} · ${ticket}\n${row.explanation.map((line) => `  ◦ ${escapeMrkdwn(line)}`).join('\n')}`,
+        `*${index + 1}. ${problemRef(row.id)}* · ${escapeTruncated(row.title, 120)} — score *${row.score}* · ${state} · ${ticket}\n${row.explanation.map((line) => `  ◦ ${escapeMrkdwn(line)}`).join('\n')}`,
       ),
     });
   });

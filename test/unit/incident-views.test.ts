@@ -75,6 +75,17 @@ describe('incident views', () => {
     expect(requester).toContain('Degraded performance');
   });
 
+  it('an update full of characters that escaping lengthens still fits a section, cut whole at an entity', () => {
+    const heavy = { ...update, publicMessage: `${'R&D <ops> '.repeat(250)}`, internalNote: '&'.repeat(1000) };
+    for (const audience of ['team', 'requester'] as const) {
+      const post = updatePost({ ...incident, publicTitle: '&'.repeat(300) }, heavy, components, audience);
+      for (const text of allTexts(post.blocks)) expect(text.length).toBeLessThanOrEqual(3000);
+      const section = (post.blocks[0] as { text: { text: string } }).text.text;
+      expect(section).toMatch(/(&amp;|&lt;|&gt;|[^&;])…$/);
+      expect(section).not.toMatch(/&(a|am|amp|l|lt|g|gt)…$/);
+    }
+  });
+
   it('the classification modal shows the suggestion with its reason and every severity definition in full', () => {
     const answers = {
       blocksSubscriptions: false,
