@@ -154,16 +154,20 @@ function rateLimitedFor(error: unknown): number | undefined {
   return undefined;
 }
 
-/** Slack answers that no retry can change (the bot cannot post there). */
-function permanent(error: unknown): boolean {
-  const code = (error as { data?: { error?: string } }).data?.error;
-  return (
-    code === 'not_in_channel' ||
-    code === 'channel_not_found' ||
-    code === 'is_archived' ||
-    code === 'thread_not_found' ||
-    code === 'message_not_found'
-  );
+/**
+ * Slack's own errors that may come after the message was stored: only these (and network failures, timeouts and
+ * 5xx answers, which are not Slack's platform errors) leave the thread to be looked up and finished later.
+ */
+const MAYBE_POSTED = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+
+/**
+ * Slack answered and refused (`ok: false` with its reason: not in the channel, archived, invalid blocks, a restricted
+ * action, …): nothing was posted and no retry changes it. Such a thread is reported failed and forgotten rather than
+ * left behind, where it would hold back every later update to it.
+ */
+function refusedBySlack(error: unknown): boolean {
+  const e = error as { code?: string; data?: { error?: string } };
+  return e.code === 'slack_webapi_platform_error' && !MAYBE_POSTED.has(e.data?.error ?? '');
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -207,6 +211,8 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
     })),
   );
   const slots = new PrioritySlots(options.concurrency ?? FAN_OUT_CONCURRENCY);
+  /** Lookups read history (`conversations.replies`), paced per method, not per channel: a 429 there waits them all. */
+  let lookupsBlockedUntil = 0;
   const recorder = new PostedRecorder((posted) => recordOutboundPostedMany(db, posted), logger);
 
   /**
@@ -235,6 +241,10 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
       signal?.throwIfAborted();
       try {
         if (lookFirst) {
+          while (Date.now() < lookupsBlockedUntil) {
+            signal?.throwIfAborted();
+            await sleep(Math.min(1_000, lookupsBlockedUntil - Date.now()));
+          }
           await slots.acquire(priority());
           let found: string | undefined;
           try {
@@ -244,6 +254,11 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
               threadTs: target.threadTs,
               since,
             });
+          } catch (error) {
+            const retryAfter = rateLimitedFor(error);
+            if (retryAfter === undefined) throw error;
+            lookupsBlockedUntil = Math.max(lookupsBlockedUntil, Date.now() + retryAfter * 1000);
+            continue;
           } finally {
             slots.release();
           }
@@ -274,7 +289,7 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
           continue;
         }
         attempt += 1;
-        const refused = permanent(error);
+        const refused = refusedBySlack(error);
         if (refused || attempt >= attempts) {
           logger.warn(
             { err: error, channel: target.channel, key },

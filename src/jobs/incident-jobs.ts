@@ -1,11 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { Settings } from '../config.js';
 import type { Database } from '../db/client.js';
 import {
+  claimFanOut,
   escalationThreads,
   getIncident,
   outboundProgress,
+  releaseFanOut,
+  renewFanOut,
   statusUpdatesOf,
 } from '../db/repositories/incidents.js';
 import { boltLogger } from '../integrations/slack/bolt-logger.js';
@@ -13,6 +17,7 @@ import { singlePostClient } from '../integrations/slack/web-client.js';
 import type { Logger } from '../logger.js';
 import {
   enqueueFanOut,
+  enqueueFanOutRound,
   type FanOutJobData,
   fanOutJobSchema,
   INCIDENT_JOBS,
@@ -53,14 +58,26 @@ export const statusUpdateKeyPrefix = (updateId: number) => `status-update:${upda
 const threadOf = (target: { channel: string; threadTs?: string | undefined }) =>
   `${target.channel}:${target.threadTs ?? 'top'}`;
 
+/** Updates of an incident that have not reached every thread they were recorded for (or not been tried yet). */
+async function pendingUpdates(db: Database, incidentId: number, handled: ReadonlySet<number> = new Set()) {
+  const updates = await statusUpdatesOf(db, incidentId);
+  const progress = await outboundProgress(
+    db,
+    updates.map((update) => statusUpdateKeyPrefix(update.id)),
+  );
+  return updates.filter((update) => {
+    const done = progress.get(statusUpdateKeyPrefix(update.id));
+    return !handled.has(update.id) && (!done || done.posted < done.recorded);
+  });
+}
+
 /**
  * Posts every status update of one incident that has not reached all its threads yet, oldest first, each to the
  * incident's thread, its dedicated channel, and every linked escalation's thread. Updates go one after another, so
  * every thread shows them in the order they were written; a thread that could not take an update yet (its attempt is
  * open) does not get a later one before it. An update that did not reach every thread (a crash, a restart, a
- * failure) is finished before any later one, to the incident's threads as they are now. Runs one at a time per
- * incident (the job's singleton key), so two runs never post the same update side by side; it throws, to run again
- * later, while any thread is behind.
+ * failure) is finished before any later one, to the incident's threads as they are now. The caller makes sure one
+ * run per incident works at a time (`runIncidentFanOut`); `behind` counts the threads a later run must finish.
  */
 export async function fanOutIncidentUpdates(
   deps: IncidentJobDeps & { client: WebClient; pacer: ChannelPacer; signal?: AbortSignal | undefined },
@@ -76,15 +93,7 @@ export async function fanOutIncidentUpdates(
       // The incident message is posted by its own job; the fan-out retries once it exists.
       throw new Error(`incident ${incident.id} has no message yet`);
     }
-    const updates = await statusUpdatesOf(deps.db, incidentId);
-    const progress = await outboundProgress(
-      deps.db,
-      updates.map((update) => statusUpdateKeyPrefix(update.id)),
-    );
-    const pending = updates.filter((update) => {
-      const done = progress.get(statusUpdateKeyPrefix(update.id));
-      return !handled.has(update.id) && (!done || done.posted < done.recorded);
-    });
+    const pending = await pendingUpdates(deps.db, incidentId, handled);
     if (pending.length === 0) return totals;
     const components = componentsOf(deps.settings);
     const threads = await escalationThreads(deps.db, incident.problemId);
@@ -125,8 +134,72 @@ export async function fanOutIncidentUpdates(
     }
     if (behind.size > 0) {
       totals.behind = behind.size;
-      throw new Error(`${behind.size} thread(s) of incident ${incidentId} are behind; trying again later`);
+      return totals;
     }
+  }
+}
+
+/** How long a run's claim on an incident's fan-out holds unless renewed; it is renewed every quarter of that. */
+export const FAN_OUT_CLAIM_SECONDS = 60;
+/** Runs again for threads left behind, each later than the last (2^n seconds, at most 5 minutes), this many times. */
+const BEHIND_ROUNDS = 12;
+
+/**
+ * One fan-out job: claims the incident's fan-out (one run per incident at a time, across instances; other incidents'
+ * runs go on meanwhile), posts what is pending while renewing the claim, lets go, and looks once more, because an
+ * update written just before it let go found the claim taken and left its posting to this run. A run that finds the
+ * claim taken queues itself for when that claim would run out, so an update is never left to a run that died.
+ * Threads left behind are tried again by a later job, queued here (not by failing this one: a run that outlived its
+ * job's expiry must still be able to ask for the next).
+ */
+async function runIncidentFanOut(
+  deps: IncidentJobDeps & { client: WebClient; pacer: ChannelPacer; signal: AbortSignal },
+  incidentId: number,
+  round: number,
+): Promise<void> {
+  const holder = randomUUID();
+  for (;;) {
+    const claim = await claimFanOut(deps.db, incidentId, holder, FAN_OUT_CLAIM_SECONDS);
+    if (!claim.claimed) {
+      const at = Math.max(Date.now(), claim.until?.getTime() ?? 0) + 1_000;
+      await enqueueFanOutRound(deps.jobs, deps.db, incidentId, round, new Date(at));
+      return;
+    }
+    const lost = new AbortController();
+    const signal = AbortSignal.any([deps.signal, lost.signal]);
+    const renewal = setInterval(
+      () => {
+        renewFanOut(deps.db, incidentId, holder, FAN_OUT_CLAIM_SECONDS).then(
+          (held) => {
+            if (!held)
+              lost.abort(new Error(`the fan-out of incident ${incidentId} was taken over by another run`));
+          },
+          (error: unknown) =>
+            deps.logger.warn({ err: error, incidentId }, 'could not renew the fan-out claim'),
+        );
+      },
+      (FAN_OUT_CLAIM_SECONDS * 1000) / 4,
+    );
+    let behind = 0;
+    try {
+      ({ behind } = await fanOutIncidentUpdates({ ...deps, signal }, incidentId));
+    } finally {
+      clearInterval(renewal);
+      await releaseFanOut(deps.db, incidentId, holder);
+    }
+    if (behind > 0) {
+      if (round + 1 >= BEHIND_ROUNDS) {
+        deps.logger.error(
+          { incidentId, behind },
+          'status update threads still behind after every retry; the next update tries them again',
+        );
+        return;
+      }
+      const delay = Math.min(300, 2 ** round) * 1000;
+      await enqueueFanOutRound(deps.jobs, deps.db, incidentId, round + 1, new Date(Date.now() + delay));
+      return;
+    }
+    if ((await pendingUpdates(deps.db, incidentId)).length === 0) return;
   }
 }
 
@@ -154,15 +227,21 @@ export function incidentJobs(deps: IncidentJobDeps): JobDefinition<any>[] {
     schema: fanOutJobSchema,
     retryLimit: 20,
     retryDelaySeconds: 1,
+    // A run renews its claim while it works: a run older than this is only re-run when its worker died.
     expireInSeconds: 900,
-    concurrency: 2,
-    // One run per incident at a time, across instances: its updates reach each thread in the order written.
-    policy: 'singleton',
+    concurrency: 4,
+    // Named, so a queue made when this job ran under the singleton policy is moved back (that policy let one
+    // incident's long run hold back every other incident's updates queued behind it).
+    policy: 'standard',
     async handler(data, context) {
       const incidentId =
         data.incidentId ?? (await incidentAndUpdate(deps.db, data.updateId ?? 0))?.incident.id;
       if (incidentId === undefined) return;
-      await fanOutIncidentUpdates({ ...deps, client, pacer, signal: context.signal }, incidentId);
+      await runIncidentFanOut(
+        { ...deps, client, pacer, signal: context.signal },
+        incidentId,
+        data.round ?? 0,
+      );
     },
   };
   const openChannel: JobDefinition<{ incidentId: number; thenFanOut?: number | undefined }> = {

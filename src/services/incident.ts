@@ -85,23 +85,31 @@ export const fanOutJobSchema = z
   .object({
     incidentId: z.number().int().positive().optional(),
     updateId: z.number().int().positive().optional(),
+    /** How many runs before this one left threads behind (each later run waits longer). */
+    round: z.number().int().min(0).optional(),
   })
   .refine((data) => data.incidentId !== undefined || data.updateId !== undefined, 'an incident or an update');
 export type FanOutJobData = z.infer<typeof fanOutJobSchema>;
 
-/** Queues the fan-out of an incident's updates; its singleton key keeps one run per incident at a time. */
+/** Queues the fan-out of an incident's updates (the run claims the incident, so one works on it at a time). */
 export async function enqueueFanOut(
   jobs: JobQueue,
   executor: Executor,
   incidentId: number,
   updateId: number,
 ): Promise<void> {
-  await jobs.enqueue(
-    executor,
-    INCIDENT_JOBS.fanOut,
-    { incidentId, updateId },
-    { singletonKey: `incident-fan-out:${incidentId}` },
-  );
+  await jobs.enqueue(executor, INCIDENT_JOBS.fanOut, { incidentId, updateId });
+}
+
+/** Queues another run of an incident's fan-out, not before `startAfter`. */
+export async function enqueueFanOutRound(
+  jobs: JobQueue,
+  executor: Executor,
+  incidentId: number,
+  round: number,
+  startAfter: Date,
+): Promise<void> {
+  await jobs.enqueue(executor, INCIDENT_JOBS.fanOut, { incidentId, round }, { startAfter });
 }
 
 export interface IncidentContext {

@@ -215,4 +215,100 @@ describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a res
     expect(app.slack.requests.filter(firstUpdateTo(retried)).length).toBeGreaterThan(3);
     expect(app.slack.requests.filter(firstUpdateTo(exhausted)).length).toBeGreaterThan(6);
   }, 180_000);
+
+  it("one incident's long fan-out does not hold back another's, and a thread Slack refuses does not hold back later updates", async () => {
+    const app = await startTestApp({ kind, slackRateLimit: true });
+    apps.push(app);
+    const deps = app.running.deps;
+    app.slack.addChannel({ id: 'C0LONG0001', name: 'support-long' });
+    for (const id of ['C0SIDE0001', 'C0SIDE0002', 'C0SIDE0003'])
+      app.slack.addChannel({ id, name: `support-${id.toLowerCase()}` });
+
+    async function incidentWith(title: string, channels: string[]) {
+      const seeded = await seedProblemWithEscalations(deps.db, app.slack, {
+        title,
+        withCards: false,
+        threads: channels.map((channel) => ({ channel, requesterId: app.people.l1 })),
+      });
+      const incident = await insertIncident(deps.db, {
+        problemId: seeded.problemId,
+        publicTitle: title,
+        severity: 'sev2',
+        components: ['subscriptions'],
+        ownerId: app.people.engineer,
+        channel: 'C0INCIDENTS',
+      });
+      if (!incident) throw new Error('no incident');
+      await syncIncidentMessage(
+        { db: deps.db, slack: deps.integrations.slack, settings: deps.settings },
+        incident.id,
+      );
+      return { incidentId: incident.id, threads: seeded.escalations };
+    }
+    async function postUpdate(incidentId: number, state: string, message: string) {
+      const seen = new Set(app.slack.openViews(app.people.engineer).map((v) => v.id));
+      await app.driver.command({
+        user: app.people.engineer,
+        channel: 'C0INCIDENTS',
+        command: '/incident',
+        text: `update ${incidentId}`,
+      });
+      const formId = await eventually(
+        () => app.slack.openViews(app.people.engineer).find((v) => !seen.has(v.id))?.id,
+      );
+      const answer = await app.driver.submitView({
+        user: app.people.engineer,
+        viewId: formId,
+        values: { update_state_input: state, update_public_message_input: message },
+      });
+      expect(answer.body).toBeFalsy();
+    }
+    const textsIn = (thread: { channel: string; threadTs: string }) =>
+      app.slack
+        .thread(thread.channel, thread.threadTs)
+        .filter((m) => keyOf(m)?.startsWith('status-update:'))
+        .map((m) => String(m.text));
+
+    // 30 threads in one channel: at Slack's pace of about one post a second there, half a minute of posting.
+    const long = await incidentWith(
+      'Invoices emailed twice',
+      Array.from({ length: 30 }, () => 'C0LONG0001'),
+    );
+    const side = await incidentWith('Card updates failing', ['C0SIDE0001', 'C0SIDE0002', 'C0SIDE0003']);
+    const [refusing, ...others] = side.threads as Array<{ channel: string; threadTs: string }>;
+    // Slack refuses the side incident's first update in one thread (a policy of that workspace, say).
+    app.slack.inject({
+      match: (request) =>
+        request.path === '/api/chat.postMessage' &&
+        request.rawBody.includes('SIDE-ONE') &&
+        request.rawBody.includes(refusing?.threadTs ?? '-'),
+      response: { status: 200, body: { ok: false, error: 'restricted_action' } },
+    });
+
+    await postUpdate(long.incidentId, 'identified', 'LONG-ONE: duplicate invoice emails found.');
+    await eventually(() => textsIn(long.threads[0] as { channel: string; threadTs: string }).length === 1);
+    await postUpdate(side.incidentId, 'identified', 'SIDE-ONE: card updates fail for some banks.');
+    await postUpdate(side.incidentId, 'monitoring', 'SIDE-TWO: a fix is out; watching.');
+
+    // The side incident's threads get both updates while the long one is still posting.
+    for (const thread of others) await eventually(() => textsIn(thread).length === 2, 20_000);
+    await eventually(() => refusing !== undefined && textsIn(refusing).length === 1, 20_000);
+    const longPosted = long.threads.filter(
+      (t) => textsIn(t as { channel: string; threadTs: string }).length > 0,
+    );
+    expect(longPosted.length).toBeLessThan(long.threads.length);
+    for (const thread of others)
+      expect(textsIn(thread).map((text) => text.match(/SIDE-\w+/)?.[0])).toEqual(['SIDE-ONE', 'SIDE-TWO']);
+    // The refused thread missed the first update and still got the second.
+    expect(textsIn(refusing as { channel: string; threadTs: string })[0]).toContain('SIDE-TWO');
+
+    // And the long one finishes: every thread once.
+    await eventually(
+      () => long.threads.every((t) => textsIn(t as { channel: string; threadTs: string }).length === 1),
+      90_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    for (const thread of long.threads)
+      expect(textsIn(thread as { channel: string; threadTs: string })).toHaveLength(1);
+  }, 180_000);
 });

@@ -227,3 +227,55 @@ export async function recordOutboundPostedMany(
          where o.key = v.key and o.ts is null`,
   );
 }
+
+/**
+ * Claims the fan-out of an incident for one run (`holder`) for `seconds`, unless another run holds an unexpired
+ * claim. Time is the database's, so instances with drifting clocks agree. Answers whether the claim is this run's,
+ * and otherwise until when the other run's claim holds.
+ */
+export async function claimFanOut(
+  db: Executor,
+  incidentId: number,
+  holder: string,
+  seconds: number,
+): Promise<{ claimed: true } | { claimed: false; until: Date | null }> {
+  const claimed = await db
+    .update(incidents)
+    .set({ fanOutHolder: holder, fanOutUntil: sql`now() + make_interval(secs => ${seconds})` })
+    .where(
+      and(
+        eq(incidents.id, incidentId),
+        sql`(${incidents.fanOutHolder} is null or ${incidents.fanOutHolder} = ${holder} or ${incidents.fanOutUntil} < now())`,
+      ),
+    )
+    .returning({ id: incidents.id });
+  if (claimed.length > 0) return { claimed: true };
+  const [row] = await db
+    .select({ until: incidents.fanOutUntil })
+    .from(incidents)
+    .where(eq(incidents.id, incidentId));
+  return { claimed: false, until: row?.until ?? null };
+}
+
+/** Extends a run's claim; false when the claim is no longer this run's (it expired and another run took it). */
+export async function renewFanOut(
+  db: Executor,
+  incidentId: number,
+  holder: string,
+  seconds: number,
+): Promise<boolean> {
+  const renewed = await db
+    .update(incidents)
+    .set({ fanOutUntil: sql`now() + make_interval(secs => ${seconds})` })
+    .where(and(eq(incidents.id, incidentId), eq(incidents.fanOutHolder, holder)))
+    .returning({ id: incidents.id });
+  return renewed.length > 0;
+}
+
+/** Lets go of a run's claim (a claim another run has taken since is left alone). */
+export async function releaseFanOut(db: Executor, incidentId: number, holder: string): Promise<void> {
+  await db
+    .update(incidents)
+    .set({ fanOutHolder: null, fanOutUntil: null })
+    .where(and(eq(incidents.id, incidentId), eq(incidents.fanOutHolder, holder)));
+}

@@ -29,6 +29,12 @@ export const incidents = pgTable(
     /** Reminders: when the owner was last reminded, and until when they asked for quiet. */
     remindedAt: instant('reminded_at'),
     snoozedUntil: instant('snoozed_until'),
+    /**
+     * The run fanning this incident's updates out (a token of that run) and until when its claim holds unless
+     * renewed: one run per incident at a time, across instances, without holding up other incidents' runs.
+     */
+    fanOutHolder: text('fan_out_holder'),
+    fanOutUntil: instant('fan_out_until'),
   },
   (table) => [
     uniqueIndex('incidents_problem_idx').on(table.problemId),
