@@ -208,6 +208,46 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
 
   type Key = (step?: string) => { idempotencyKey: string };
 
+  type PhaseDiscount =
+    | Stripe.SubscriptionSchedule.Phase.Discount
+    | Stripe.SubscriptionSchedule.Phase.Item.Discount;
+  /** A discount of a phase as a phase parameter: the same discount kept (or its coupon or code, applied again). */
+  const discountParams = (
+    discounts: readonly PhaseDiscount[],
+  ): Stripe.SubscriptionScheduleUpdateParams.Phase.Discount[] =>
+    discounts.flatMap((entry): Stripe.SubscriptionScheduleUpdateParams.Phase.Discount[] => {
+      const discount = idOf(entry.discount);
+      if (discount) return [{ discount }];
+      const coupon = idOf(entry.coupon);
+      if (coupon) return [{ coupon }];
+      const code = idOf(entry.promotion_code);
+      return code ? [{ promotion_code: code }] : [];
+    });
+  const taxRateIds = (rates: ReadonlyArray<string | Stripe.TaxRate> | null | undefined) =>
+    rates && rates.length > 0 ? { tax_rates: rates.map((rate) => idOf(rate) as string) } : {};
+
+  /** What a schedule phase carries besides its items, as parameters for the phases that replace it. */
+  function carriedPhaseSettings(phase: Stripe.SubscriptionSchedule.Phase) {
+    const paymentMethod = idOf(phase.default_payment_method);
+    return {
+      ...(phase.discounts.length > 0 ? { discounts: discountParams(phase.discounts) } : {}),
+      ...(phase.default_tax_rates && phase.default_tax_rates.length > 0
+        ? { default_tax_rates: phase.default_tax_rates.map((rate) => rate.id) }
+        : {}),
+      ...(phase.metadata && Object.keys(phase.metadata).length > 0 ? { metadata: phase.metadata } : {}),
+      ...(phase.collection_method ? { collection_method: phase.collection_method } : {}),
+      ...(paymentMethod ? { default_payment_method: paymentMethod } : {}),
+    };
+  }
+
+  function carriedItemSettings(item: Stripe.SubscriptionSchedule.Phase.Item) {
+    return {
+      ...(item.discounts.length > 0 ? { discounts: discountParams(item.discounts) } : {}),
+      ...taxRateIds(item.tax_rates),
+      ...(item.metadata && Object.keys(item.metadata).length > 0 ? { metadata: item.metadata } : {}),
+    };
+  }
+
   /** Detaches the schedule managing a subscription, if any (its subscription stays as it is now). */
   async function releaseSchedule(
     subscriptionId: string,
@@ -255,9 +295,13 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
       schedule.phases.find((phase) => phase.start_date === schedule.current_phase?.start_date) ??
       schedule.phases[0];
     if (!current) throw new ActionFailure('Stripe made a schedule without a current phase; try again.', true);
+    // Phases given to Stripe replace the old ones whole: whatever the current phase carries (discounts, tax rates,
+    // the trial, metadata, how it is collected) is said again, or the customer would lose it now and after the switch.
+    const carried = carriedPhaseSettings(current);
     const items = current.items.map((item) => ({
       price: idOf(item.price) as string,
       ...(item.quantity !== undefined ? { quantity: item.quantity } : {}),
+      ...carriedItemSettings(item),
     }));
     const updated = await stripe.subscriptionSchedules.update(
       schedule.id,
@@ -266,8 +310,16 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
         proration_behavior: 'none',
         metadata: { frontline_action: String(action.id) },
         phases: [
-          { items, start_date: current.start_date, end_date: periodEnd, proration_behavior: 'none' },
           {
+            ...carried,
+            ...(current.trial_end ? { trial_end: current.trial_end } : {}),
+            items,
+            start_date: current.start_date,
+            end_date: periodEnd,
+            proration_behavior: 'none',
+          },
+          {
+            ...carried,
             items: items.map((item) =>
               item.price === planItem.price.id ? { ...item, price: priceId } : item,
             ),

@@ -923,6 +923,28 @@ export class Billing {
 
   // ---------------------------------------------------------------- subscriptions
 
+  /**
+   * Gives a subscription the discounts a schedule phase names as it begins: an existing discount is kept, a coupon
+   * is applied anew; what the phase does not name is gone (as in Stripe, where phases replace the discounts).
+   */
+  setPhaseDiscounts(
+    subscription: Subscription,
+    entries: ReadonlyArray<{ coupon?: string | null; discount?: string | null }>,
+    at: number,
+  ): void {
+    const kept = entries
+      .map((entry) => entry.discount)
+      .filter((id): id is string => typeof id === 'string' && this.state.discounts.has(id));
+    const coupons = entries
+      .filter((entry) => !entry.discount && entry.coupon)
+      .map((entry) => this.coupon(String(entry.coupon)));
+    const customer = this.customer(String(subscription.customer));
+    const next = [...kept, ...this.attachCoupons(subscription, customer, coupons, at)];
+    const current = subscription.discounts.map((entry) => idOf(entry) ?? '');
+    if (next.length === current.length && next.every((id, index) => id === current[index])) return;
+    this.env.update('customer.subscription.updated', subscription, (sub) => (sub.discounts = next), at);
+  }
+
   private attachCoupons(
     subscription: Subscription,
     customer: Customer,

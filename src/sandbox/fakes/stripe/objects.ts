@@ -428,6 +428,7 @@ export function newSchedulePhase(fields: {
   items: Array<{ price: string; quantity: number; metadata?: Record<string, string> }>;
   prorationBehavior: SchedulePhase['proration_behavior'];
   metadata?: Record<string, string>;
+  discounts?: Array<{ coupon: string | null; discount: string | null; promotion_code: string | null }>;
 }): SchedulePhase {
   const [example] = fixture('subscription_schedule').phases;
   return {
@@ -441,7 +442,7 @@ export function newSchedulePhase(fields: {
     default_payment_method: null,
     default_tax_rates: [],
     description: null,
-    discounts: [],
+    discounts: fields.discounts ?? [],
     end_date: fields.end,
     invoice_settings: null,
     items: fields.items.map((item) => ({

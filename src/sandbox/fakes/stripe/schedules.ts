@@ -27,6 +27,8 @@ export interface PhaseInput {
   duration?: { interval: string; intervalCount: number } | undefined;
   prorationBehavior?: ProrationBehavior | undefined;
   metadata?: Record<string, string> | undefined;
+  /** The phase's discounts (an existing discount by id, or a coupon to apply); none when empty or left out. */
+  discounts?: Array<{ coupon?: string | undefined; discount?: string | undefined }> | undefined;
 }
 
 export interface ScheduleChanges {
@@ -109,6 +111,12 @@ export function scheduleFromSubscription(
       .itemsOf(subscription)
       .map((item) => ({ price: item.price.id, quantity: item.quantity ?? 1, metadata: item.metadata })),
     prorationBehavior: 'create_prorations',
+    // The subscription's discounts become the phase's: a phase given later without them takes them away.
+    discounts: subscription.discounts.map((entry) => ({
+      coupon: null,
+      discount: idOf(entry) ?? null,
+      promotion_code: null,
+    })),
   });
   const schedule = newSubscriptionSchedule({
     id: env.ids.next('sub_sched', 24),
@@ -189,6 +197,11 @@ function buildPhases(
         })),
         prorationBehavior: input.prorationBehavior ?? 'create_prorations',
         ...(input.metadata ? { metadata: input.metadata } : {}),
+        discounts: (input.discounts ?? []).map((entry) => ({
+          coupon: entry.coupon ?? null,
+          discount: entry.discount ?? null,
+          promotion_code: null,
+        })),
       }),
     );
     start = end;
@@ -237,6 +250,7 @@ export function updateSchedule(
         { items, prorationBehavior: changes.prorationBehavior ?? 'create_prorations' },
         at,
       );
+    billing.setPhaseDiscounts(subscription, phaseDiscounts(current), at);
   }
   return schedule;
 }
@@ -342,5 +356,9 @@ export function enterScheduledPhase(
   );
   const items = itemChangesTo(billing, subscription, next);
   if (items) billing.updateSubscription(subscription, { items, prorationBehavior: 'none' }, at);
+  billing.setPhaseDiscounts(subscription, phaseDiscounts(next), at);
   return true;
 }
+
+const phaseDiscounts = (phase: SchedulePhase) =>
+  phase.discounts.map((entry) => ({ coupon: idOf(entry.coupon), discount: idOf(entry.discount) }));

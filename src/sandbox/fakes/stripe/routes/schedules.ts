@@ -66,6 +66,10 @@ function phaseInputs(call: ApiCall): PhaseInput[] | undefined {
         | ProrationBehavior
         | undefined,
       ...(phase.metadata !== undefined ? { metadata: applyMetadata({}, phase) } : {}),
+      discounts: (arrayOfObjects(phase, 'discounts') ?? []).map((entry) => ({
+        coupon: optionalString(entry, 'coupon'),
+        discount: optionalString(entry, 'discount'),
+      })),
     };
   });
 }

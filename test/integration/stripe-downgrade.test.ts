@@ -1,0 +1,69 @@
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccountActionGateway } from '../../src/integrations/stripe/actions.js';
+import { type DemoCustomers, seedStripeDemo } from '../../src/sandbox/demo/stripe-demo.js';
+import { StripeFake } from '../../src/sandbox/fakes/stripe-fake.js';
+
+const DAY = 86_400_000;
+
+describe('a scheduled downgrade keeps what the subscription carries', () => {
+  let now = Date.UTC(2026, 10, 23, 12, 0, 0);
+  let fake: StripeFake;
+  let stripe: Stripe;
+  let demo: DemoCustomers;
+
+  beforeAll(async () => {
+    fake = await new StripeFake({ now: () => now }).start();
+    demo = seedStripeDemo(fake, now);
+    stripe = new Stripe('sk_test_frontline', {
+      ...fake.clientOptions(),
+      maxNetworkRetries: 0,
+      telemetry: false,
+    });
+  });
+  afterAll(async () => {
+    await fake.stop();
+  });
+
+  it('a lasting discount stays now and after the switch to the cheaper plan', async () => {
+    const { subscription: subscriptionId, coupon } = demo.annualDiscount;
+    const before = await stripe.subscriptions.retrieve(subscriptionId, { expand: ['discounts'] });
+    const item = before.items.data[0];
+    if (!item) throw new Error('the demo subscription has no item');
+    const discountsOf = (subscription: Stripe.Subscription) =>
+      subscription.discounts.map((entry) =>
+        typeof entry === 'string' ? entry : idOfCoupon(entry.source.coupon),
+      );
+    const idOfCoupon = (value: string | Stripe.Coupon | null) =>
+      typeof value === 'string' ? value : (value?.id ?? '');
+    expect(discountsOf(before)).toEqual([coupon]);
+
+    const gateway = createAccountActionGateway(stripe);
+    const outcome = await gateway.execute({
+      id: 7,
+      createdAt: new Date(now),
+      customerId: demo.annualDiscount.customer,
+      params: { kind: 'downgrade', priceId: 'price_DemoStarterAnnual' },
+      target: { subscriptionId, itemId: item.id },
+      reason: 'Fewer people need the Growth features',
+    });
+    expect(outcome.summary).toContain('Downgrade scheduled');
+
+    // Nothing changes now: the plan and the discount are as they were.
+    const scheduled = await stripe.subscriptions.retrieve(subscriptionId, { expand: ['discounts'] });
+    expect(scheduled.items.data[0]?.price.id).toBe(before.items.data[0]?.price.id);
+    expect(discountsOf(scheduled)).toEqual([coupon]);
+
+    // The period ends: the cheaper plan begins, still with the 10% off, and its first invoice shows it.
+    now = item.current_period_end * 1000 + DAY;
+    fake.runBilling();
+    const after = await stripe.subscriptions.retrieve(subscriptionId, { expand: ['discounts'] });
+    expect(after.items.data[0]?.price.id).toBe('price_DemoStarterAnnual');
+    expect(discountsOf(after)).toEqual([coupon]);
+    const [renewal] = (await stripe.invoices.list({ subscription: subscriptionId, limit: 1 })).data;
+    expect(
+      renewal?.lines.data.some((line) => line.pricing?.price_details?.price === 'price_DemoStarterAnnual'),
+    ).toBe(true);
+    expect(renewal?.total_discount_amounts?.[0]?.amount ?? 0).toBeGreaterThan(0);
+  });
+});
