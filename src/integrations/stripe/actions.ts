@@ -191,6 +191,9 @@ function isProration(line: Stripe.InvoiceLineItem): boolean {
   return Boolean(parent?.subscription_item_details?.proration || parent?.invoice_item_details?.proration);
 }
 
+const DROPPED_DOWNGRADE =
+  ' The downgrade that was scheduled is dropped (it would have undone this at the end of the period); ask for it again if it is still wanted.';
+
 export function createAccountActionGateway(stripe: Stripe): AccountActionGateway {
   async function openInvoice(customerId: string, invoiceId: string | undefined): Promise<Stripe.Invoice> {
     if (invoiceId) {
@@ -526,6 +529,8 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
         };
       }
       case 'adjust_seats': {
+        // A scheduled downgrade would put the old seat count back when it starts: it is dropped, and said so.
+        const released = await releaseSchedule(requireSubscription(target), key('release'));
         const updated = await stripe.subscriptions.update(
           requireSubscription(target),
           {
@@ -534,10 +539,20 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
           },
           key(),
         );
-        return { stripeObjectId: updated.id, result: {}, summary: `Seat count is now ${params.seats}.` };
+        return {
+          stripeObjectId: updated.id,
+          result: {},
+          summary: `Seat count is now ${params.seats}.${released ? DROPPED_DOWNGRADE : ''}`,
+        };
       }
       case 'discount': {
         const subscriptionId = requireSubscription(target);
+        // The discounts the subscription has stay (a lasting coupon must not make way for a one-off one), and a
+        // scheduled downgrade, which would take this one away when it starts, is dropped.
+        const released = await releaseSchedule(subscriptionId, key('release'));
+        const existing = (await stripe.subscriptions.retrieve(subscriptionId)).discounts
+          .map((entry) => idOf(entry))
+          .filter((id): id is string => Boolean(id));
         const coupon = await stripe.coupons.create(
           {
             percent_off: params.percentHundredths / 100,
@@ -549,13 +564,13 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
         );
         const updated = await stripe.subscriptions.update(
           subscriptionId,
-          { discounts: [{ coupon: coupon.id }] },
+          { discounts: [...existing.map((discount) => ({ discount })), { coupon: coupon.id }] },
           key(),
         );
         return {
           stripeObjectId: updated.id,
           result: { coupon: coupon.id },
-          summary: `A ${params.percentHundredths / 100}% discount applies to the next invoice.`,
+          summary: `A ${params.percentHundredths / 100}% discount applies to the next invoice.${released ? DROPPED_DOWNGRADE : ''}`,
         };
       }
       case 'clear_billing_flag': {

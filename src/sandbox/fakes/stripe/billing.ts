@@ -67,6 +67,8 @@ export interface SubscriptionChanges {
   pauseCollection?: Subscription['pause_collection'];
   trialEnd?: number | 'now';
   coupons?: Coupon[] | null;
+  /** With `coupons`: discounts the subscription has that stay (by id); the others end. */
+  keepDiscounts?: string[];
   metadata?: (current: Record<string, string>) => Record<string, string>;
   defaultPaymentMethod?: string | null;
   description?: string | null;
@@ -1241,6 +1243,9 @@ export class Billing {
     const behavior = changes.prorationBehavior ?? 'create_prorations';
     const prorationDate = changes.prorationDate ?? at;
     const coupons = changes.coupons;
+    const current = new Set(subscription.discounts.map((entry) => idOf(entry) ?? ''));
+    for (const id of changes.keepDiscounts ?? [])
+      if (!current.has(id)) throw invalidRequest(`No such discount: '${id}'`, { param: 'discounts' });
     // Filled in by the change when it must be invoiced at once (always_invoice, a new interval, a trial ended now).
     const immediate: { invoice: ImmediateInvoice | null } = { invoice: null };
 
@@ -1320,11 +1325,13 @@ export class Billing {
             immediate.invoice = { lines, reason: 'subscription_cycle', period };
           });
         if (coupons !== undefined) {
+          const keep = changes.keepDiscounts ?? [];
           for (const entry of sub.discounts) {
             const discount = this.state.discounts.get(idOf(entry) ?? '');
-            if (discount && discount.end === null) discount.end = at;
+            if (discount && discount.end === null && !keep.includes(discount.id)) discount.end = at;
           }
-          sub.discounts = coupons === null ? [] : this.attachCoupons(sub, customer, coupons, at);
+          sub.discounts =
+            coupons === null ? [] : [...keep, ...this.attachCoupons(sub, customer, coupons, at)];
         }
         if (changes.metadata) sub.metadata = changes.metadata(sub.metadata);
         if (changes.defaultPaymentMethod !== undefined)

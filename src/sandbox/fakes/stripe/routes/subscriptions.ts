@@ -55,15 +55,26 @@ function itemChanges(params: Params, name = 'items'): ItemChange[] | undefined {
   });
 }
 
-function couponsParam(call: ApiCall): Coupon[] | null | undefined {
+/**
+ * `discounts[]`: coupons to apply, and (on an update) discounts the subscription already has, to keep by id; an
+ * empty list removes every discount.
+ */
+function discountsParam(call: ApiCall): { coupons: Coupon[]; keep: string[] } | null | undefined {
   const discounts = arrayOfObjects(call.params, 'discounts');
   if (discounts === undefined) return undefined;
   if (discounts.length === 0) return null;
-  return discounts.map((entry, index) => {
+  const result = { coupons: [] as Coupon[], keep: [] as string[] };
+  discounts.forEach((entry, index) => {
+    const discount = optionalString(entry, 'discount');
+    if (discount) {
+      result.keep.push(discount);
+      return;
+    }
     const id = optionalString(entry, 'coupon');
     if (!id) throw missingParam(`discounts[${index}][coupon]`);
-    return call.billing.coupon(id, `discounts[${index}][coupon]`);
+    result.coupons.push(call.billing.coupon(id, `discounts[${index}][coupon]`));
   });
+  return result;
 }
 
 function pauseParam(params: Params): Subscription['pause_collection'] | undefined {
@@ -108,7 +119,7 @@ function createSubscription(call: ApiCall): JsonObject {
         };
       }),
       trialEnd,
-      coupons: couponsParam(call) ?? [],
+      coupons: discountsParam(call)?.coupons ?? [],
       metadata: applyMetadata({}, params),
       defaultPaymentMethod,
       collectionMethod: optionalEnum(params, 'collection_method', [
@@ -162,8 +173,11 @@ function changesFrom(call: ApiCall, items: ItemChange[] | undefined): Subscripti
   if (pause !== undefined) changes.pauseCollection = pause;
   const trialEnd = optionalTimestampOr(params, 'trial_end', ['now'] as const);
   if (trialEnd !== undefined) changes.trialEnd = trialEnd;
-  const coupons = couponsParam(call);
-  if (coupons !== undefined) changes.coupons = coupons;
+  const discounts = discountsParam(call);
+  if (discounts !== undefined) {
+    changes.coupons = discounts === null ? null : discounts.coupons;
+    if (discounts?.keep.length) changes.keepDiscounts = discounts.keep;
+  }
   if (params.metadata !== undefined) changes.metadata = (current) => applyMetadata(current, params);
   const defaultPaymentMethod = optionalString(params, 'default_payment_method');
   if (defaultPaymentMethod !== undefined) {

@@ -6,7 +6,7 @@ import { StripeFake } from '../../src/sandbox/fakes/stripe-fake.js';
 
 const DAY = 86_400_000;
 
-describe('a scheduled downgrade keeps what the subscription carries', () => {
+describe('plan actions in Stripe keep what the subscription carries', () => {
   let now = Date.UTC(2026, 10, 23, 12, 0, 0);
   let fake: StripeFake;
   let stripe: Stripe;
@@ -66,4 +66,49 @@ describe('a scheduled downgrade keeps what the subscription carries', () => {
     ).toBe(true);
     expect(renewal?.total_discount_amounts?.[0]?.amount ?? 0).toBeGreaterThan(0);
   });
+
+  it('a one-off discount joins the lasting one; a seat change drops a scheduled downgrade and says so', async () => {
+    const { subscription: subscriptionId, coupon } = demo.annualDiscount;
+    const gateway = createAccountActionGateway(stripe);
+    const base = { customerId: demo.annualDiscount.customer, reason: 'Agreed with the customer' };
+    const item = (await stripe.subscriptions.retrieve(subscriptionId)).items.data[0];
+    if (!item) throw new Error('the demo subscription has no item');
+    const target = { subscriptionId, itemId: item.id };
+
+    await gateway.execute({
+      ...base,
+      id: 8,
+      createdAt: new Date(now),
+      params: { kind: 'discount', percentHundredths: 1_500 },
+      target,
+    });
+    const discounted = await stripe.subscriptions.retrieve(subscriptionId, { expand: ['discounts'] });
+    const coupons = discounted.discounts.map((entry) =>
+      typeof entry === 'string' ? entry : String(idOf(entry.source.coupon)),
+    );
+    expect(coupons).toHaveLength(2);
+    expect(coupons[0]).toBe(coupon);
+
+    await gateway.execute({
+      ...base,
+      id: 9,
+      createdAt: new Date(now),
+      params: { kind: 'downgrade', priceId: 'price_DemoGrowthAnnual' },
+      target,
+    });
+    expect((await stripe.subscriptions.retrieve(subscriptionId)).schedule).toBeTruthy();
+    const seats = await gateway.execute({
+      ...base,
+      id: 10,
+      createdAt: new Date(now),
+      params: { kind: 'adjust_seats', seats: 12 },
+      target,
+    });
+    expect(seats.summary).toContain('The downgrade that was scheduled is dropped');
+    const after = await stripe.subscriptions.retrieve(subscriptionId);
+    expect(after.schedule).toBeNull();
+    expect(after.items.data[0]?.quantity).toBe(12);
+  });
 });
+
+const idOf = (value: string | { id: string } | null) => (typeof value === 'string' ? value : value?.id);
