@@ -8,7 +8,10 @@ import type { RoleName } from './roles.js';
 export interface HomeSections {
   /** L1/L2 agents: their open escalations and their pending account-action requests. */
   agent: boolean;
-  /** Whoever may decide an approval stage (managers, billing specialists, VP, legal): the ones waiting for them. */
+  /**
+   * Managers, billing specialists, VP and legal: the approvals waiting for them (an L2 agent gets the section when
+   * one waits for them).
+   */
   approver: boolean;
   /** Managers, billing specialists and VPs: today's key figures. */
   figures: boolean;
@@ -16,7 +19,10 @@ export interface HomeSections {
   engineer: boolean;
 }
 
+/** Roles whose Home always has the approvals section (approving is part of the job). */
 const APPROVER_ROLES: readonly RoleName[] = ['manager', 'billing_specialist', 'vp', 'legal'];
+/** Roles that may decide a stage: an L2 agent too (an L1's small credit waits for an L2 or above). */
+const DECIDING_ROLES: readonly RoleName[] = ['l2', ...APPROVER_ROLES];
 const FIGURES_ROLES: readonly RoleName[] = ['manager', 'billing_specialist', 'vp'];
 
 export function homeSections(roles: readonly RoleName[]): HomeSections {
@@ -34,7 +40,7 @@ export function homeSections(roles: readonly RoleName[]): HomeSections {
  * account-actions feature checks again on the click).
  */
 export function approverRoles(roles: readonly RoleName[]): RoleName[] {
-  return roles.filter((role) => APPROVER_ROLES.includes(role));
+  return roles.filter((role) => DECIDING_ROLES.includes(role));
 }
 
 /**

@@ -33,17 +33,19 @@ function today(now: Date): ReportPeriod {
 
 export async function homeModel(deps: HomeDeps, userId: string): Promise<HomeModel> {
   const roles = await deps.directory.rolesOf(userId);
-  const sections = homeSections(roles);
+  const roleSections = homeSections(roles);
+  const deciding = approverRoles(roles);
   const now = deps.now();
   const { db } = deps;
   const [escalations, actionRequests, approvals, figures, problems, incidents] = await Promise.all([
-    sections.agent ? openEscalationsOf(db, userId) : [],
-    sections.agent ? pendingActionRequestsOf(db, userId) : [],
-    sections.approver ? approvalsWaitingFor(db, { userId, roles: approverRoles(roles), now }) : [],
-    sections.figures ? periodFigures(db, today(now)) : null,
-    sections.engineer ? topProblems(db, 10) : [],
+    roleSections.agent ? openEscalationsOf(db, userId) : [],
+    roleSections.agent ? pendingActionRequestsOf(db, userId) : [],
+    deciding.length > 0 ? approvalsWaitingFor(db, { userId, roles: deciding, now }) : [],
+    roleSections.figures ? periodFigures(db, today(now)) : null,
+    roleSections.engineer ? topProblems(db, 10) : [],
     activeIncidents(db),
   ]);
+  const sections = { ...roleSections, approver: roleSections.approver || approvals.length > 0 };
   return {
     userId,
     roles,

@@ -346,6 +346,11 @@ describe.each(DATABASE_KINDS)('monthly report and App Home (%s)', (kind) => {
     expect(l2).not.toContain('Approvals waiting for you');
     expect(l2).not.toContain("Today's figures");
     expect(l2).not.toContain('Top problems by priority');
+    // An L1 agent's $50 credit waits for an L2 or above: the L2's Home now offers it.
+    const small = await requestAction(app.people.l1, { kind: 'credit', amountMinor: 5_000, currency: 'usd' });
+    expect(small.state).toBe('pending_approval');
+    const l2Again = await openHomeShowing(app.people.l2, 'Approvals waiting for you');
+    expect(findAction(l2Again.blocks, 'account_action_approve', `home_approval_${small.id}_1`)).toBeDefined();
 
     // Until the billing specialist approves the first stage, the VP has nothing to decide; legal has the cancellation.
     const vpBefore = await openHome(app.people.vp);

@@ -123,7 +123,9 @@ describe('App Home rules', () => {
   });
 
   it('decides approvals for the approving roles only, and reads a stage of several roles', () => {
-    expect(approverRoles(['l2', 'manager', 'engineer'])).toEqual(['manager']);
+    // An L2 agent decides an L1's small credits; an L1 and an engineer decide nothing.
+    expect(approverRoles(['l2', 'manager', 'engineer'])).toEqual(['l2', 'manager']);
+    expect(approverRoles(['l1', 'engineer'])).toEqual([]);
     expect(approverRoles(['vp', 'legal'])).toEqual(['vp', 'legal']);
     expect(stageRoles('manager,billing_specialist')).toEqual(['manager', 'billing_specialist']);
     expect(stageRoles('vp')).toEqual(['vp']);
