@@ -5,6 +5,7 @@ import {
   type ImpactScope,
   RELEASE_DECISIONS,
   type ReleaseDecision,
+  suggestReleaseForDraft,
 } from '../domain/release.js';
 import { FrontlineError, invalidInput } from '../errors.js';
 import type { FrontlineSubcommand } from '../features.js';
@@ -27,12 +28,20 @@ import {
 import {
   type AssessmentFormValues,
   assessmentModal,
+  followRulesLabel,
   type QueueRow,
   queueMessage,
   stillBrokenModal,
 } from '../views/rca.js';
 import { parseEscalationRef, parseProblem, RCA_IDS } from '../views/rca-actions.js';
-import { checkedOf, selectedOf, stateValues, textOf, type ViewStateValues } from './view-state.js';
+import {
+  checkedOf,
+  selectedLabelOf,
+  selectedOf,
+  stateValues,
+  textOf,
+  type ViewStateValues,
+} from './view-state.js';
 
 const { actions: A, blocks: B, inputs: I, modals: M } = RCA_IDS;
 
@@ -121,18 +130,27 @@ export function registerRca(app: App, deps: Deps) {
   });
 
   // An answer that decides the suggestion changed: show the form again with the rules' suggestion for the answers so
-  // far. No hash: every payload carries the whole form, so the newest answer's refresh is the one to keep.
+  // far. No hash: every payload carries the whole form, so the newest answer's refresh is the one to keep; refreshes
+  // of one form go out one after another in the order the answers came, so an older one never lands last.
+  const refreshes = new Map<string, Promise<void>>();
   for (const actionId of [I.running, I.financial, I.scope, I.longStanding, I.workaroundEasy]) {
     app.action<BlockAction>(actionId, async ({ body, ack }) => {
       await ack();
       const target = parseProblem(body.view?.private_metadata);
-      if (!body.view || !target) return;
-      const model = await assessmentPreview(ctx, {
-        problemId: target.p,
-        actorId: body.user.id,
-        values: formValues(stateValues(body.view)),
-      });
-      await slack.views.update({ view_id: body.view.id, view: assessmentModal(model) });
+      const view = body.view;
+      if (!view || !target) return;
+      const values = formValues(stateValues(view));
+      const refresh = async () => {
+        const model = await assessmentPreview(ctx, { problemId: target.p, actorId: body.user.id, values });
+        await slack.views.update({ view_id: view.id, view: assessmentModal(model) });
+      };
+      const next = (refreshes.get(view.id) ?? Promise.resolve()).catch(() => {}).then(refresh);
+      refreshes.set(view.id, next);
+      try {
+        await next;
+      } finally {
+        if (refreshes.get(view.id) === next) refreshes.delete(view.id);
+      }
     });
   }
 
@@ -142,12 +160,35 @@ export function registerRca(app: App, deps: Deps) {
       await ack();
       return;
     }
+    const form = formValues(stateValues(view));
+    // "Follow the rules" names the decision the form showed; a text typed since (the workaround) can change what the
+    // rules say without refreshing the form. Saving then would store a decision the engineer did not see: the form
+    // comes back with the current suggestion instead.
+    const suggestion = suggestReleaseForDraft(form);
+    if (
+      form.decision === 'suggested' &&
+      selectedLabelOf(stateValues(view), B.decision, I.decision) !== followRulesLabel(suggestion)
+    ) {
+      const model = await assessmentPreview(ctx, {
+        problemId: target.p,
+        actorId: body.user.id,
+        values: form,
+      });
+      await ack({
+        response_action: 'update',
+        view: assessmentModal({
+          ...model,
+          notice: `With your latest answers the rules suggest *${followRulesLabel(suggestion).replace('Follow the rules: ', '')}*, not what the form showed. Save again to follow them, or pick a decision.`,
+        }),
+      });
+      return;
+    }
     try {
       // Validation errors come back from the service before anything is written; show them on the fields.
       await saveAssessment(ctx, {
         problemId: target.p,
         actorId: body.user.id,
-        input: assessmentInput(formValues(stateValues(view))),
+        input: assessmentInput(form),
       });
     } catch (error) {
       if (error instanceof FrontlineError && error.fieldErrors) {

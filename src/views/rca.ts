@@ -47,6 +47,15 @@ export interface AssessmentModalModel {
   values: AssessmentFormValues;
   /** What the rules suggest for these values; undefined until the deciding questions are answered. */
   suggestion: ReleaseSuggestion | undefined;
+  /** A line shown above the form (why it came back instead of saving). */
+  notice?: string | undefined;
+}
+
+/** The label of "follow the rules" in the decision select, naming what the rules suggest. */
+export function followRulesLabel(suggestion: ReleaseSuggestion | undefined): string {
+  return suggestion
+    ? `Follow the rules: ${RELEASE_LABELS[suggestion.decision]}`
+    : 'Follow the rules (suggested)';
 }
 
 /** The rules' suggestion and why, as the form shows it while the engineer answers. */
@@ -102,16 +111,14 @@ const textInput = (
 export function assessmentModal(model: AssessmentModalModel): ModalView {
   const values = model.values;
   const scopeOptions = IMPACT_SCOPES.map((scope) => option(scope, IMPACT_SCOPE_LABELS[scope]));
-  const suggested = model.suggestion
-    ? `Follow the rules: ${RELEASE_LABELS[model.suggestion.decision]}`
-    : 'Follow the rules (suggested)';
   const decisionOptions = [
-    option('suggested', suggested),
+    option('suggested', followRulesLabel(model.suggestion)),
     ...RELEASE_DECISIONS.map((decision) => option(decision, RELEASE_LABELS[decision])),
   ];
   const longStanding = option('yes', 'Long-standing: it predates recent releases');
   const easy = option('yes', 'Easy for customers or agents to apply');
   const blocks: KnownBlock[] = [
+    ...(model.notice ? [{ type: 'section' as const, text: mrkdwn(`:warning: ${model.notice}`) }] : []),
     {
       type: 'section',
       text: mrkdwn(

@@ -780,16 +780,30 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
     expect(await db().select().from(rcaTickets).where(eq(rcaTickets.problemId, id))).toHaveLength(1);
 
     // Assessed (next sprint, tentatively 8.1), then a new case links to it: its thread hears the decision, once.
+    // The answers are given without the refreshes Slack would send as they are picked, so the form still says
+    // "Follow the rules" without naming a decision: it comes back with the rules' suggestion, and is saved again.
+    const assessmentValues = {
+      ...answers,
+      scope_select: 'general_cloud',
+      long_standing_checkbox: ['yes'],
+      decision_select: 'suggested',
+      fix_version_input: '8.1',
+    };
+    const assessmentForm = await openForm('rca_assess');
+    const unseen = await app.driver.submitView({
+      user: engineer,
+      viewId: assessmentForm,
+      values: assessmentValues,
+    });
+    expect(unseen.body).toMatchObject({ response_action: 'update' });
+    expect(blocksText(app.slack.view(assessmentForm)?.blocks)).toContain('the rules suggest *Next sprint*');
+    expect(await db().select().from(problemAssessments).where(eq(problemAssessments.problemId, id))).toEqual(
+      [],
+    );
     const assessed = await app.driver.submitView({
       user: engineer,
-      viewId: await openForm('rca_assess'),
-      values: {
-        ...answers,
-        scope_select: 'general_cloud',
-        long_standing_checkbox: ['yes'],
-        decision_select: 'suggested',
-        fix_version_input: '8.1',
-      },
+      viewId: assessmentForm,
+      values: assessmentValues,
     });
     expect(assessed.body).toBeFalsy();
     const first = seeded.escalations[0];
