@@ -647,6 +647,7 @@ export async function executeAction(
       const done = await ctx.gateway.execute({
         id: claimed.id,
         createdAt: claimed.createdAt,
+        attempt: claimed.attempts,
         customerId: claimed.customerId,
         params: parameters.params,
         target: parameters.target,

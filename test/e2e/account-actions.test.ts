@@ -507,6 +507,46 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
     expect(keys.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('a retry after Stripe forgot the key finds the refund the lost answer was about, and refunds nothing more', async () => {
+    const charge = corvidDuplicate();
+    const row = await request(app.people.l2, CORVID, 'refund', {
+      charge_input: charge,
+      amount_input: '1.00',
+      reason_input: 'Rest of the duplicate, part three',
+    });
+    const message = await requestMessage(row.id);
+    // Stripe makes the refund, but every answer about it is lost (and the SDK's own retries get the same).
+    const clear = app.stripe.inject({
+      match: (r) => r.method === 'POST' && r.path === '/v1/refunds',
+      response: { status: 500, body: { error: { type: 'api_error', message: 'An unknown error occurred' } } },
+      afterHandling: true,
+    });
+    const refundsBefore = refundsOf(charge).length;
+    await click(app.people.manager, message.ts, 'account_action_approve', `${row.id}:1`);
+    expect(await settled(row.id, ['failed', 'succeeded'])).toMatchObject({
+      state: 'failed',
+      retryable: true,
+    });
+    clear();
+    expect(refundsOf(charge)).toHaveLength(refundsBefore + 1);
+    // A day later Stripe no longer knows the key; someone clicks Try again.
+    app.stripe.expireIdempotencyKeys();
+    const posts = () =>
+      app.stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds').length;
+    const postsBefore = posts();
+    await eventually(() =>
+      blocksText(app.slack.message(APPROVALS, message.ts)?.blocks).includes('account_action_retry'),
+    );
+    await click(app.people.l2, message.ts, 'account_action_retry');
+    const done = await settled(row.id, ['succeeded', 'failed']);
+    expect(done?.state).toBe('succeeded');
+    expect(refundsOf(charge)).toHaveLength(refundsBefore + 1);
+    expect(posts()).toBe(postsBefore);
+    expect(done?.stripeObjectId).toBe(
+      refundsOf(charge).find((refund) => refund.metadata?.frontline_action === String(row.id))?.id,
+    );
+  });
+
   it("the charged-twice playbook's preset opens the refund form filled in; a third refund in 90 days needs a manager", async () => {
     const charge = corvidDuplicate();
     const viewId = await openPicker(app.people.l2, {

@@ -22,6 +22,8 @@ export interface StoredAction {
   id: number;
   /** When the action was asked for: part of its idempotency key. */
   createdAt: Date;
+  /** Which run in Stripe this is (1 the first); a later one first looks for what an earlier one may have made. */
+  attempt?: number | undefined;
   customerId: string;
   params: ActionParams;
   target: ResolvedTarget;
@@ -347,6 +349,11 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
     const { params, target, customerId } = action;
     const key = (step?: string) => ({ idempotencyKey: idempotencyKey(action, step) });
     const metadata = { frontline_action: String(action.id) };
+    const retried = (action.attempt ?? 1) > 1;
+    /** Made by this action: its id in the metadata, and not before it was asked for (ids restart after a reset). */
+    const madeByThis = (object: { metadata: Stripe.Metadata | null; created: number }) =>
+      object.metadata?.frontline_action === metadata.frontline_action &&
+      object.created >= Math.floor(action.createdAt.getTime() / 1000) - 60;
     switch (params.kind) {
       case 'payment_link': {
         let invoice = await openInvoice(customerId, params.invoiceId);
@@ -383,16 +390,23 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
         };
       }
       case 'credit': {
-        const entry = await stripe.customers.createBalanceTransaction(
-          customerId,
-          {
-            amount: -params.amountMinor,
-            currency: params.currency,
-            description: `Credit from support: ${action.reason}`.slice(0, 350),
-            metadata,
-          },
-          key(),
-        );
+        // Stripe keeps an idempotency key for 24 hours: a retry after that, of a credit whose answer was lost, would
+        // credit twice. A retry looks for the credit first, by the action it carries.
+        const earlier = retried
+          ? (await stripe.customers.listBalanceTransactions(customerId, { limit: 100 })).data.find(madeByThis)
+          : undefined;
+        const entry =
+          earlier ??
+          (await stripe.customers.createBalanceTransaction(
+            customerId,
+            {
+              amount: -params.amountMinor,
+              currency: params.currency,
+              description: `Credit from support: ${action.reason}`.slice(0, 350),
+              metadata,
+            },
+            key(),
+          ));
         return {
           stripeObjectId: entry.id,
           result: { endingBalanceMinor: entry.ending_balance },
@@ -400,17 +414,24 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
         };
       }
       case 'refund': {
-        const refund = await stripe.refunds.create(
-          {
-            ...(params.target.startsWith('pi_')
-              ? { payment_intent: params.target }
-              : { charge: params.target }),
-            ...(params.amountMinor !== undefined ? { amount: params.amountMinor } : {}),
-            reason: params.refundReason,
-            metadata,
-          },
-          key(),
-        );
+        const on = params.target.startsWith('pi_')
+          ? { payment_intent: params.target }
+          : { charge: params.target };
+        // As for credits: a retry looks for the refund an earlier try may have made before asking for one.
+        const earlier = retried
+          ? (await stripe.refunds.list({ ...on, limit: 100 })).data.find(madeByThis)
+          : undefined;
+        const refund =
+          earlier ??
+          (await stripe.refunds.create(
+            {
+              ...on,
+              ...(params.amountMinor !== undefined ? { amount: params.amountMinor } : {}),
+              reason: params.refundReason,
+              metadata,
+            },
+            key(),
+          ));
         if (refund.status === 'failed' || refund.status === 'canceled')
           throw new ActionFailure(`Stripe could not refund: the refund is ${refund.status}.`, false);
         return {

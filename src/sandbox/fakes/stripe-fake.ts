@@ -186,6 +186,11 @@ export class StripeFake extends HttpFake {
     else this.state.declines.delete(paymentMethodId);
   }
 
+  /** Forgets every idempotency key, as Stripe does 24 hours after a key's first use. */
+  expireIdempotencyKeys(): void {
+    this.answers.clear();
+  }
+
   // ---------------------------------------------------------------- state
 
   /**
