@@ -137,6 +137,8 @@ export interface ChargeFacts {
   declineCode: string | undefined;
   failureMessage: string | undefined;
   description: string | undefined;
+  /** When each refund of it that went through was made (when Stripe gave them; else only `refundedMinor` is known). */
+  refundDates?: Date[] | undefined;
 }
 
 export interface CreditFacts {

@@ -105,13 +105,16 @@ function longDate(date: Date): string {
 }
 
 /**
- * Refunds this customer had within the refund pattern's window, as far as the payments show: payments of the window
- * with money refunded (a refund comes after its payment, so none is counted that falls outside the window).
+ * Refunds this customer had within the refund pattern's window, counted as the permission policy counts them: each
+ * refund by the day it was made (several on one payment count each, one on an older payment counts too). Where
+ * Stripe did not give a payment's refunds, a payment of the window with money refunded counts as one.
  */
 function refundsInPatternWindow(charges: readonly ChargeFacts[], days: number, now: Date): number {
-  return charges.filter(
-    (charge) => charge.refundedMinor > 0 && now.getTime() - charge.createdAt.getTime() < days * DAY_MS,
-  ).length;
+  const within = (at: Date) => now.getTime() - at.getTime() < days * DAY_MS;
+  return charges.reduce((count, charge) => {
+    if (charge.refundDates) return count + charge.refundDates.filter(within).length;
+    return count + (charge.refundedMinor > 0 && within(charge.createdAt) ? 1 : 0);
+  }, 0);
 }
 
 /** The permission policy's decision on refunding this much, for the viewer, with the customer's recent refunds. */

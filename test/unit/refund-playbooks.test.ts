@@ -84,6 +84,32 @@ describe('refund request playbook', () => {
     expect(second.notes[0]).toContain("within your role's limits");
   });
 
+  it('counts each refund by when it was made, as the policy does: an old payment refunded lately, two on one', () => {
+    const old = charge({
+      id: 'ch_old000000001',
+      createdAt: new Date(NOW.getTime() - 120 * DAY),
+      refundedMinor: 9_900,
+      refundDates: [new Date(NOW.getTime() - 30 * DAY)],
+    });
+    const twice = charge({
+      id: 'ch_twice0000001',
+      createdAt: new Date(NOW.getTime() - 10 * DAY),
+      refundedMinor: 4_000,
+      refundDates: [new Date(NOW.getTime() - 9 * DAY), new Date(NOW.getTime() - 8 * DAY)],
+    });
+    const result = refundRequest([charge({}), old, twice], ['billing_specialist']);
+    expect(fact(result, 'Refunds in the last 90 days')).toBe('3');
+    expect(result.notes[0]).toContain("always needs a manager's review");
+    // A refund made before the window does not count.
+    const outside = charge({
+      id: 'ch_outside00001',
+      createdAt: new Date(NOW.getTime() - 100 * DAY),
+      refundedMinor: 100,
+      refundDates: [new Date(NOW.getTime() - 95 * DAY)],
+    });
+    expect(fact(refundRequest([charge({}), outside], ['manager']), 'Refunds in the last 90 days')).toBe('0');
+  });
+
   it('follows a replaced matrix (window and pattern), not numbers of its own', () => {
     const matrix: PermissionMatrix = { ...DEFAULT_PERMISSIONS, refundPattern: { count: 2, days: 30 } };
     const result = refundRequest([charge({}), ...refundedEarlier(20)], ['manager'], matrix);

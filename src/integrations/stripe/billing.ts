@@ -214,6 +214,13 @@ function toCharge(charge: Stripe.Charge): ChargeFacts {
     declineCode: charge.outcome?.reason ?? undefined,
     failureMessage: charge.failure_message ?? undefined,
     description: charge.description ?? undefined,
+    ...(charge.refunds
+      ? {
+          refundDates: charge.refunds.data
+            .filter((refund) => refund.status !== 'failed' && refund.status !== 'canceled')
+            .map((refund) => dateOf(refund.created)),
+        }
+      : {}),
   };
 }
 
@@ -289,7 +296,8 @@ export function createStripeBillingPort(stripe: Stripe): BillingPort {
     },
 
     async charges(customerId) {
-      const page = await stripe.charges.list({ customer: customerId, limit: 100 });
+      // With their refunds: the refund pattern counts refunds by when they were made, as the permission policy does.
+      const page = await stripe.charges.list({ customer: customerId, limit: 100, expand: ['data.refunds'] });
       return { charges: page.data.map(toCharge), complete: !page.has_more };
     },
 
