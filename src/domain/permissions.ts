@@ -261,12 +261,10 @@ function describeMeasure(matrix: PermissionMatrix, request: PolicyRequest): stri
   const measure = matrix.actions[request.kind].measure;
   if (request.measure === undefined) return undefined;
   if (measure === 'amount') {
-    const currency = (request.currency ?? matrix.currency).toUpperCase();
+    const currency = request.currency ?? matrix.currency;
     const foreign = currency.toLowerCase() !== matrix.currency.toLowerCase();
-    const major = (request.measure / 100).toFixed(2);
-    return foreign
-      ? `of ${major} ${currency} (limits are set in ${matrix.currency.toUpperCase()})`
-      : `of ${major} ${currency}`;
+    const amount = formatMoney(request.measure, currency);
+    return foreign ? `of ${amount} (limits are set in ${matrix.currency.toUpperCase()})` : `of ${amount}`;
   }
   if (measure === 'days') return `of ${request.measure} day${request.measure === 1 ? '' : 's'}`;
   if (measure === 'percent') return `of ${(request.measure / 100).toFixed(2).replace(/\.?0+$/, '')}%`;

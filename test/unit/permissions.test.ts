@@ -186,12 +186,14 @@ describe('the default permission matrix (seed 003)', () => {
   it('explains each decision in one line', () => {
     expect(
       decide(DEFAULT_PERMISSIONS, ['l2'], { kind: 'credit', measure: 60_000, currency: 'usd' }).reason,
-    ).toBe(
-      "A credit of 600.00 USD needs a billing specialist; a credit of 600.00 USD also needs a VP's approval.",
-    );
+    ).toBe("A credit of $600.00 needs a billing specialist; a credit of $600.00 also needs a VP's approval.");
     expect(
       decide(DEFAULT_PERMISSIONS, ['l2'], { kind: 'credit', measure: 5_000, currency: 'usd' }).reason,
-    ).toBe("A credit of 50.00 USD is within your role's limits.");
+    ).toBe("A credit of $50.00 is within your role's limits.");
+    // In a currency without minor units, the amount is read as that currency counts it.
+    expect(
+      decide(DEFAULT_PERMISSIONS, ['l2'], { kind: 'credit', measure: 5_000, currency: 'jpy' }).reason,
+    ).toContain('of ¥5,000 (limits are set in USD)');
     expect(decide(DEFAULT_PERMISSIONS, ['engineer'], { kind: 'credit', measure: 5_000 }).reason).toContain(
       'Only',
     );

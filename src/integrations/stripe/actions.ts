@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { type ActionParams, idempotencyKey } from '../../domain/account-actions.js';
+import { formatMoney } from '../../domain/money.js';
 import { isAddOn } from './billing.js';
 import { listSubscriptionsWithProducts } from './subscriptions.js';
 
@@ -721,11 +722,8 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
             : 'name' in price.product
               ? price.product.name
               : price.product.id;
-        const amount = price.unit_amount !== null ? (price.unit_amount / 100).toFixed(2) : '?';
-        return {
-          id: price.id,
-          label: `${product} · ${amount} ${price.currency.toUpperCase()}/${price.recurring?.interval ?? 'once'}`,
-        };
+        const amount = price.unit_amount !== null ? formatMoney(price.unit_amount, price.currency) : '?';
+        return { id: price.id, label: `${product} · ${amount}/${price.recurring?.interval ?? 'once'}` };
       });
     },
 
