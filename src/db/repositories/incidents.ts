@@ -116,7 +116,18 @@ export async function escalationThreads(
 }
 
 /** A LIKE pattern matching the keys that start with `prefix`. */
-const likePrefix = (prefix: string) => `${prefix.replace(/[%_\\]/g, '\\$&')}%`;
+/**
+ * The keys starting with `prefix`, as a byte-wise range (`~>=~`, `~<~`) that the key's pattern index serves, also
+ * with the prefix as a parameter of a prepared statement, where a LIKE could not use it.
+ */
+function prefixBounds(prefix: string): { low: string; high: string } {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  return { low: prefix, high: `${prefix.slice(0, -1)}${String.fromCharCode(last + 1)}` };
+}
+const keyWithPrefix = (prefix: string) => {
+  const { low, high } = prefixBounds(prefix);
+  return sql`${outboundMessages.key} ~>=~ ${low} and ${outboundMessages.key} ~<~ ${high}`;
+};
 
 /** Outbound messages already attempted under keys starting with `prefix` (one query for a whole fan-out). */
 export async function outboundByPrefix(
@@ -126,7 +137,7 @@ export async function outboundByPrefix(
   const rows = await db
     .select({ key: outboundMessages.key, ts: outboundMessages.ts, createdAt: outboundMessages.createdAt })
     .from(outboundMessages)
-    .where(sql`${outboundMessages.key} like ${likePrefix(prefix)}`);
+    .where(keyWithPrefix(prefix));
   return new Map(rows.map((row) => [row.key, { ts: row.ts, createdAt: row.createdAt }]));
 }
 
@@ -181,15 +192,23 @@ export async function outboundProgress(
 ): Promise<Map<string, { recorded: number; posted: number }>> {
   if (prefixes.length === 0) return new Map();
   const values = sql.join(
-    prefixes.map((prefix) => sql`(${prefix}::text, ${likePrefix(prefix)}::text)`),
+    prefixes.map((prefix) => {
+      const { low, high } = prefixBounds(prefix);
+      return sql`(${prefix}::text, ${low}::text, ${high}::text)`;
+    }),
     sql`, `,
   );
+  // One index range per prefix (a LIKE joined against a list of patterns reads the whole table).
   const rows = await queryRows<{ prefix: string; recorded: number | string; posted: number | string }>(
     db,
-    sql`select p.prefix, count(o.key) as recorded, count(o.ts) as posted
-          from (values ${values}) as p(prefix, pattern)
-          join outbound_messages o on o.key like p.pattern
-         group by p.prefix`,
+    sql`select p.prefix, x.recorded, x.posted
+          from (values ${values}) as p(prefix, low, high)
+          cross join lateral (
+            select count(*) as recorded, count(o.ts) as posted
+              from outbound_messages o
+             where o.key ~>=~ p.low and o.key ~<~ p.high
+          ) as x
+         where x.recorded > 0`,
   );
   return new Map(
     rows.map((row) => [row.prefix, { recorded: Number(row.recorded), posted: Number(row.posted) }]),

@@ -1,0 +1,1 @@
+CREATE INDEX "outbound_messages_key_prefix_idx" ON "outbound_messages" USING btree ("key" text_pattern_ops);
