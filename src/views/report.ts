@@ -104,8 +104,9 @@ function moneyChange(count: number, totals: MoneyTotals, prevCount: number, prev
 function pad(text: string, width: number): string {
   return text.length >= width ? text.slice(0, width) : text + ' '.repeat(width - text.length);
 }
+/** Right-aligned in `width`; a wider text still keeps one space before it, so columns never run together. */
 function padLeft(text: string, width: number): string {
-  return text.length >= width ? text : ' '.repeat(width - text.length) + text;
+  return ' '.repeat(Math.max(1, width - text.length)) + text;
 }
 
 /** A table cell: the value, and in brackets its change since the previous month. */

@@ -487,6 +487,9 @@ describe('the report shows every figure with its change since the month before',
     const actions = sectionStarting(message, '*By kind of action*');
     expect(actions).not.toContain('more rows');
     expect(row(actions, 'Clear billing flag old')).toBe('Clear billing flag old 0 (−99999) — —');
+    // A count wider than its column still stands apart from the next one.
+    const wide = categories.split('\n').find((line) => line.startsWith('imported')) ?? '';
+    expect(wide).toMatch(/^imported_category_with +100000 \(\+100000\) +50\.0%/);
     const money = sectionStarting(message, '*Money*');
     expect(money).toContain('    ◦ Paid afterwards: 12345');
   });
