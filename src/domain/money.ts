@@ -28,16 +28,24 @@ export function minorUnitsPerMajor(currency: string): number {
   return 100;
 }
 
+/** One formatter per currency: making an `Intl.NumberFormat` costs about a hundred times what using one does. */
+const formatters = new Map<string, Intl.NumberFormat>();
+
 export function formatMoney(amountMinor: number, currency: string): string {
   const code = currency.toUpperCase();
   const per = minorUnitsPerMajor(currency);
-  const digits = per === 1 ? 0 : per === 1000 ? 3 : 2;
-  return new Intl.NumberFormat('en-US', {
-    style: 'currency',
-    currency: code,
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  }).format(amountMinor / per);
+  let formatter = formatters.get(code);
+  if (!formatter) {
+    const digits = per === 1 ? 0 : per === 1000 ? 3 : 2;
+    formatter = new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency: code,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
+    formatters.set(code, formatter);
+  }
+  return formatter.format(amountMinor / per);
 }
 
 /** Amounts in several currencies as one line ("$1,200.00 + €80.00"); `empty` when there is nothing. */
