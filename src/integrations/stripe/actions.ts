@@ -214,6 +214,21 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
 
   type Key = (step?: string) => { idempotencyKey: string };
 
+  /** Work done after a scheduled downgrade was dropped: if it fails, its message says the downgrade is gone too. */
+  async function afterDroppingDowngrade<T>(released: boolean, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!released) throw error;
+      const failure = classifyStripeError(error);
+      throw new ActionFailure(
+        `${failure.message} The downgrade that was scheduled was already dropped; ask for it again if it is still wanted.`,
+        failure.retryable,
+        { cause: error },
+      );
+    }
+  }
+
   type PhaseDiscount =
     | Stripe.SubscriptionSchedule.Phase.Discount
     | Stripe.SubscriptionSchedule.Phase.Item.Discount;
@@ -479,14 +494,16 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
       case 'upgrade': {
         // A downgrade scheduled earlier would undo this one at the end of the period: the upgrade replaces it.
         const released = await releaseSchedule(requireSubscription(target), key('release'));
-        const updated = await stripe.subscriptions.update(
-          requireSubscription(target),
-          // Takes effect now; the prorated difference for the rest of the period is invoiced at once.
-          {
-            items: [{ id: requireItem(target), price: params.priceId }],
-            proration_behavior: 'always_invoice',
-          },
-          key(),
+        const updated = await afterDroppingDowngrade(released, () =>
+          stripe.subscriptions.update(
+            requireSubscription(target),
+            // Takes effect now; the prorated difference for the rest of the period is invoiced at once.
+            {
+              items: [{ id: requireItem(target), price: params.priceId }],
+              proration_behavior: 'always_invoice',
+            },
+            key(),
+          ),
         );
         const invoice = idOf(updated.latest_invoice);
         return {
@@ -553,13 +570,15 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
       case 'adjust_seats': {
         // A scheduled downgrade would put the old seat count back when it starts: it is dropped, and said so.
         const released = await releaseSchedule(requireSubscription(target), key('release'));
-        const updated = await stripe.subscriptions.update(
-          requireSubscription(target),
-          {
-            items: [{ id: requireItem(target), quantity: params.seats }],
-            proration_behavior: 'create_prorations',
-          },
-          key(),
+        const updated = await afterDroppingDowngrade(released, () =>
+          stripe.subscriptions.update(
+            requireSubscription(target),
+            {
+              items: [{ id: requireItem(target), quantity: params.seats }],
+              proration_behavior: 'create_prorations',
+            },
+            key(),
+          ),
         );
         return {
           stripeObjectId: updated.id,
@@ -572,23 +591,26 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
         // The discounts the subscription has stay (a lasting coupon must not make way for a one-off one), and a
         // scheduled downgrade, which would take this one away when it starts, is dropped.
         const released = await releaseSchedule(subscriptionId, key('release'));
-        const existing = (await stripe.subscriptions.retrieve(subscriptionId)).discounts
-          .map((entry) => idOf(entry))
-          .filter((id): id is string => Boolean(id));
-        const coupon = await stripe.coupons.create(
-          {
-            percent_off: params.percentHundredths / 100,
-            duration: 'once',
-            name: `Support discount ${params.percentHundredths / 100}%`,
-            metadata,
-          },
-          key('coupon'),
-        );
-        const updated = await stripe.subscriptions.update(
-          subscriptionId,
-          { discounts: [...existing.map((discount) => ({ discount })), { coupon: coupon.id }] },
-          key(),
-        );
+        const { coupon, updated } = await afterDroppingDowngrade(released, async () => {
+          const existing = (await stripe.subscriptions.retrieve(subscriptionId)).discounts
+            .map((entry) => idOf(entry))
+            .filter((id): id is string => Boolean(id));
+          const coupon = await stripe.coupons.create(
+            {
+              percent_off: params.percentHundredths / 100,
+              duration: 'once',
+              name: `Support discount ${params.percentHundredths / 100}%`,
+              metadata,
+            },
+            key('coupon'),
+          );
+          const updated = await stripe.subscriptions.update(
+            subscriptionId,
+            { discounts: [...existing.map((discount) => ({ discount })), { coupon: coupon.id }] },
+            key(),
+          );
+          return { coupon, updated };
+        });
         return {
           stripeObjectId: updated.id,
           result: { coupon: coupon.id },
