@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { insertIncident } from '../../src/db/repositories/incidents.js';
 import { incidents, statusUpdates } from '../../src/db/schema/index.js';
 import { POST_METADATA_EVENT } from '../../src/integrations/slack/messages.js';
@@ -13,6 +13,49 @@ import { seedProblemWithEscalations } from '../support/incidents.js';
 const THREADS = 500;
 const CHANNELS = 200;
 
+/** An incident of the seeded problem, with its message in the incidents channel (as declaring it leaves it). */
+async function incidentOf(
+  app: TestApp,
+  problemId: number,
+  fields: { publicTitle: string; severity: string; components: string[] },
+): Promise<{ id: number; messageTs: string }> {
+  const deps = app.running.deps;
+  const incident = await insertIncident(deps.db, {
+    problemId,
+    ...fields,
+    ownerId: app.people.engineer,
+    channel: 'C0INCIDENTS',
+  });
+  if (!incident) throw new Error('no incident');
+  const withMessage = await syncIncidentMessage(
+    { db: deps.db, slack: deps.integrations.slack, settings: deps.settings },
+    incident.id,
+  );
+  return { id: incident.id, messageTs: withMessage?.messageTs as string };
+}
+
+/** Opens the status update form through `/incident update`, as the engineer does; answers its view id. */
+async function openUpdateForm(app: TestApp, incidentId: number): Promise<string> {
+  const seen = new Set(app.slack.openViews(app.people.engineer).map((v) => v.id));
+  await app.driver.command({
+    user: app.people.engineer,
+    channel: 'C0INCIDENTS',
+    command: '/incident',
+    text: `update ${incidentId}`,
+  });
+  return eventually(() => app.slack.openViews(app.people.engineer).find((v) => !seen.has(v.id))?.id);
+}
+
+/** Posts a status update through the form. */
+async function postUpdate(app: TestApp, incidentId: number, state: string, message: string): Promise<void> {
+  const answer = await app.driver.submitView({
+    user: app.people.engineer,
+    viewId: await openUpdateForm(app, incidentId),
+    values: { update_state_input: state, update_public_message_input: message },
+  });
+  expect(answer.body).toBeFalsy();
+}
+
 const keyOf = (m: SlackMessage) =>
   m.metadata?.event_type === POST_METADATA_EVENT
     ? String((m.metadata.event_payload as { key?: string }).key)
@@ -20,8 +63,10 @@ const keyOf = (m: SlackMessage) =>
 
 describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a restart (%s)', (kind) => {
   const apps: TestApp[] = [];
-  afterAll(async () => {
-    for (const app of apps.reverse()) await app.stop();
+  // Each test's apps stop when it ends: an app left running (its jobs, its embedded database on this thread) would
+  // slow the next test's.
+  afterEach(async () => {
+    for (const app of apps.splice(0).reverse()) await app.stop();
   });
 
   it(`${THREADS} linked escalations in ${CHANNELS} channels, 10% of calls answered 429, a restart midway: each thread gets the update exactly once`, async () => {
@@ -39,32 +84,15 @@ describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a res
       })),
     });
     const deps = first.running.deps;
-    const incident = await insertIncident(deps.db, {
-      problemId: seeded.problemId,
+    const incident = await incidentOf(first, seeded.problemId, {
       publicTitle: 'Card payments failing at checkout',
       severity: 'sev1',
       components: ['payments'],
-      ownerId: first.people.engineer,
-      channel: 'C0INCIDENTS',
     });
-    if (!incident) throw new Error('no incident');
-    const withMessage = await syncIncidentMessage(
-      { db: deps.db, slack: deps.integrations.slack, settings: deps.settings },
-      incident.id,
-    );
-    const incidentTs = withMessage?.messageTs as string;
+    const incidentTs = incident.messageTs;
 
     // The update, through the command and the modal, as a person posts it.
-    const seen = new Set(first.slack.openViews(first.people.engineer).map((v) => v.id));
-    await first.driver.command({
-      user: first.people.engineer,
-      channel: 'C0INCIDENTS',
-      command: '/incident',
-      text: `update ${incident.id}`,
-    });
-    const formId = await eventually(
-      () => first.slack.openViews(first.people.engineer).find((v) => !seen.has(v.id))?.id,
-    );
+    const formId = await openUpdateForm(first, incident.id);
 
     // From now on Slack misbehaves: one call in ten is refused with 429 Retry-After: 1, and a few posts take effect
     // but their answer is lost (the case where only a lookup by metadata prevents a second post).
@@ -143,22 +171,12 @@ describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a res
         requesterId: app.people.l1,
       })),
     });
-    const deps = app.running.deps;
-    const incident = await insertIncident(deps.db, {
-      problemId: seeded.problemId,
+    const incident = await incidentOf(app, seeded.problemId, {
       publicTitle: 'Some renewals charged twice',
       severity: 'sev2',
       components: ['subscriptions'],
-      ownerId: app.people.engineer,
-      channel: 'C0INCIDENTS',
     });
-    if (!incident) throw new Error('no incident');
-    const incidentTs = (
-      await syncIncidentMessage(
-        { db: deps.db, slack: deps.integrations.slack, settings: deps.settings },
-        incident.id,
-      )
-    )?.messageTs as string;
+    const incidentTs = incident.messageTs;
 
     // The first update cannot reach two threads for a while: Slack fails attempts there before posting. In one, the
     // run's own retries get through; in the other every attempt of the first run fails, so a later run finishes it.
@@ -180,24 +198,8 @@ describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a res
     for (const [state, message] of [
       ['identified', 'ORDER-ONE: we found why some renewals were charged twice.'],
       ['monitoring', 'ORDER-TWO: duplicate charges are being refunded now.'],
-    ]) {
-      const seen = new Set(app.slack.openViews(app.people.engineer).map((v) => v.id));
-      await app.driver.command({
-        user: app.people.engineer,
-        channel: 'C0INCIDENTS',
-        command: '/incident',
-        text: `update ${incident.id}`,
-      });
-      const formId = await eventually(
-        () => app.slack.openViews(app.people.engineer).find((v) => !seen.has(v.id))?.id,
-      );
-      const answer = await app.driver.submitView({
-        user: app.people.engineer,
-        viewId: formId,
-        values: { update_state_input: state as string, update_public_message_input: message as string },
-      });
-      expect(answer.body).toBeFalsy();
-    }
+    ])
+      await postUpdate(app, incident.id, state as string, message as string);
 
     const threads = [
       { channel: 'C0INCIDENTS', threadTs: incidentTs },
@@ -230,38 +232,12 @@ describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a res
         withCards: false,
         threads: channels.map((channel) => ({ channel, requesterId: app.people.l1 })),
       });
-      const incident = await insertIncident(deps.db, {
-        problemId: seeded.problemId,
+      const incident = await incidentOf(app, seeded.problemId, {
         publicTitle: title,
         severity: 'sev2',
         components: ['subscriptions'],
-        ownerId: app.people.engineer,
-        channel: 'C0INCIDENTS',
       });
-      if (!incident) throw new Error('no incident');
-      await syncIncidentMessage(
-        { db: deps.db, slack: deps.integrations.slack, settings: deps.settings },
-        incident.id,
-      );
       return { incidentId: incident.id, threads: seeded.escalations };
-    }
-    async function postUpdate(incidentId: number, state: string, message: string) {
-      const seen = new Set(app.slack.openViews(app.people.engineer).map((v) => v.id));
-      await app.driver.command({
-        user: app.people.engineer,
-        channel: 'C0INCIDENTS',
-        command: '/incident',
-        text: `update ${incidentId}`,
-      });
-      const formId = await eventually(
-        () => app.slack.openViews(app.people.engineer).find((v) => !seen.has(v.id))?.id,
-      );
-      const answer = await app.driver.submitView({
-        user: app.people.engineer,
-        viewId: formId,
-        values: { update_state_input: state, update_public_message_input: message },
-      });
-      expect(answer.body).toBeFalsy();
     }
     const textsIn = (thread: { channel: string; threadTs: string }) =>
       app.slack
@@ -285,10 +261,10 @@ describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a res
       response: { status: 200, body: { ok: false, error: 'restricted_action' } },
     });
 
-    await postUpdate(long.incidentId, 'identified', 'LONG-ONE: duplicate invoice emails found.');
+    await postUpdate(app, long.incidentId, 'identified', 'LONG-ONE: duplicate invoice emails found.');
     await eventually(() => textsIn(long.threads[0] as { channel: string; threadTs: string }).length === 1);
-    await postUpdate(side.incidentId, 'identified', 'SIDE-ONE: card updates fail for some banks.');
-    await postUpdate(side.incidentId, 'monitoring', 'SIDE-TWO: a fix is out; watching.');
+    await postUpdate(app, side.incidentId, 'identified', 'SIDE-ONE: card updates fail for some banks.');
+    await postUpdate(app, side.incidentId, 'monitoring', 'SIDE-TWO: a fix is out; watching.');
 
     // The side incident's threads get both updates while the long one is still posting.
     for (const thread of others) await eventually(() => textsIn(thread).length === 2, 20_000);
