@@ -82,9 +82,10 @@ async function pendingUpdates(db: Database, incidentId: number, handled: Readonl
 export async function fanOutIncidentUpdates(
   deps: IncidentJobDeps & { client: WebClient; pacer: ChannelPacer; signal?: AbortSignal | undefined },
   incidentId: number,
+  /** Updates this job already went through (each is tried once per job; one every thread refused stays pending). */
+  handled: Set<number> = new Set(),
 ): Promise<{ updates: number; posted: number; behind: number }> {
   const totals = { updates: 0, posted: 0, behind: 0 };
-  const handled = new Set<number>();
   // Updates written while a run is under way are picked up by its next round.
   for (;;) {
     const incident = await getIncident(deps.db, incidentId);
@@ -158,6 +159,7 @@ async function runIncidentFanOut(
   round: number,
 ): Promise<void> {
   const holder = randomUUID();
+  const handled = new Set<number>();
   for (;;) {
     const claim = await claimFanOut(deps.db, incidentId, holder, FAN_OUT_CLAIM_SECONDS);
     if (!claim.claimed) {
@@ -182,7 +184,7 @@ async function runIncidentFanOut(
     );
     let behind = 0;
     try {
-      ({ behind } = await fanOutIncidentUpdates({ ...deps, signal }, incidentId));
+      ({ behind } = await fanOutIncidentUpdates({ ...deps, signal }, incidentId, handled));
     } finally {
       clearInterval(renewal);
       await releaseFanOut(deps.db, incidentId, holder);
@@ -199,7 +201,7 @@ async function runIncidentFanOut(
       await enqueueFanOutRound(deps.jobs, deps.db, incidentId, round + 1, new Date(Date.now() + delay));
       return;
     }
-    if ((await pendingUpdates(deps.db, incidentId)).length === 0) return;
+    if ((await pendingUpdates(deps.db, incidentId, handled)).length === 0) return;
   }
 }
 

@@ -287,4 +287,31 @@ describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a res
     for (const thread of long.threads)
       expect(textsIn(thread as { channel: string; threadTs: string })).toHaveLength(1);
   }, 180_000);
+
+  it('an update every thread refuses is tried once per job, not again and again', async () => {
+    const app = await startTestApp({ kind });
+    apps.push(app);
+    app.slack.addChannel({ id: 'C0REFUSE01', name: 'support-refusing' });
+    const seeded = await seedProblemWithEscalations(app.running.deps.db, app.slack, {
+      title: 'Receipts missing the VAT number',
+      withCards: false,
+      threads: [{ channel: 'C0REFUSE01', requesterId: app.people.l1 }],
+    });
+    const incident = await incidentOf(app, seeded.problemId, {
+      publicTitle: 'Receipts without VAT numbers',
+      severity: 'sev3',
+      components: ['invoicing'],
+    });
+    const refusedPost = (request: RecordedRequest) =>
+      request.path === '/api/chat.postMessage' && request.rawBody.includes('ALL-REFUSED');
+    app.slack.inject({
+      match: refusedPost,
+      response: { status: 200, body: { ok: false, error: 'restricted_action' } },
+    });
+    await postUpdate(app, incident.id, 'identified', 'ALL-REFUSED: the VAT number is missing on receipts.');
+    // Two threads (the incident's and the case's), each refused once; then the job ends.
+    await eventually(() => app.slack.requests.filter(refusedPost).length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(app.slack.requests.filter(refusedPost)).toHaveLength(2);
+  }, 60_000);
 });
