@@ -161,13 +161,33 @@ function rateLimitedFor(error: unknown): number | undefined {
 const MAYBE_POSTED = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
 /**
+ * Slack refusing the app itself (a revoked or wrong token, a missing scope): every thread would be refused alike
+ * until an operator fixes it, so the run fails, to be retried, instead of giving up on each thread.
+ */
+const APP_REFUSED = new Set([
+  'invalid_auth',
+  'not_authed',
+  'token_revoked',
+  'token_expired',
+  'account_inactive',
+  'missing_scope',
+  'not_allowed_token_type',
+]);
+const appRefused = (error: unknown) =>
+  APP_REFUSED.has((error as { data?: { error?: string } }).data?.error ?? '');
+
+/**
  * Slack answered and refused (`ok: false` with its reason: not in the channel, archived, invalid blocks, a restricted
  * action, …): nothing was posted and no retry changes it. Such a thread is reported failed and forgotten rather than
  * left behind, where it would hold back every later update to it.
  */
 function refusedBySlack(error: unknown): boolean {
   const e = error as { code?: string; data?: { error?: string } };
-  return e.code === 'slack_webapi_platform_error' && !MAYBE_POSTED.has(e.data?.error ?? '');
+  return (
+    e.code === 'slack_webapi_platform_error' &&
+    !MAYBE_POSTED.has(e.data?.error ?? '') &&
+    !APP_REFUSED.has(e.data?.error ?? '')
+  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -281,7 +301,7 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
         result.posted += 1;
         return;
       } catch (error) {
-        if (signal?.aborted) throw error;
+        if (signal?.aborted || appRefused(error)) throw error;
         const retryAfter = rateLimitedFor(error);
         if (retryAfter !== undefined) {
           // Slack refused the call without acting on it: wait, and post (or look) again.

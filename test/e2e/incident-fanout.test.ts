@@ -314,4 +314,38 @@ describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a res
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(app.slack.requests.filter(refusedPost)).toHaveLength(2);
   }, 60_000);
+
+  it('when Slack refuses the app itself (a revoked token), the update waits and arrives once the app is let in', async () => {
+    const app = await startTestApp({ kind });
+    apps.push(app);
+    app.slack.addChannel({ id: 'C0AUTH0001', name: 'support-auth' });
+    const seeded = await seedProblemWithEscalations(app.running.deps.db, app.slack, {
+      title: 'Card updates rejected',
+      withCards: false,
+      threads: [{ channel: 'C0AUTH0001', requesterId: app.people.l1 }],
+    });
+    const incident = await incidentOf(app, seeded.problemId, {
+      publicTitle: 'Card updates rejected',
+      severity: 'sev3',
+      components: ['billing-portal'],
+    });
+    const post = (request: RecordedRequest) =>
+      request.path === '/api/chat.postMessage' && request.rawBody.includes('AUTH-GONE');
+    const clear = app.slack.inject({
+      match: post,
+      response: { status: 200, body: { ok: false, error: 'token_revoked' } },
+    });
+    await postUpdate(app, incident.id, 'identified', 'AUTH-GONE: card updates are rejected for some banks.');
+    await eventually(() => app.slack.requests.filter(post).length >= 2);
+    clear();
+    const threads = [
+      { channel: 'C0INCIDENTS', threadTs: incident.messageTs },
+      ...seeded.escalations.map((e) => ({ channel: e.channel, threadTs: e.threadTs })),
+    ];
+    const updatesIn = (thread: { channel: string; threadTs: string }) =>
+      app.slack.thread(thread.channel, thread.threadTs).filter((m) => m.text?.includes('AUTH-GONE'));
+    await eventually(() => threads.every((thread) => updatesIn(thread).length === 1), 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    for (const thread of threads) expect(updatesIn(thread)).toHaveLength(1);
+  }, 60_000);
 });
