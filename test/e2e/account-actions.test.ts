@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountActions, approvals, auditEvents } from '../../src/db/schema/index.js';
 import { idempotencyKey } from '../../src/domain/account-actions.js';
 import { accountActionContext } from '../../src/handlers/account-actions.js';
+import { findAction } from '../../src/sandbox/fakes/slack-fake.js';
 import { SANDBOX_PEOPLE } from '../../src/sandbox/people.js';
 import { sweepAccountActions } from '../../src/services/account-actions.js';
 import { accountActionsButton } from '../../src/views/account-actions.js';
@@ -580,21 +581,24 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
 
   it('Approve works from the App Home too, with the same checks', async () => {
     const { pendingApprovalsFor } = await import('../../src/services/account-actions.js');
-    const { approvalRequestBlocks } = await import('../../src/views/account-actions.js');
     const ctx = accountActionContext(app.running.deps);
     const pending = await pendingApprovalsFor(ctx, app.people.manager);
     const refund = pending.find((view) => view.kind === 'refund' && view.description.includes('$5.00'));
     if (!refund) throw new Error('the manager should see the pending refund');
     expect(await pendingApprovalsFor(ctx, app.people.l2)).toEqual([]);
-    await app.running.deps.integrations.slack.views.publish({
-      user_id: app.people.manager,
-      view: { type: 'home', blocks: approvalRequestBlocks(refund) },
+    // The manager's Home as the app renders it offers the refund's open stage with its buttons.
+    const stage = refund.stages.find((entry) => entry.decision === null)?.stage;
+    const blockId = `home_approval_${refund.actionId}_${stage}`;
+    await app.driver.appHomeOpened(app.people.manager);
+    const home = await eventually(() => {
+      const view = app.slack.home(app.people.manager);
+      return view && findAction(view.blocks, 'account_action_approve', blockId) ? view : undefined;
     });
-    const home = await eventually(() => app.slack.home(app.people.manager));
     await app.driver.clickButton({
       user: app.people.manager,
       viewId: home.id,
       actionId: 'account_action_approve',
+      blockId,
     });
     const done = await settled(refund.actionId, ['succeeded', 'failed']);
     expect(done?.state).toBe('succeeded');
