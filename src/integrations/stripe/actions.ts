@@ -333,7 +333,10 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
         phases: [
           {
             ...carried,
-            ...(current.trial_end ? { trial_end: current.trial_end } : {}),
+            // A trial still running stays (one already over is not said again: Stripe takes only future ends).
+            ...(current.trial_end && current.trial_end * 1000 > Date.now()
+              ? { trial_end: current.trial_end }
+              : {}),
             items,
             start_date: current.start_date,
             end_date: periodEnd,
