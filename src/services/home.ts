@@ -61,10 +61,42 @@ export async function homeModel(deps: HomeDeps, userId: string): Promise<HomeMod
   };
 }
 
-/** Renders and publishes one person's App Home. Safe to call at any time; the latest state wins. */
-export async function refreshHome(deps: HomeDeps, userId: string): Promise<void> {
-  const view = homeView(await homeModel(deps, userId));
-  await deps.integrations.slack.views.publish({ user_id: userId, view });
+/** Per database (one per app) and person: the last refresh queued, and the one queued that has not started yet. */
+const homeQueues = new WeakMap<
+  object,
+  Map<string, { tail: Promise<void>; waiting: Promise<void> | undefined }>
+>();
+
+/**
+ * Renders and publishes one person's App Home. Safe to call at any time; the latest state wins: refreshes of one
+ * person run one after another (a render that began earlier cannot be published after a later one), and a call
+ * while one is still waiting to start joins it, since that one will read the state as it is when it starts. Across
+ * instances two refreshes can still cross; the next change publishes again.
+ */
+export function refreshHome(deps: HomeDeps, userId: string): Promise<void> {
+  let queues = homeQueues.get(deps.db);
+  if (!queues) {
+    queues = new Map();
+    homeQueues.set(deps.db, queues);
+  }
+  const queue = queues.get(userId) ?? { tail: Promise.resolve(), waiting: undefined };
+  if (queue.waiting) return queue.waiting;
+  const run = queue.tail
+    .catch(() => {})
+    .then(async () => {
+      // Started: what changes from now on needs a refresh of its own.
+      if (queue.waiting === run) queue.waiting = undefined;
+      const view = homeView(await homeModel(deps, userId));
+      await deps.integrations.slack.views.publish({ user_id: userId, view });
+    });
+  queue.waiting = run;
+  queue.tail = run;
+  queues.set(userId, queue);
+  const forget = () => {
+    if (queue.tail === run) queues?.delete(userId);
+  };
+  run.then(forget, forget);
+  return run;
 }
 
 /** Refreshes several people's App Home; one failure does not stop the others (it is logged). */

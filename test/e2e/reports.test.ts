@@ -406,6 +406,28 @@ describe.each(DATABASE_KINDS)('monthly report and App Home (%s)', (kind) => {
     expect(blocksText((await openHome(app.people.vp)).blocks)).toContain('Nothing to decide right now.');
   });
 
+  it('a Home rendered before a change is never published after the Home rendered since', async () => {
+    const deps = app.running.deps;
+    const engineer = app.people.engineer;
+    // The first refresh's publish is slow to reach Slack; meanwhile a problem is renamed and the Home refreshed again.
+    app.slack.inject({
+      match: (r) => r.path === '/api/views.publish' && r.rawBody.includes(engineer),
+      times: 1,
+      delayMs: 600,
+    });
+    const first = refreshHome(deps, engineer);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await deps.db
+      .update(problems)
+      .set({ title: 'Renamed while the first Home was on its way' })
+      .where(eq(problems.id, seeded.problems.p2));
+    await Promise.all([refreshHome(deps, engineer), first]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(blocksText(app.slack.home(engineer)?.blocks)).toContain(
+      'Renamed while the first Home was on its way',
+    );
+  });
+
   it('other features refresh a viewer’s App Home after a change, directly or through the durable job', async () => {
     const db = app.running.deps.db;
     await db.insert(escalations).values({
