@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { type ActionParams, idempotencyKey } from '../../domain/account-actions.js';
 import { formatMoney } from '../../domain/money.js';
-import { isAddOn } from './billing.js';
+import { isAddOn, refundWentThrough } from './billing.js';
 import { listSubscriptionsWithProducts } from './subscriptions.js';
 
 /**
@@ -214,21 +214,6 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
 
   type Key = (step?: string) => { idempotencyKey: string };
 
-  /** Work done after a scheduled downgrade was dropped: if it fails, its message says the downgrade is gone too. */
-  async function afterDroppingDowngrade<T>(released: boolean, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (!released) throw error;
-      const failure = classifyStripeError(error);
-      throw new ActionFailure(
-        `${failure.message} The downgrade that was scheduled was already dropped; ask for it again if it is still wanted.`,
-        failure.retryable,
-        { cause: error },
-      );
-    }
-  }
-
   type PhaseDiscount =
     | Stripe.SubscriptionSchedule.Phase.Discount
     | Stripe.SubscriptionSchedule.Phase.Item.Discount;
@@ -269,16 +254,42 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
     };
   }
 
-  /** Detaches the schedule managing a subscription, if any (its subscription stays as it is now). */
+  /**
+   * Detaches the schedule managing a subscription, if any (its subscription stays as it is now); answers the
+   * subscription as read before, and whether there was one.
+   */
   async function releaseSchedule(
     subscriptionId: string,
     options: { idempotencyKey: string },
-  ): Promise<boolean> {
+  ): Promise<{ subscription: Stripe.Subscription; released: boolean }> {
     const subscription = await stripe.subscriptions.retrieve(subscriptionId);
     const scheduleId = idOf(subscription.schedule);
-    if (!scheduleId) return false;
-    await stripe.subscriptionSchedules.release(scheduleId, {}, options);
-    return true;
+    if (scheduleId) await stripe.subscriptionSchedules.release(scheduleId, {}, options);
+    return { subscription, released: Boolean(scheduleId) };
+  }
+
+  /**
+   * A change that a scheduled downgrade would undo when it starts: the downgrade is dropped first (`dropped` says
+   * whether there was one), then the change runs with the subscription as read; if it fails, its message says the
+   * downgrade is gone too.
+   */
+  async function changeDroppingDowngrade<T>(
+    subscriptionId: string,
+    key: Key,
+    change: (subscription: Stripe.Subscription) => Promise<T>,
+  ): Promise<{ dropped: boolean; changed: T }> {
+    const { subscription, released } = await releaseSchedule(subscriptionId, key('release'));
+    try {
+      return { dropped: released, changed: await change(subscription) };
+    } catch (error) {
+      if (!released) throw error;
+      const failure = classifyStripeError(error);
+      throw new ActionFailure(
+        `${failure.message} The downgrade that was scheduled was already dropped; ask for it again if it is still wanted.`,
+        failure.retryable,
+        { cause: error },
+      );
+    }
   }
 
   /**
@@ -451,7 +462,7 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
             },
             key(),
           ));
-        if (refund.status === 'failed' || refund.status === 'canceled')
+        if (!refundWentThrough(refund))
           throw new ActionFailure(`Stripe could not refund: the refund is ${refund.status}.`, false);
         return {
           stripeObjectId: refund.id,
@@ -496,23 +507,25 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
       }
       case 'upgrade': {
         // A downgrade scheduled earlier would undo this one at the end of the period: the upgrade replaces it.
-        const released = await releaseSchedule(requireSubscription(target), key('release'));
-        const updated = await afterDroppingDowngrade(released, () =>
-          stripe.subscriptions.update(
-            requireSubscription(target),
-            // Takes effect now; the prorated difference for the rest of the period is invoiced at once.
-            {
-              items: [{ id: requireItem(target), price: params.priceId }],
-              proration_behavior: 'always_invoice',
-            },
-            key(),
-          ),
+        const { dropped, changed: updated } = await changeDroppingDowngrade(
+          requireSubscription(target),
+          key,
+          () =>
+            stripe.subscriptions.update(
+              requireSubscription(target),
+              // Takes effect now; the prorated difference for the rest of the period is invoiced at once.
+              {
+                items: [{ id: requireItem(target), price: params.priceId }],
+                proration_behavior: 'always_invoice',
+              },
+              key(),
+            ),
         );
         const invoice = idOf(updated.latest_invoice);
         return {
           stripeObjectId: updated.id,
           result: invoice ? { invoice } : {},
-          summary: `Plan upgraded now; the prorated difference for the rest of this period is invoiced${invoice ? ` (${invoice})` : ''}.${released ? ' The downgrade that was scheduled is dropped.' : ''}`,
+          summary: `Plan upgraded now; the prorated difference for the rest of this period is invoiced${invoice ? ` (${invoice})` : ''}.${dropped ? ' The downgrade that was scheduled is dropped.' : ''}`,
         };
       }
       case 'downgrade':
@@ -572,52 +585,57 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
       }
       case 'adjust_seats': {
         // A scheduled downgrade would put the old seat count back when it starts: it is dropped, and said so.
-        const released = await releaseSchedule(requireSubscription(target), key('release'));
-        const updated = await afterDroppingDowngrade(released, () =>
-          stripe.subscriptions.update(
-            requireSubscription(target),
-            {
-              items: [{ id: requireItem(target), quantity: params.seats }],
-              proration_behavior: 'create_prorations',
-            },
-            key(),
-          ),
+        const { dropped, changed: updated } = await changeDroppingDowngrade(
+          requireSubscription(target),
+          key,
+          () =>
+            stripe.subscriptions.update(
+              requireSubscription(target),
+              {
+                items: [{ id: requireItem(target), quantity: params.seats }],
+                proration_behavior: 'create_prorations',
+              },
+              key(),
+            ),
         );
         return {
           stripeObjectId: updated.id,
           result: {},
-          summary: `Seat count is now ${params.seats}.${released ? DROPPED_DOWNGRADE : ''}`,
+          summary: `Seat count is now ${params.seats}.${dropped ? DROPPED_DOWNGRADE : ''}`,
         };
       }
       case 'discount': {
         const subscriptionId = requireSubscription(target);
         // The discounts the subscription has stay (a lasting coupon must not make way for a one-off one), and a
         // scheduled downgrade, which would take this one away when it starts, is dropped.
-        const released = await releaseSchedule(subscriptionId, key('release'));
-        const { coupon, updated } = await afterDroppingDowngrade(released, async () => {
-          const existing = (await stripe.subscriptions.retrieve(subscriptionId)).discounts
-            .map((entry) => idOf(entry))
-            .filter((id): id is string => Boolean(id));
-          const coupon = await stripe.coupons.create(
-            {
-              percent_off: params.percentHundredths / 100,
-              duration: 'once',
-              name: `Support discount ${params.percentHundredths / 100}%`,
-              metadata,
-            },
-            key('coupon'),
-          );
-          const updated = await stripe.subscriptions.update(
-            subscriptionId,
-            { discounts: [...existing.map((discount) => ({ discount })), { coupon: coupon.id }] },
-            key(),
-          );
-          return { coupon, updated };
-        });
+        const { dropped, changed } = await changeDroppingDowngrade(
+          subscriptionId,
+          key,
+          async (subscription) => {
+            const existing = subscription.discounts
+              .map((entry) => idOf(entry))
+              .filter((id): id is string => Boolean(id));
+            const coupon = await stripe.coupons.create(
+              {
+                percent_off: params.percentHundredths / 100,
+                duration: 'once',
+                name: `Support discount ${params.percentHundredths / 100}%`,
+                metadata,
+              },
+              key('coupon'),
+            );
+            const updated = await stripe.subscriptions.update(
+              subscriptionId,
+              { discounts: [...existing.map((discount) => ({ discount })), { coupon: coupon.id }] },
+              key(),
+            );
+            return { coupon, updated };
+          },
+        );
         return {
-          stripeObjectId: updated.id,
-          result: { coupon: coupon.id },
-          summary: `A ${params.percentHundredths / 100}% discount applies to the next invoice.${released ? DROPPED_DOWNGRADE : ''}`,
+          stripeObjectId: changed.updated.id,
+          result: { coupon: changed.coupon.id },
+          summary: `A ${params.percentHundredths / 100}% discount applies to the next invoice.${dropped ? DROPPED_DOWNGRADE : ''}`,
         };
       }
       case 'clear_billing_flag': {
@@ -712,7 +730,7 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
       const refunds: MoneyEvent[] = [];
       for (const charge of charges.data) {
         for (const refund of charge.refunds?.data ?? []) {
-          if (refund.created >= since && refund.status !== 'failed' && refund.status !== 'canceled')
+          if (refund.created >= since && refundWentThrough(refund))
             refunds.push({
               id: refund.id,
               amountMinor: refund.amount,

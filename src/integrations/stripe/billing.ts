@@ -52,6 +52,10 @@ function addressText(address: Stripe.Address | null | undefined): string | undef
   return text || undefined;
 }
 
+/** A refund that went through or is on its way (not failed, not canceled): what counts as refunded. */
+export const refundWentThrough = (refund: Stripe.Refund): boolean =>
+  refund.status !== 'failed' && refund.status !== 'canceled';
+
 /** A product sold on top of a plan (product metadata `kind: add_on`, or a description starting "Add-on"). */
 export function isAddOn(product: Stripe.Product | Stripe.DeletedProduct | string): boolean {
   if (typeof product === 'string' || product.deleted) return false;
@@ -216,9 +220,7 @@ function toCharge(charge: Stripe.Charge): ChargeFacts {
     description: charge.description ?? undefined,
     ...(charge.refunds
       ? {
-          refundDates: charge.refunds.data
-            .filter((refund) => refund.status !== 'failed' && refund.status !== 'canceled')
-            .map((refund) => dateOf(refund.created)),
+          refundDates: charge.refunds.data.filter(refundWentThrough).map((refund) => dateOf(refund.created)),
         }
       : {}),
   };
