@@ -940,11 +940,31 @@ export class Billing {
     const coupons = entries
       .filter((entry) => !entry.discount && entry.coupon)
       .map((entry) => this.coupon(String(entry.coupon)));
-    const customer = this.customer(String(subscription.customer));
-    const next = [...kept, ...this.attachCoupons(subscription, customer, coupons, at)];
     const current = subscription.discounts.map((entry) => idOf(entry) ?? '');
-    if (next.length === current.length && next.every((id, index) => id === current[index])) return;
-    this.env.update('customer.subscription.updated', subscription, (sub) => (sub.discounts = next), at);
+    if (coupons.length === 0 && kept.length === current.length && kept.every((id, i) => id === current[i]))
+      return;
+    const customer = this.customer(String(subscription.customer));
+    this.env.update(
+      'customer.subscription.updated',
+      subscription,
+      (sub) => (sub.discounts = this.replaceDiscounts(sub, customer, kept, coupons, at)),
+      at,
+    );
+  }
+
+  /** A subscription's discounts from now: those kept stay, the others end, the coupons are applied anew. */
+  private replaceDiscounts(
+    subscription: Subscription,
+    customer: Customer,
+    keep: readonly string[],
+    coupons: Coupon[],
+    at: number,
+  ): string[] {
+    for (const entry of subscription.discounts) {
+      const discount = this.state.discounts.get(idOf(entry) ?? '');
+      if (discount && discount.end === null && !keep.includes(discount.id)) discount.end = at;
+    }
+    return [...keep, ...this.attachCoupons(subscription, customer, coupons, at)];
   }
 
   private attachCoupons(
@@ -1324,15 +1344,14 @@ export class Billing {
           this.changeTrial(sub, changes.trialEnd, at, (lines, period) => {
             immediate.invoice = { lines, reason: 'subscription_cycle', period };
           });
-        if (coupons !== undefined) {
-          const keep = changes.keepDiscounts ?? [];
-          for (const entry of sub.discounts) {
-            const discount = this.state.discounts.get(idOf(entry) ?? '');
-            if (discount && discount.end === null && !keep.includes(discount.id)) discount.end = at;
-          }
-          sub.discounts =
-            coupons === null ? [] : [...keep, ...this.attachCoupons(sub, customer, coupons, at)];
-        }
+        if (coupons !== undefined)
+          sub.discounts = this.replaceDiscounts(
+            sub,
+            customer,
+            changes.keepDiscounts ?? [],
+            coupons ?? [],
+            at,
+          );
         if (changes.metadata) sub.metadata = changes.metadata(sub.metadata);
         if (changes.defaultPaymentMethod !== undefined)
           sub.default_payment_method = changes.defaultPaymentMethod;

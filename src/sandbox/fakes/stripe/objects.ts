@@ -428,7 +428,8 @@ export function newSchedulePhase(fields: {
   items: Array<{ price: string; quantity: number; metadata?: Record<string, string> }>;
   prorationBehavior: SchedulePhase['proration_behavior'];
   metadata?: Record<string, string>;
-  discounts?: Array<{ coupon: string | null; discount: string | null; promotion_code: string | null }>;
+  /** An existing discount kept by id, or a coupon to apply. */
+  discounts?: ReadonlyArray<{ coupon?: string | null | undefined; discount?: string | null | undefined }>;
 }): SchedulePhase {
   const [example] = fixture('subscription_schedule').phases;
   return {
@@ -442,7 +443,11 @@ export function newSchedulePhase(fields: {
     default_payment_method: null,
     default_tax_rates: [],
     description: null,
-    discounts: fields.discounts ?? [],
+    discounts: (fields.discounts ?? []).map((entry) => ({
+      coupon: entry.coupon ?? null,
+      discount: entry.discount ?? null,
+      promotion_code: null,
+    })),
     end_date: fields.end,
     invoice_settings: null,
     items: fields.items.map((item) => ({

@@ -112,11 +112,7 @@ export function scheduleFromSubscription(
       .map((item) => ({ price: item.price.id, quantity: item.quantity ?? 1, metadata: item.metadata })),
     prorationBehavior: 'create_prorations',
     // The subscription's discounts become the phase's: a phase given later without them takes them away.
-    discounts: subscription.discounts.map((entry) => ({
-      coupon: null,
-      discount: idOf(entry) ?? null,
-      promotion_code: null,
-    })),
+    discounts: subscription.discounts.map((entry) => ({ discount: idOf(entry) })),
   });
   const schedule = newSubscriptionSchedule({
     id: env.ids.next('sub_sched', 24),
@@ -197,11 +193,7 @@ function buildPhases(
         })),
         prorationBehavior: input.prorationBehavior ?? 'create_prorations',
         ...(input.metadata ? { metadata: input.metadata } : {}),
-        discounts: (input.discounts ?? []).map((entry) => ({
-          coupon: entry.coupon ?? null,
-          discount: entry.discount ?? null,
-          promotion_code: null,
-        })),
+        ...(input.discounts ? { discounts: input.discounts } : {}),
       }),
     );
     start = end;
