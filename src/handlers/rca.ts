@@ -4,11 +4,13 @@ import {
   IMPACT_SCOPES,
   type ImpactScope,
   RELEASE_DECISIONS,
+  RELEASE_LABELS,
   type ReleaseDecision,
   suggestReleaseForDraft,
 } from '../domain/release.js';
 import { FrontlineError, invalidInput } from '../errors.js';
 import type { FrontlineSubcommand } from '../features.js';
+import { InOrder } from '../in-order.js';
 import {
   type AssessmentDeps,
   type AssessmentInput,
@@ -132,7 +134,7 @@ export function registerRca(app: App, deps: Deps) {
   // An answer that decides the suggestion changed: show the form again with the rules' suggestion for the answers so
   // far. No hash: every payload carries the whole form, so the newest answer's refresh is the one to keep; refreshes
   // of one form go out one after another in the order the answers came, so an older one never lands last.
-  const refreshes = new Map<string, Promise<void>>();
+  const refreshes = new InOrder();
   for (const actionId of [I.running, I.financial, I.scope, I.longStanding, I.workaroundEasy]) {
     app.action<BlockAction>(actionId, async ({ body, ack }) => {
       await ack();
@@ -140,17 +142,10 @@ export function registerRca(app: App, deps: Deps) {
       const view = body.view;
       if (!view || !target) return;
       const values = formValues(stateValues(view));
-      const refresh = async () => {
+      await refreshes.run(view.id, async () => {
         const model = await assessmentPreview(ctx, { problemId: target.p, actorId: body.user.id, values });
         await slack.views.update({ view_id: view.id, view: assessmentModal(model) });
-      };
-      const next = (refreshes.get(view.id) ?? Promise.resolve()).catch(() => {}).then(refresh);
-      refreshes.set(view.id, next);
-      try {
-        await next;
-      } finally {
-        if (refreshes.get(view.id) === next) refreshes.delete(view.id);
-      }
+      });
     });
   }
 
@@ -178,7 +173,7 @@ export function registerRca(app: App, deps: Deps) {
         response_action: 'update',
         view: assessmentModal({
           ...model,
-          notice: `With your latest answers the rules suggest *${followRulesLabel(suggestion).replace('Follow the rules: ', '')}*, not what the form showed. Save again to follow them, or pick a decision.`,
+          notice: `With your latest answers the rules suggest *${suggestion ? RELEASE_LABELS[suggestion.decision] : 'nothing yet'}*, not what the form showed. Save again to follow them, or pick a decision.`,
         }),
       });
       return;

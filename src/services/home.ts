@@ -12,6 +12,7 @@ import { periodFigures } from '../db/repositories/metrics.js';
 import type { Deps } from '../deps.js';
 import { approverRoles, homeSections } from '../domain/home.js';
 import type { ReportPeriod } from '../domain/metrics.js';
+import { InOrder } from '../in-order.js';
 import type { JobDefinition, JobQueue } from '../jobs/queue.js';
 import { type HomeModel, homeView } from '../views/home.js';
 
@@ -61,11 +62,8 @@ export async function homeModel(deps: HomeDeps, userId: string): Promise<HomeMod
   };
 }
 
-/** Per database (one per app) and person: the last refresh queued, and the one queued that has not started yet. */
-const homeQueues = new WeakMap<
-  object,
-  Map<string, { tail: Promise<void>; waiting: Promise<void> | undefined }>
->();
+/** Refreshes per database (one per app), by person. */
+const homeRefreshes = new WeakMap<object, InOrder>();
 
 /**
  * Renders and publishes one person's App Home. Safe to call at any time; the latest state wins: refreshes of one
@@ -74,29 +72,19 @@ const homeQueues = new WeakMap<
  * instances two refreshes can still cross; the next change publishes again.
  */
 export function refreshHome(deps: HomeDeps, userId: string): Promise<void> {
-  let queues = homeQueues.get(deps.db);
-  if (!queues) {
-    queues = new Map();
-    homeQueues.set(deps.db, queues);
+  let refreshes = homeRefreshes.get(deps.db);
+  if (!refreshes) {
+    refreshes = new InOrder();
+    homeRefreshes.set(deps.db, refreshes);
   }
-  const queue = queues.get(userId) ?? { tail: Promise.resolve(), waiting: undefined };
-  if (queue.waiting) return queue.waiting;
-  const run = queue.tail
-    .catch(() => {})
-    .then(async () => {
-      // Started: what changes from now on needs a refresh of its own.
-      if (queue.waiting === run) queue.waiting = undefined;
+  return refreshes.run(
+    userId,
+    async () => {
       const view = homeView(await homeModel(deps, userId));
       await deps.integrations.slack.views.publish({ user_id: userId, view });
-    });
-  queue.waiting = run;
-  queue.tail = run;
-  queues.set(userId, queue);
-  const forget = () => {
-    if (queue.tail === run) queues?.delete(userId);
-  };
-  run.then(forget, forget);
-  return run;
+    },
+    { join: true },
+  );
 }
 
 /** Refreshes several people's App Home; one failure does not stop the others (it is logged). */

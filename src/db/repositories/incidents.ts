@@ -115,7 +115,6 @@ export async function escalationThreads(
   );
 }
 
-/** A LIKE pattern matching the keys that start with `prefix`. */
 /**
  * The keys starting with `prefix`, as a byte-wise range (`~>=~`, `~<~`) that the key's pattern index serves, also
  * with the prefix as a parameter of a prepared statement, where a LIKE could not use it.
