@@ -8,6 +8,7 @@ import {
   recordOutboundPostedMany,
 } from '../db/repositories/incidents.js';
 import { findKeyedMessage, postKeyedMessage } from '../integrations/slack/messages.js';
+import { slackErrorCode } from '../integrations/slack/messenger.js';
 import type { Logger } from '../logger.js';
 import type { ChannelPacer } from './channel-pacer.js';
 
@@ -173,8 +174,7 @@ const APP_REFUSED = new Set([
   'missing_scope',
   'not_allowed_token_type',
 ]);
-const appRefused = (error: unknown) =>
-  APP_REFUSED.has((error as { data?: { error?: string } }).data?.error ?? '');
+const appRefused = (error: unknown) => APP_REFUSED.has(slackErrorCode(error) ?? '');
 
 /**
  * Slack answered and refused (`ok: false` with its reason: not in the channel, archived, invalid blocks, a restricted
@@ -182,11 +182,10 @@ const appRefused = (error: unknown) =>
  * left behind, where it would hold back every later update to it.
  */
 function refusedBySlack(error: unknown): boolean {
-  const e = error as { code?: string; data?: { error?: string } };
   return (
-    e.code === 'slack_webapi_platform_error' &&
-    !MAYBE_POSTED.has(e.data?.error ?? '') &&
-    !APP_REFUSED.has(e.data?.error ?? '')
+    (error as { code?: string }).code === 'slack_webapi_platform_error' &&
+    !MAYBE_POSTED.has(slackErrorCode(error) ?? '') &&
+    !appRefused(error)
   );
 }
 
@@ -318,7 +317,7 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
           result.failed.push({
             channel: target.channel,
             threadTs: target.threadTs,
-            error: (error as { data?: { error?: string } }).data?.error ?? String(error),
+            error: slackErrorCode(error) ?? String(error),
           });
           // Slack refused without posting: nothing is there to look for, so the attempt is forgotten. Any other
           // failure may have come after Slack posted; its attempt stays for a later run to look up and finish.

@@ -47,7 +47,7 @@ import {
   suggestClassification,
 } from '../domain/policy.js';
 import { conflict, invalidInput, notFound, notPermitted } from '../errors.js';
-import type { SlackMessenger } from '../integrations/slack/messenger.js';
+import { type SlackMessenger, slackErrorCode } from '../integrations/slack/messenger.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { postOnce, SLACK_POST_JOB, type SlackPost } from '../jobs/slack-post.js';
 import type { Logger } from '../logger.js';
@@ -582,14 +582,14 @@ export async function openDedicatedChannel(
       channelId = created.channel?.id;
       break;
     } catch (error) {
-      if ((error as { data?: { error?: string } }).data?.error !== 'name_taken') throw error;
+      if (slackErrorCode(error) !== 'name_taken') throw error;
     }
   }
   if (!channelId) throw new Error(`could not create a channel for ${incidentRef(incidentId)}`);
   await deps.slack.conversations
     .invite({ channel: channelId, users: incident.ownerId })
     .catch((error: unknown) => {
-      if ((error as { data?: { error?: string } }).data?.error !== 'already_in_channel') throw error;
+      if (slackErrorCode(error) !== 'already_in_channel') throw error;
     });
   await updateIncident(deps.db, incidentId, { dedicatedChannel: channelId });
   await syncIncidentMessage(deps, incidentId);

@@ -96,8 +96,13 @@ export function createSlackMessenger(client: WebClient): SlackMessenger {
   };
 }
 
+/** The reason Slack gave when it answered `ok: false` (`not_in_channel`, `name_taken`, …); undefined otherwise. */
+export function slackErrorCode(error: unknown): string | undefined {
+  return (error as { data?: { error?: string } } | undefined)?.data?.error;
+}
+
 /** Slack's answer when the bot cannot post in a channel (not a member, archived, unknown). */
 export function cannotPostThere(error: unknown): boolean {
-  const code = (error as { data?: { error?: string } }).data?.error;
+  const code = slackErrorCode(error);
   return code === 'not_in_channel' || code === 'channel_not_found' || code === 'is_archived';
 }
