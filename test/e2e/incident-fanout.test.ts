@@ -34,6 +34,21 @@ async function incidentOf(
   return { id: incident.id, messageTs: withMessage?.messageTs as string };
 }
 
+/** A problem with one linked escalation per channel given (by an L1 agent), and its incident with its message. */
+async function incidentWithThreads(app: TestApp, title: string, channels: string[], component: string) {
+  const seeded = await seedProblemWithEscalations(app.running.deps.db, app.slack, {
+    title,
+    withCards: false,
+    threads: channels.map((channel) => ({ channel, requesterId: app.people.l1 })),
+  });
+  const incident = await incidentOf(app, seeded.problemId, {
+    publicTitle: title,
+    severity: 'sev2',
+    components: [component],
+  });
+  return { incident, threads: seeded.escalations };
+}
+
 /** Opens the status update form through `/incident update`, as the engineer does; answers its view id. */
 async function openUpdateForm(app: TestApp, incidentId: number): Promise<string> {
   const seen = new Set(app.slack.openViews(app.people.engineer).map((v) => v.id));
@@ -221,24 +236,10 @@ describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a res
   it("one incident's long fan-out does not hold back another's, and a thread Slack refuses does not hold back later updates", async () => {
     const app = await startTestApp({ kind, slackRateLimit: true });
     apps.push(app);
-    const deps = app.running.deps;
     app.slack.addChannel({ id: 'C0LONG0001', name: 'support-long' });
     for (const id of ['C0SIDE0001', 'C0SIDE0002', 'C0SIDE0003'])
       app.slack.addChannel({ id, name: `support-${id.toLowerCase()}` });
 
-    async function incidentWith(title: string, channels: string[]) {
-      const seeded = await seedProblemWithEscalations(deps.db, app.slack, {
-        title,
-        withCards: false,
-        threads: channels.map((channel) => ({ channel, requesterId: app.people.l1 })),
-      });
-      const incident = await incidentOf(app, seeded.problemId, {
-        publicTitle: title,
-        severity: 'sev2',
-        components: ['subscriptions'],
-      });
-      return { incidentId: incident.id, threads: seeded.escalations };
-    }
     const textsIn = (thread: { channel: string; threadTs: string }) =>
       app.slack
         .thread(thread.channel, thread.threadTs)
@@ -246,11 +247,18 @@ describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a res
         .map((m) => String(m.text));
 
     // 30 threads in one channel: at Slack's pace of about one post a second there, half a minute of posting.
-    const long = await incidentWith(
+    const long = await incidentWithThreads(
+      app,
       'Invoices emailed twice',
       Array.from({ length: 30 }, () => 'C0LONG0001'),
+      'subscriptions',
     );
-    const side = await incidentWith('Card updates failing', ['C0SIDE0001', 'C0SIDE0002', 'C0SIDE0003']);
+    const side = await incidentWithThreads(
+      app,
+      'Card updates failing',
+      ['C0SIDE0001', 'C0SIDE0002', 'C0SIDE0003'],
+      'subscriptions',
+    );
     const [refusing, ...others] = side.threads as Array<{ channel: string; threadTs: string }>;
     // Slack refuses the side incident's first update in one thread (a policy of that workspace, say).
     app.slack.inject({
@@ -261,10 +269,10 @@ describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a res
       response: { status: 200, body: { ok: false, error: 'restricted_action' } },
     });
 
-    await postUpdate(app, long.incidentId, 'identified', 'LONG-ONE: duplicate invoice emails found.');
+    await postUpdate(app, long.incident.id, 'identified', 'LONG-ONE: duplicate invoice emails found.');
     await eventually(() => textsIn(long.threads[0] as { channel: string; threadTs: string }).length === 1);
-    await postUpdate(app, side.incidentId, 'identified', 'SIDE-ONE: card updates fail for some banks.');
-    await postUpdate(app, side.incidentId, 'monitoring', 'SIDE-TWO: a fix is out; watching.');
+    await postUpdate(app, side.incident.id, 'identified', 'SIDE-ONE: card updates fail for some banks.');
+    await postUpdate(app, side.incident.id, 'monitoring', 'SIDE-TWO: a fix is out; watching.');
 
     // The side incident's threads get both updates while the long one is still posting.
     for (const thread of others) await eventually(() => textsIn(thread).length === 2, 20_000);
@@ -292,16 +300,12 @@ describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a res
     const app = await startTestApp({ kind });
     apps.push(app);
     app.slack.addChannel({ id: 'C0REFUSE01', name: 'support-refusing' });
-    const seeded = await seedProblemWithEscalations(app.running.deps.db, app.slack, {
-      title: 'Receipts missing the VAT number',
-      withCards: false,
-      threads: [{ channel: 'C0REFUSE01', requesterId: app.people.l1 }],
-    });
-    const incident = await incidentOf(app, seeded.problemId, {
-      publicTitle: 'Receipts without VAT numbers',
-      severity: 'sev3',
-      components: ['invoicing'],
-    });
+    const { incident } = await incidentWithThreads(
+      app,
+      'Receipts without VAT numbers',
+      ['C0REFUSE01'],
+      'invoicing',
+    );
     const refusedPost = (request: RecordedRequest) =>
       request.path === '/api/chat.postMessage' && request.rawBody.includes('ALL-REFUSED');
     app.slack.inject({
@@ -319,16 +323,12 @@ describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a res
     const app = await startTestApp({ kind });
     apps.push(app);
     app.slack.addChannel({ id: 'C0AUTH0001', name: 'support-auth' });
-    const seeded = await seedProblemWithEscalations(app.running.deps.db, app.slack, {
-      title: 'Card updates rejected',
-      withCards: false,
-      threads: [{ channel: 'C0AUTH0001', requesterId: app.people.l1 }],
-    });
-    const incident = await incidentOf(app, seeded.problemId, {
-      publicTitle: 'Card updates rejected',
-      severity: 'sev3',
-      components: ['billing-portal'],
-    });
+    const { incident, threads: cases } = await incidentWithThreads(
+      app,
+      'Card updates rejected',
+      ['C0AUTH0001'],
+      'billing-portal',
+    );
     const post = (request: RecordedRequest) =>
       request.path === '/api/chat.postMessage' && request.rawBody.includes('AUTH-GONE');
     const clear = app.slack.inject({
@@ -340,7 +340,7 @@ describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a res
     clear();
     const threads = [
       { channel: 'C0INCIDENTS', threadTs: incident.messageTs },
-      ...seeded.escalations.map((e) => ({ channel: e.channel, threadTs: e.threadTs })),
+      ...cases.map((e) => ({ channel: e.channel, threadTs: e.threadTs })),
     ];
     const updatesIn = (thread: { channel: string; threadTs: string }) =>
       app.slack.thread(thread.channel, thread.threadTs).filter((m) => m.text?.includes('AUTH-GONE'));
