@@ -50,6 +50,8 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
 
   const db = () => app.running.deps.db;
   const problem = async () => (await db().select().from(problems).where(eq(problems.id, problemId)))[0];
+  const assessmentOf = async (id = problemId) =>
+    (await db().select().from(problemAssessments).where(eq(problemAssessments.problemId, id)))[0];
   const ticket = async () =>
     (await db().select().from(rcaTickets).where(eq(rcaTickets.problemId, problemId)))[0];
   const escalationRows = async () =>
@@ -315,13 +317,7 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
       },
     });
     expect(saved.status).toBe(200);
-    const [assessment] = await eventually(async () => {
-      const rows = await db()
-        .select()
-        .from(problemAssessments)
-        .where(eq(problemAssessments.problemId, problemId));
-      return rows.length > 0 ? rows : undefined;
-    });
+    const assessment = await eventually(() => assessmentOf());
     expect(assessment).toMatchObject({
       suggestedDecision: 'next_compile',
       decision: 'patch',
@@ -385,10 +381,7 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
       values: { fix_version_input: '7.2.2' },
     });
     await eventually(async () => {
-      const [row] = await db()
-        .select()
-        .from(problemAssessments)
-        .where(eq(problemAssessments.problemId, problemId));
+      const row = await assessmentOf();
       return row?.revision === 2 && row.fixVersion === '7.2.2' && row.decision === 'patch' && row.overridden;
     });
     await eventually(() =>
@@ -416,10 +409,7 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
       values: { started_at_input: 'Since release 7.2 (2 November, 23:40 UTC)' },
     });
     await eventually(async () => {
-      const [row] = await db()
-        .select()
-        .from(problemAssessments)
-        .where(eq(problemAssessments.problemId, problemId));
+      const row = await assessmentOf();
       return row?.revision === 3 && row.decision === 'patch';
     });
     // The engineers' thread still gets the new summary.
@@ -797,9 +787,7 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
     });
     expect(unseen.body).toMatchObject({ response_action: 'update' });
     expect(blocksText(app.slack.view(assessmentForm)?.blocks)).toContain('the rules suggest *Next sprint*');
-    expect(await db().select().from(problemAssessments).where(eq(problemAssessments.problemId, id))).toEqual(
-      [],
-    );
+    expect(await assessmentOf(id)).toBeUndefined();
     const assessed = await app.driver.submitView({
       user: engineer,
       viewId: assessmentForm,
