@@ -44,6 +44,11 @@ export interface SlackDriverOptions {
   now?: () => number;
   /** Abort a request after this long; default 15 s. (Slack itself gives up after 3 s; see `elapsedMs`.) */
   timeoutMs?: number;
+  /**
+   * How requests reach the app: signed HTTP posts (default), or envelopes over the fake's Socket Mode connection
+   * (needs `fake`); the app's acknowledgement then comes back as the response body.
+   */
+  transport?: 'http' | 'socket';
 }
 
 export interface DriverResponse {
@@ -117,6 +122,7 @@ export class SlackDriver {
   private readonly verificationToken: string;
   private readonly clock: () => number;
   private readonly timeoutMs: number;
+  private readonly transport: 'http' | 'socket';
   /** Element state of messages (selects, checkboxes in messages), keyed by `channel:ts`. */
   private readonly messageState = new Map<string, ViewStateValues>();
   private eventCounter = 0;
@@ -133,6 +139,8 @@ export class SlackDriver {
     this.verificationToken = options.verificationToken ?? 'fake-verification-token';
     this.clock = options.now ?? Date.now;
     this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.transport = options.transport ?? 'http';
+    if (this.transport === 'socket' && !this.fake) throw new Error('Socket Mode needs the Slack fake');
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -177,6 +185,7 @@ export class SlackDriver {
     contentType: string,
     headers: Record<string, string>,
   ): Promise<DriverResponse> {
+    if (this.transport === 'socket') return this.sendOverSocket(body, contentType);
     const started = performance.now();
     const response = await fetch(`${this.appUrl}${this.path}`, {
       method: 'POST',
@@ -201,6 +210,34 @@ export class SlackDriver {
       }
     }
     return { status: response.status, body: parsed, text, headers: responseHeaders, elapsedMs };
+  }
+
+  /**
+   * The same request as Socket Mode carries it: a JSON body is an Events API callback, a form with `payload` an
+   * interaction, any other form a slash command. An empty acknowledgement reads as HTTP's empty 200.
+   */
+  private async sendOverSocket(body: string, contentType: string): Promise<DriverResponse> {
+    const socket = (this.fake as SlackFake).socketMode;
+    let ack: { payload: Rec; elapsedMs: number };
+    if (contentType.includes('application/json')) {
+      ack = await socket.deliver('events_api', JSON.parse(body) as Rec);
+    } else {
+      const form = new URLSearchParams(body);
+      const payload = form.get('payload');
+      ack =
+        payload === null
+          ? await socket.deliver('slash_commands', Object.fromEntries(form))
+          : await socket.deliver('interactive', JSON.parse(payload) as Rec);
+    }
+    const empty = Object.keys(ack.payload).length === 0;
+    const text = empty ? '' : JSON.stringify(ack.payload);
+    return {
+      status: 200,
+      body: empty ? '' : ack.payload,
+      text,
+      headers: empty ? {} : { 'content-type': 'application/json' },
+      elapsedMs: ack.elapsedMs,
+    };
   }
 
   private postPayload(payload: Rec): Promise<DriverResponse> {

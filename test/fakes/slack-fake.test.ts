@@ -4,6 +4,7 @@ import { App, type Logger, LogLevel, verifySlackRequest } from '@slack/bolt';
 import type { AnyBlock, KnownBlock, ModalView } from '@slack/types';
 import { type WebAPIPlatformError, WebClient } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import {
   blocksText,
   findAction,
@@ -1485,5 +1486,61 @@ describe('with a real Bolt app', () => {
       text: 'Looking into it',
       user: 'U0BOT',
     });
+  });
+});
+
+describe('Socket Mode', () => {
+  /** A client socket whose messages queue up from the first one, so none is missed between awaits. */
+  const connect = (url: string) =>
+    new Promise<{ ws: WebSocket; next: () => Promise<Record<string, unknown>> }>((resolve, reject) => {
+      const ws = new WebSocket(url);
+      const queued: Record<string, unknown>[] = [];
+      const waiting: Array<(message: Record<string, unknown>) => void> = [];
+      ws.on('message', (data) => {
+        const message = JSON.parse(data.toString()) as Record<string, unknown>;
+        const waiter = waiting.shift();
+        if (waiter) waiter(message);
+        else queued.push(message);
+      });
+      const next = () =>
+        new Promise<Record<string, unknown>>((done) => {
+          const message = queued.shift();
+          if (message) done(message);
+          else waiting.push(done);
+        });
+      ws.once('open', () => resolve({ ws, next }));
+      ws.once('unexpected-response', (_request, response) =>
+        reject(new Error(`refused with ${response.statusCode}`)),
+      );
+      ws.once('error', reject);
+    });
+
+  it('opens a connection only with an app-level token', async () => {
+    await expect(clientFor().apps.connections.open({})).rejects.toMatchObject({
+      data: { error: 'not_allowed_token_type' },
+    });
+    const opened = await clientFor('xapp-1-test').apps.connections.open({});
+    expect(opened.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/link\/\?ticket=/);
+  });
+
+  it('says hello, sends envelopes and reads acknowledgements; a socket URL works once', async () => {
+    const { url } = await clientFor('xapp-1-test').apps.connections.open({});
+    const { ws, next } = await connect(String(url));
+    expect(await next()).toMatchObject({ type: 'hello', connection_info: { app_id: fake.appId } });
+
+    const delivered = fake.socketMode.deliver('slash_commands', { command: '/escalate', text: 'hi' });
+    const envelope = await next();
+    expect(envelope).toMatchObject({
+      type: 'slash_commands',
+      accepts_response_payload: true,
+      payload: { command: '/escalate', text: 'hi' },
+    });
+    ws.send(JSON.stringify({ envelope_id: envelope.envelope_id, payload: { text: 'got it' } }));
+    expect((await delivered).payload).toEqual({ text: 'got it' });
+
+    await expect(connect(String(url))).rejects.toThrow('refused with 401');
+    fake.socketMode.refresh();
+    expect(await next()).toMatchObject({ type: 'disconnect', reason: 'refresh_requested' });
+    ws.close();
   });
 });

@@ -52,6 +52,8 @@ export interface TestAppOptions {
   seedStripe?: boolean;
   workJobs?: boolean;
   now?: () => Date;
+  /** Reach the app over Socket Mode (SLACK_APP_TOKEN) instead of signed HTTP posts. */
+  socketMode?: boolean;
   /**
    * Start on the database and the fakes of an earlier app, as a restart does (stop that app's `running` first). The
    * new app's stop() leaves them alone; the earlier app's stop() removes them.
@@ -61,6 +63,7 @@ export interface TestAppOptions {
 
 const SIGNING_SECRET = 'test-signing-secret-0123456789';
 const BOT_TOKEN = 'xoxb-test-0000-frontline';
+const APP_TOKEN = 'xapp-1-A0FRONTLINE-0000-frontline';
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const reused = options.reuse;
@@ -69,6 +72,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     reused?.slack ??
     (await new SlackFake({
       botToken: BOT_TOKEN,
+      appToken: APP_TOKEN,
       teamId: 'T0FRONTLINE',
       botUserId: 'U0FRONTLINE',
       rateLimit: options.slackRateLimit ? { perChannelPerSecond: 1, burst: 3 } : false,
@@ -121,6 +125,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       JIRA_WEBHOOK_SECRET: 'jira-webhook-secret',
       FRONTLINE_CONFIG: settingsPath,
       DATA_DIR: dir,
+      ...(options.socketMode ? { SLACK_APP_TOKEN: APP_TOKEN } : {}),
       ...(database.connection.kind === 'postgres' ? { DATABASE_URL: database.connection.url } : {}),
       ...options.env,
     },
@@ -141,6 +146,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     fake: slack,
     teamId: 'T0FRONTLINE',
     botUserId: 'U0FRONTLINE',
+    transport: options.socketMode ? 'socket' : 'http',
   });
   return {
     running,

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /**
  * The shared machinery of the local Slack, Stripe and Jira fakes: an HTTP server on loopback that records every
@@ -67,6 +68,11 @@ export abstract class HttpFake {
   /** Answers one request; implemented by each fake. */
   protected abstract handle(request: RecordedRequest): Promise<FakeResponse> | FakeResponse;
 
+  /** Answers a WebSocket upgrade request; fakes that speak no WebSocket refuse it. */
+  protected upgrade(_request: IncomingMessage, socket: Duplex, _head: Buffer): void {
+    socket.destroy();
+  }
+
   get url(): string {
     if (!this.baseUrl) throw new Error(`${this.constructor.name} is not started`);
     return this.baseUrl;
@@ -86,6 +92,9 @@ export abstract class HttpFake {
       });
     });
     server.keepAliveTimeout = 60_000;
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.upgrade(request, socket, head),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());

@@ -1,9 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AnyBlock, MessageMetadata, PlainTextElement } from '@slack/types';
 import { type FakeResponse, HttpFake, type HttpFakeOptions, type RecordedRequest } from './http-fake.js';
 import { IdFiller, validateBlocks, validateView } from './slack/blocks.js';
 import { invalidArguments, invalidBlocks, SlackApiError } from './slack/errors.js';
+import { SocketModeServer } from './slack/socket-mode.js';
 import type {
   RecordedCall,
   SlackChannelSeed,
@@ -62,6 +65,8 @@ export { type ElementInput, InputError } from './slack/view-state.js';
 export interface SlackFakeOptions extends HttpFakeOptions {
   /** The only token accepted when set; any token is accepted otherwise (but one is required). */
   botToken?: string;
+  /** The only app-level token (`xapp-…`) `apps.connections.open` accepts when set; any `xapp-` token otherwise. */
+  appToken?: string;
   teamId?: string;
   teamName?: string;
   /** The workspace subdomain used in permalinks and `auth.test`'s url. */
@@ -133,6 +138,9 @@ export class SlackFake extends HttpFake {
   readonly appId: string;
   readonly botName: string;
   botToken: string | undefined;
+  appToken: string | undefined;
+  /** Slack's Socket Mode side: connections opened with `apps.connections.open`, and envelopes sent over them. */
+  readonly socketMode: SocketModeServer;
   strictChannels: boolean;
   rateLimit: { perChannelPerSecond: number; burst: number } | false;
   triggerTtlMs: number;
@@ -164,6 +172,7 @@ export class SlackFake extends HttpFake {
   constructor(options: SlackFakeOptions = {}) {
     super(options);
     this.botToken = options.botToken;
+    this.appToken = options.appToken;
     this.teamId = options.teamId ?? 'T0FRONTLINE';
     this.teamName = options.teamName ?? 'Frontline';
     this.teamDomain = options.teamDomain ?? 'frontline';
@@ -179,6 +188,7 @@ export class SlackFake extends HttpFake {
     this.events.setMaxListeners(100);
     this.methods = this.buildMethods();
     this.seedBuiltInUsers();
+    this.socketMode = new SocketModeServer({ appId: this.appId, now: this.clock });
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -192,6 +202,15 @@ export class SlackFake extends HttpFake {
       return this.handleResponseUrl(request, path.slice('/response/'.length));
     if (path.startsWith('/files-pri/')) return this.serveFile(path);
     return { status: 404, body: { ok: false, error: 'not_found' } };
+  }
+
+  protected override upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.socketMode.upgrade(request, socket, head);
+  }
+
+  override async stop(): Promise<void> {
+    this.socketMode.close();
+    await super.stop();
   }
 
   private async handleApi(request: RecordedRequest, method: string): Promise<FakeResponse> {
@@ -220,7 +239,8 @@ export class SlackFake extends HttpFake {
       if (!handler) {
         throw new SlackApiError('unknown_method', { req_method: method });
       }
-      if (method !== 'api.test') this.authenticate(token);
+      if (method === 'apps.connections.open') this.authenticateApp(token);
+      else if (method !== 'api.test') this.authenticate(token);
       const result = await handler({ method, args, token, request });
       call.ok = true;
       return { status: 200, body: { ok: true, ...result } };
@@ -246,9 +266,17 @@ export class SlackFake extends HttpFake {
     if (this.botToken !== undefined && token !== this.botToken) throw new SlackApiError('invalid_auth');
   }
 
+  /** Socket Mode takes the app-level token; a bot token is the wrong kind. */
+  private authenticateApp(token: string | undefined): void {
+    if (!token) throw new SlackApiError('not_authed');
+    if (!token.startsWith('xapp-')) throw new SlackApiError('not_allowed_token_type');
+    if (this.appToken !== undefined && token !== this.appToken) throw new SlackApiError('invalid_auth');
+  }
+
   private buildMethods(): Record<string, Handler> {
     return {
       'api.test': ({ args }) => ({ args }),
+      'apps.connections.open': () => ({ url: this.socketMode.issueUrl(this.url) }),
       'auth.test': () => this.authTest(),
       'team.info': () => ({ team: this.teamObject() }),
       'users.info': ({ args }) => this.usersInfo(args),
