@@ -628,3 +628,460 @@ describe('expansion depth', () => {
     ).rejects.toThrow(/four levels/);
   });
 });
+
+describe('Stripe fake: non-flat prices', () => {
+  let clock = NOW;
+  let priced: StripeFake;
+  let client: Stripe;
+  let productId: string;
+  const decimal = (value: string) => Stripe.Decimal.from(value);
+
+  beforeAll(async () => {
+    priced = await new StripeFake({ now: () => clock }).start();
+    client = new Stripe('sk_test_pricing', {
+      ...priced.clientOptions(),
+      maxNetworkRetries: 0,
+      telemetry: false,
+    });
+    productId = priced.seed.product({ name: 'Fonts' }).id;
+  });
+
+  afterAll(async () => {
+    await priced.stop();
+  });
+
+  beforeEach(() => {
+    clock = NOW;
+    priced.reset();
+  });
+
+  const monthly = { interval: 'month' } as const;
+
+  /** Volume: 1–10 at $10.00, 11–50 at $8.00 plus a $5.00 flat fee, 51+ at $6.00. */
+  const volumeTiers = () =>
+    client.prices.create({
+      product: productId,
+      currency: 'usd',
+      recurring: monthly,
+      billing_scheme: 'tiered',
+      tiers_mode: 'volume',
+      tiers: [
+        { up_to: 10, unit_amount: 1_000 },
+        { up_to: 50, unit_amount: 800, flat_amount: 500 },
+        { up_to: 'inf', unit_amount: 600 },
+      ],
+    });
+
+  /** Graduated: 1–5 at $7.00 plus a $10.00 flat fee, 6–20 at 650.25¢, 21+ at 612.5¢. */
+  const graduatedTiers = () =>
+    client.prices.create({
+      product: productId,
+      currency: 'usd',
+      recurring: monthly,
+      billing_scheme: 'tiered',
+      tiers_mode: 'graduated',
+      tiers: [
+        { up_to: 5, unit_amount: 700, flat_amount_decimal: decimal('1000') },
+        { up_to: 20, unit_amount_decimal: decimal('650.25') },
+        { up_to: 'inf', unit_amount_decimal: decimal('612.5') },
+      ],
+    });
+
+  /** Package: $25.00 for every 10 units, a part package rounded up. */
+  const packagePrice = () =>
+    client.prices.create({
+      product: productId,
+      currency: 'usd',
+      recurring: monthly,
+      unit_amount: 2_500,
+      transform_quantity: { divide_by: 10, round: 'up' },
+    });
+
+  /** 12.345¢ a unit. */
+  const decimalPrice = () =>
+    client.prices.create({
+      product: productId,
+      currency: 'usd',
+      recurring: monthly,
+      unit_amount_decimal: decimal('12.345'),
+    });
+
+  it('creates decimal, tiered, package, metered and custom-amount prices with Stripe’s fields', async () => {
+    const sub = await decimalPrice();
+    expect([sub.billing_scheme, sub.unit_amount, String(sub.unit_amount_decimal)]).toEqual([
+      'per_unit',
+      null,
+      '12.345',
+    ]);
+    expect(priced.state.prices.get(sub.id)?.unit_amount_decimal).toBe('12.345');
+    // A whole decimal fills in unit_amount too.
+    const whole = await client.prices.create({
+      product: productId,
+      currency: 'usd',
+      unit_amount_decimal: decimal('1200.000'),
+    });
+    expect([whole.unit_amount, String(whole.unit_amount_decimal), whole.type]).toEqual([
+      1_200,
+      '1200',
+      'one_time',
+    ]);
+
+    const volume = await volumeTiers();
+    expect(volume).toMatchObject({
+      billing_scheme: 'tiered',
+      tiers_mode: 'volume',
+      unit_amount: null,
+      unit_amount_decimal: null,
+      transform_quantity: null,
+      recurring: { interval: 'month', interval_count: 1, usage_type: 'licensed' },
+    });
+    expect('tiers' in volume).toBe(false);
+
+    const pack = await packagePrice();
+    expect(pack).toMatchObject({
+      billing_scheme: 'per_unit',
+      tiers_mode: null,
+      unit_amount: 2_500,
+      transform_quantity: { divide_by: 10, round: 'up' },
+    });
+
+    const metered = await client.prices.create({
+      product: productId,
+      currency: 'usd',
+      recurring: { interval: 'month', usage_type: 'metered' },
+      unit_amount_decimal: decimal('0.04'),
+    });
+    expect(metered.recurring?.usage_type).toBe('metered');
+    expect([metered.unit_amount, String(metered.unit_amount_decimal)]).toEqual([null, '0.04']);
+
+    const custom = await client.prices.create({
+      product: productId,
+      currency: 'usd',
+      custom_unit_amount: { enabled: true, minimum: 500, preset: 2_000 },
+    });
+    expect(custom).toMatchObject({
+      unit_amount: null,
+      unit_amount_decimal: null,
+      custom_unit_amount: { minimum: 500, maximum: null, preset: 2_000 },
+      type: 'one_time',
+    });
+  });
+
+  it('refuses the combinations Stripe refuses, creating nothing', async () => {
+    const base = { product: productId, currency: 'usd', recurring: monthly };
+    const tiers: Stripe.PriceCreateParams.Tier[] = [
+      { up_to: 10, unit_amount: 1_000 },
+      { up_to: 'inf', unit_amount: 800 },
+    ];
+    const cases: Array<[Stripe.PriceCreateParams, { param: string; code?: string; message?: RegExp }]> = [
+      [{ ...base }, { param: 'unit_amount', code: 'parameter_missing' }],
+      [
+        { ...base, unit_amount: 500, unit_amount_decimal: decimal('5') },
+        { param: 'unit_amount_decimal', message: /only specify one of these parameters: unit_amount, unit/ },
+      ],
+      [
+        { ...base, billing_scheme: 'tiered', tiers_mode: 'volume' },
+        { param: 'tiers', code: 'parameter_missing' },
+      ],
+      [
+        { ...base, billing_scheme: 'tiered', tiers },
+        { param: 'tiers_mode', code: 'parameter_missing' },
+      ],
+      [
+        { ...base, unit_amount: 500, tiers, tiers_mode: 'volume' },
+        { param: 'tiers', message: /billing_scheme/ },
+      ],
+      [
+        { ...base, billing_scheme: 'tiered', tiers_mode: 'graduated', tiers, unit_amount: 500 },
+        { param: 'unit_amount' },
+      ],
+      [
+        {
+          ...base,
+          billing_scheme: 'tiered',
+          tiers_mode: 'graduated',
+          tiers,
+          transform_quantity: { divide_by: 10, round: 'up' },
+        },
+        { param: 'transform_quantity' },
+      ],
+      [
+        {
+          ...base,
+          billing_scheme: 'tiered',
+          tiers_mode: 'volume',
+          tiers: [
+            { up_to: 10, unit_amount: 1_000 },
+            { up_to: 20, unit_amount: 800 },
+          ],
+        },
+        { param: 'tiers[1][up_to]', message: /last tier/ },
+      ],
+      [
+        {
+          ...base,
+          billing_scheme: 'tiered',
+          tiers_mode: 'volume',
+          tiers: [
+            { up_to: 10, unit_amount: 1_000 },
+            { up_to: 10, unit_amount: 900 },
+            { up_to: 'inf', unit_amount: 800 },
+          ],
+        },
+        { param: 'tiers[1][up_to]', message: /ascending/ },
+      ],
+      [
+        {
+          ...base,
+          billing_scheme: 'tiered',
+          tiers_mode: 'volume',
+          tiers: [{ up_to: 10, unit_amount: 1_000 }, { up_to: 'inf' }],
+        },
+        { param: 'tiers[1]', message: /missing an amount/ },
+      ],
+      [
+        {
+          ...base,
+          billing_scheme: 'tiered',
+          tiers_mode: 'volume',
+          tiers: [
+            { up_to: 10, unit_amount: 1_000, unit_amount_decimal: decimal('1000') },
+            { up_to: 'inf', unit_amount: 800 },
+          ],
+        },
+        { param: 'tiers[0][unit_amount_decimal]', message: /only specify one/ },
+      ],
+      [
+        { ...base, unit_amount_decimal: decimal('0.1234567890123') },
+        { param: 'unit_amount_decimal', code: 'parameter_invalid_decimal' },
+      ],
+      [
+        { ...base, unit_amount: 500, transform_quantity: { divide_by: 0, round: 'up' } },
+        { param: 'transform_quantity[divide_by]' },
+      ],
+      [
+        { ...base, custom_unit_amount: { enabled: true } },
+        { param: 'custom_unit_amount', message: /one-time/ },
+      ],
+      [
+        { product: productId, currency: 'usd', unit_amount: 500, custom_unit_amount: { enabled: true } },
+        { param: 'unit_amount', message: /only specify one of these parameters: custom_unit_amount/ },
+      ],
+    ];
+    const before = priced.state.prices.size;
+    for (const [params, expected] of cases) {
+      const error = await client.prices.create(params).catch((e: unknown) => e);
+      expect(error, JSON.stringify(expected)).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+      const { param, code, message, statusCode } = error as Stripe.errors.StripeInvalidRequestError;
+      expect({ param, statusCode }).toEqual({ param: expected.param, statusCode: 400 });
+      if (expected.code) expect(code).toBe(expected.code);
+      if (expected.message) expect(message).toMatch(expected.message);
+    }
+    expect(priced.state.prices.size).toBe(before);
+  });
+
+  it('sends tiers only when the request expands them', async () => {
+    const graduated = await graduatedTiers();
+    const flat = await decimalPrice();
+    expect('tiers' in (await client.prices.retrieve(graduated.id))).toBe(false);
+    const createdEvent = priced
+      .eventsOfType('price.created')
+      .find((event) => event.data.object.id === graduated.id);
+    expect(createdEvent?.data.object).toMatchObject({ billing_scheme: 'tiered', tiers_mode: 'graduated' });
+    expect(createdEvent?.data.object).not.toHaveProperty('tiers');
+
+    const expanded = await client.prices.retrieve(graduated.id, { expand: ['tiers'] });
+    expect(
+      expanded.tiers?.map((tier) => [
+        tier.flat_amount,
+        tier.flat_amount_decimal === null ? null : String(tier.flat_amount_decimal),
+        tier.unit_amount,
+        tier.unit_amount_decimal === null ? null : String(tier.unit_amount_decimal),
+        tier.up_to,
+      ]),
+    ).toEqual([
+      [1_000, '1000', 700, '700', 5],
+      [null, null, null, '650.25', 20],
+      [null, null, null, '612.5', null],
+    ]);
+    const created = await volumeTiers();
+    const createdExpanded = await client.prices.update(created.id, { nickname: 'Volume', expand: ['tiers'] });
+    expect(createdExpanded.tiers?.map((tier) => tier.up_to)).toEqual([10, 50, null]);
+
+    const listed = await client.prices.list({ product: productId, expand: ['data.tiers'] });
+    const byId = new Map(listed.data.map((price) => [price.id, price]));
+    expect(byId.get(graduated.id)?.tiers).toHaveLength(3);
+    expect(byId.get(flat.id)?.tiers).toBeNull();
+    const unexpanded = await client.prices.list({ product: productId });
+    expect(unexpanded.data.some((price) => 'tiers' in price)).toBe(false);
+
+    // Inside a subscription too; the depth limit still counts every segment.
+    const customer = priced.seed.customer({
+      email: 'tiers@example.org',
+      name: 'Foundry Type',
+      card: { expMonth: 6, expYear: 2031 },
+    });
+    const subscription = await client.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: graduated.id, quantity: 3 }],
+    });
+    expect('tiers' in (subscription.items.data[0]?.price ?? {})).toBe(false);
+    const deep = await client.subscriptions.retrieve(subscription.id, { expand: ['items.data.price.tiers'] });
+    expect(deep.items.data[0]?.price.tiers).toHaveLength(3);
+    await expect(
+      client.subscriptions.list({ customer: customer.id, expand: ['data.items.data.price.tiers'] }),
+    ).rejects.toThrow(/four levels/);
+  });
+
+  it('bills volume, graduated, package and decimal prices the way Stripe computes them', async () => {
+    const [volume, graduated, pack, sub] = await Promise.all([
+      volumeTiers(),
+      graduatedTiers(),
+      packagePrice(),
+      decimalPrice(),
+    ]);
+    const customer = priced.seed.customer({
+      email: 'ops@fonts.example.org',
+      name: 'Typographic Ltd',
+      card: { expMonth: 6, expYear: 2031 },
+    });
+    const subscription = await client.subscriptions.create({
+      customer: customer.id,
+      items: [volume, graduated, pack, sub].map((price) => ({ price: price.id, quantity: 23 })),
+    });
+    // 23 units:
+    //   volume: all 23 in the 11–50 tier: 23 × 800 + 500 = 18,900
+    //   graduated: 5 × 700 + 1,000 (tier 1) + 15 × 650.25 (9,753.75) + 3 × 612.5 (1,837.5) = 16,091.25 → 16,091
+    //     (rounded once, at the end: rounding each tier would give 16,092)
+    //   package: ⌈23 / 10⌉ = 3 packages × 2,500 = 7,500
+    //   decimal: 23 × 12.345 = 283.935 → 284
+    const expected = new Map([
+      [volume.id, 18_900],
+      [graduated.id, 16_091],
+      [pack.id, 7_500],
+      [sub.id, 284],
+    ]);
+    const first = await client.invoices.retrieve(String(subscription.latest_invoice));
+    const amounts = (invoice: Stripe.Invoice) =>
+      new Map(invoice.lines.data.map((line) => [line.pricing?.price_details?.price, line.amount]));
+    expect(amounts(first)).toEqual(expected);
+    expect([first.status, first.amount_paid]).toEqual(['paid', 42_775]);
+    const decimalLine = first.lines.data.find((line) => line.pricing?.price_details?.price === sub.id);
+    expect(String(decimalLine?.pricing?.unit_amount_decimal)).toBe('12.345');
+    expect(decimalLine?.quantity).toBe(23);
+
+    // The next period bills the same, and the preview of it says so.
+    const periodEnd = subscription.items.data[0]?.current_period_end ?? 0;
+    const upcoming = await client.invoices.createPreview({ subscription: subscription.id });
+    expect(amounts(upcoming)).toEqual(expected);
+    clock = periodEnd * 1000 + 60_000;
+    priced.runBilling();
+    const renewed = await client.subscriptions.retrieve(subscription.id);
+    const cycle = await client.invoices.retrieve(String(renewed.latest_invoice));
+    expect([cycle.billing_reason, cycle.amount_paid]).toEqual(['subscription_cycle', 42_775]);
+    expect(amounts(cycle)).toEqual(expected);
+  });
+
+  it('previews a quantity change across tier boundaries, with prorations', async () => {
+    const [volume, graduated, pack, sub] = await Promise.all([
+      volumeTiers(),
+      graduatedTiers(),
+      packagePrice(),
+      decimalPrice(),
+    ]);
+    const customer = priced.seed.customer({
+      email: 'growth@fonts.example.org',
+      name: 'Serif & Sons',
+      card: { expMonth: 6, expYear: 2031 },
+    });
+    const subscription = await client.subscriptions.create({
+      customer: customer.id,
+      items: [volume, graduated, pack, sub].map((price) => ({ price: price.id, quantity: 23 })),
+    });
+    const items = subscription.items.data.map((item) => ({ id: item.id, quantity: 51 }));
+
+    // 51 units:
+    //   volume: all 51 in the 51+ tier: 51 × 600 = 30,600 (less than 23 units cost: no flat fee, lower rate)
+    //   graduated: 4,500 + 9,753.75 + 31 × 612.5 (18,987.5) = 33,241.25 → 33,241
+    //   package: ⌈51 / 10⌉ = 6 × 2,500 = 15,000
+    //   decimal: 51 × 12.345 = 629.595 → 630
+    const next = await client.invoices.createPreview({
+      customer: customer.id,
+      subscription: subscription.id,
+      subscription_details: { items, proration_behavior: 'none' },
+    });
+    const byPrice = new Map(next.lines.data.map((line) => [line.pricing?.price_details?.price, line.amount]));
+    expect(byPrice).toEqual(
+      new Map([
+        [volume.id, 30_600],
+        [graduated.id, 33_241],
+        [pack.id, 15_000],
+        [sub.id, 630],
+      ]),
+    );
+    expect(next.total).toBe(79_471);
+
+    // Ten days in, the change prorates each item's whole amount (exact, before rounding) over the rest of the period.
+    const period = subscription.items.data[0];
+    if (!period) throw new Error('no item');
+    const prorationDate = NOW_SECONDS + 10 * DAY;
+    clock = prorationDate * 1000;
+    const prorated = await client.invoices.createPreview({
+      customer: customer.id,
+      subscription: subscription.id,
+      subscription_details: { items, proration_behavior: 'create_prorations', proration_date: prorationDate },
+    });
+    const fraction =
+      (period.current_period_end - prorationDate) / (period.current_period_end - period.current_period_start);
+    const prorations = prorated.lines.data.filter(
+      (line) => line.parent?.subscription_item_details?.proration,
+    );
+    const graduatedProrations = prorations
+      .filter((line) => line.pricing?.price_details?.price === graduated.id)
+      .map((line) => line.amount);
+    expect(graduatedProrations).toEqual([
+      -Math.round(16_091.25 * fraction),
+      Math.round(33_241.25 * fraction),
+    ]);
+    const volumeProrations = prorations
+      .filter((line) => line.pricing?.price_details?.price === volume.id)
+      .map((line) => line.amount);
+    expect(volumeProrations).toEqual([-Math.round(18_900 * fraction), Math.round(30_600 * fraction)]);
+  });
+
+  it('bills a metered item nothing, for the fake records no usage', async () => {
+    const metered = await client.prices.create({
+      product: productId,
+      currency: 'usd',
+      recurring: { interval: 'month', usage_type: 'metered' },
+      billing_scheme: 'tiered',
+      tiers_mode: 'graduated',
+      tiers: [
+        { up_to: 1_000, flat_amount: 20_000, unit_amount: 0 },
+        { up_to: 'inf', unit_amount_decimal: decimal('4') },
+      ],
+    });
+    const seats = await client.prices.create({
+      product: productId,
+      currency: 'usd',
+      recurring: monthly,
+      unit_amount: 1_000,
+    });
+    const customer = priced.seed.customer({
+      email: 'usage@fonts.example.org',
+      name: 'Kerning Co',
+      card: { expMonth: 6, expYear: 2031 },
+    });
+    const subscription = await client.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: metered.id }, { price: seats.id, quantity: 2 }],
+    });
+    const invoice = await client.invoices.retrieve(String(subscription.latest_invoice));
+    const usage = invoice.lines.data.find((line) => line.pricing?.price_details?.price === metered.id);
+    expect([usage?.quantity, usage?.amount]).toEqual([0, 0]);
+    expect(invoice.amount_paid).toBe(2_000);
+    expect(subscription.items.data.find((item) => item.price.id === metered.id)?.plan.usage_type).toBe(
+      'metered',
+    );
+  });
+});

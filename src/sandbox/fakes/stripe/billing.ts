@@ -18,6 +18,7 @@ import {
   newSubscriptionItem,
   planOf,
 } from './objects.js';
+import { chargeFor, describeRate, exactCharge, isMetered, scaledToNumber } from './pricing.js';
 import { enterScheduledPhase } from './schedules.js';
 import {
   type CardDecline,
@@ -316,14 +317,16 @@ export class Billing {
     trial = false,
   ): LineDraft {
     const name = this.productName(item.price);
-    const unit = item.price.unit_amount ?? 0;
-    const quantity = item.quantity ?? 1;
+    // A metered item bills the usage reported for a period, in arrears. The fake records no usage, so a metered
+    // item's line has a quantity of 0 and bills nothing (not even a tiered price's flat amounts).
+    const metered = isMetered(item.price);
+    const quantity = metered ? 0 : (item.quantity ?? 1);
     const interval = item.price.recurring?.interval ?? 'month';
     return {
       description: trial
         ? `Trial period for ${name}`
-        : `${quantity} × ${name} (at ${formatMoney(unit, item.price.currency)} / ${interval})`,
-      amount: trial ? 0 : unit * quantity,
+        : `${quantity} × ${name} (${describeRate(item.price, quantity)} / ${interval})`,
+      amount: trial || metered ? 0 : chargeFor(item.price, quantity),
       currency: item.price.currency,
       quantity,
       price: item.price,
@@ -1189,12 +1192,13 @@ export class Billing {
         before.price.id !== entry.price.id ||
         (before.quantity ?? 1) !== entry.quantity;
       if (!changed) continue;
-      if (before) {
+      // Usage (a metered price) is billed in arrears, never prorated.
+      if (before && !isMetered(this.state.prices.get(before.price.id) ?? before.price)) {
         const oldPrice = this.state.prices.get(before.price.id) ?? before.price;
         const quantity = before.quantity ?? 1;
         lines.push({
           description: `Unused time on ${quantity} × ${this.productName(oldPrice)} after ${date}`,
-          amount: -round((oldPrice.unit_amount ?? 0) * quantity * fraction),
+          amount: -round(scaledToNumber(exactCharge(oldPrice, quantity)) * fraction),
           currency: oldPrice.currency,
           quantity,
           price: oldPrice,
@@ -1206,10 +1210,10 @@ export class Billing {
           discountable: true,
         });
       }
-      if (!entry.deleted && !creditOnly) {
+      if (!entry.deleted && !creditOnly && !isMetered(entry.price)) {
         lines.push({
           description: `Remaining time on ${entry.quantity} × ${this.productName(entry.price)} after ${date}`,
-          amount: round((entry.price.unit_amount ?? 0) * entry.quantity * fraction),
+          amount: round(scaledToNumber(exactCharge(entry.price, entry.quantity)) * fraction),
           currency: entry.price.currency,
           quantity: entry.quantity,
           price: entry.price,

@@ -14,7 +14,8 @@ export interface RequestInfo {
 /**
  * What every part of the fake shares: the state, the clock, the id source, and the event log. Objects are stored
  * in their wire shape (`state.*`); `render` composes the parts Stripe nests (subscription items into their
- * subscription, the current price into each item) and returns a copy that callers may change freely.
+ * subscription, the current price into each item), leaves out the includable fields Stripe sends only when expanded
+ * (a price's `tiers`), and returns a copy that callers may change freely.
  */
 export class FakeEnv {
   readonly state: StripeState = emptyState();
@@ -51,9 +52,14 @@ export class FakeEnv {
       }
       case 'subscription_item': {
         const price = isPlainObject(copy.price) ? this.state.prices.get(String(copy.price.id)) : undefined;
-        if (price) copy.price = structuredClone(price);
+        if (price) copy.price = this.render(price);
+        else if (isPlainObject(copy.price)) delete copy.price.tiers;
         return copy;
       }
+      case 'price':
+        // `tiers` is includable: Stripe sends it only when the request expands it (expand.ts adds it back).
+        delete copy.tiers;
+        return copy;
       case 'invoice': {
         const lines = copy.lines;
         if (isPlainObject(lines) && Array.isArray(lines.data) && lines.data.length > 10) {

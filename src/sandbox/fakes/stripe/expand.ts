@@ -62,6 +62,11 @@ function includable(env: FakeEnv, node: JsonObject, field: string): unknown {
     const refunds = [...env.state.refunds.values()].filter((refund) => refund.charge === id);
     return listPage(env, refunds, { limit: '100' }, `/v1/charges/${id}/refunds`);
   }
+  if ((node.object === 'price' || node.object === 'plan') && field === 'tiers') {
+    // A plan shares its price's id. A price that is not tiered has no tiers: the field comes back null.
+    const price = env.state.prices.get(id);
+    if (price) return structuredClone(price.tiers ?? null);
+  }
   if (node.object === 'customer' && field === 'subscriptions') {
     const subscriptions = [...env.state.subscriptions.values()].filter(
       (subscription) => subscription.customer === id && subscription.status !== 'canceled',

@@ -1,4 +1,5 @@
 import fixtureBodies from './fixtures.json' with { type: 'json' };
+import { amountPair, newTier } from './pricing.js';
 import type {
   Charge,
   Coupon,
@@ -226,13 +227,45 @@ export function newProduct(fields: {
   };
 }
 
+/** How a price charges, beyond its currency and recurrence. */
+export type PriceScheme =
+  | {
+      billingScheme: 'per_unit';
+      /** The unit amount in minor units, a decimal string with at most 12 places (`"4800"`, `"0.5"`). */
+      unitAmountDecimal: string;
+      /** Package pricing: the quantity is divided by `divideBy` and rounded before the unit amount applies. */
+      transformQuantity?: { divideBy: number; round: 'up' | 'down' } | null;
+    }
+  | {
+      billingScheme: 'tiered';
+      tiersMode: 'graduated' | 'volume';
+      /** Ascending; the last one has `upTo: null` (`inf`). */
+      tiers: Array<{
+        upTo: number | null;
+        unitAmountDecimal?: string | null;
+        flatAmountDecimal?: string | null;
+      }>;
+    }
+  | {
+      /** A one-time price whose amount the customer chooses (Checkout, Payment Links). */
+      billingScheme: 'custom';
+      customUnitAmount: { minimum: number | null; maximum: number | null; preset: number | null };
+    };
+
 export function newPrice(fields: {
   id: string;
   created: number;
   product: string;
-  unitAmount: number;
+  /** A flat amount per unit, in whole minor units; `scheme` says more (a decimal amount, tiers, packages). */
+  unitAmount?: number;
+  scheme?: PriceScheme;
   currency: string;
-  recurring?: { interval: 'day' | 'week' | 'month' | 'year'; intervalCount: number } | null;
+  recurring?: {
+    interval: 'day' | 'week' | 'month' | 'year';
+    intervalCount: number;
+    usageType?: 'licensed' | 'metered';
+    meter?: string | null;
+  } | null;
   nickname?: string | null;
   lookupKey?: string | null;
   active?: boolean;
@@ -242,20 +275,26 @@ export function newPrice(fields: {
     ? {
         interval: fields.recurring.interval,
         interval_count: fields.recurring.intervalCount,
-        meter: null,
-        usage_type: 'licensed' as const,
+        meter: fields.recurring.meter ?? null,
+        usage_type: fields.recurring.usageType ?? 'licensed',
         trial_period_days: null,
       }
     : null;
-  return {
+  const scheme: PriceScheme = fields.scheme ?? {
+    billingScheme: 'per_unit',
+    unitAmountDecimal: String(fields.unitAmount ?? 0),
+  };
+  const unit = amountPair(scheme.billingScheme === 'per_unit' ? scheme.unitAmountDecimal : null);
+  const transform = scheme.billingScheme === 'per_unit' ? scheme.transformQuantity : null;
+  const price: Price = {
     ...fixture('price'),
     id: fields.id,
     object: 'price',
     active: fields.active ?? true,
-    billing_scheme: 'per_unit',
+    billing_scheme: scheme.billingScheme === 'tiered' ? 'tiered' : 'per_unit',
     created: fields.created,
     currency: fields.currency,
-    custom_unit_amount: null,
+    custom_unit_amount: scheme.billingScheme === 'custom' ? { ...scheme.customUnitAmount } : null,
     livemode: false,
     lookup_key: fields.lookupKey ?? null,
     metadata: fields.metadata ?? {},
@@ -263,12 +302,15 @@ export function newPrice(fields: {
     product: fields.product,
     recurring,
     tax_behavior: 'unspecified',
-    tiers_mode: null,
-    transform_quantity: null,
+    tiers_mode: scheme.billingScheme === 'tiered' ? scheme.tiersMode : null,
+    transform_quantity: transform ? { divide_by: transform.divideBy, round: transform.round } : null,
     type: recurring ? 'recurring' : 'one_time',
-    unit_amount: fields.unitAmount,
-    unit_amount_decimal: String(fields.unitAmount),
+    unit_amount: unit.whole,
+    unit_amount_decimal: unit.decimal,
   };
+  // Stored with the price; sent only when a request expands `tiers` (see expand.ts and FakeEnv.render).
+  if (scheme.billingScheme === 'tiered') price.tiers = scheme.tiers.map((tier) => newTier(tier));
+  return price;
 }
 
 export function newCoupon(fields: {
@@ -532,13 +574,13 @@ export function planOf(price: Price): SubscriptionItem['plan'] {
     interval_count: price.recurring?.interval_count ?? 1,
     livemode: false,
     metadata: price.metadata,
-    meter: null,
+    meter: price.recurring?.meter ?? null,
     nickname: price.nickname,
     product: price.product,
-    tiers_mode: null,
-    transform_usage: null,
-    trial_period_days: null,
-    usage_type: 'licensed',
+    tiers_mode: price.tiers_mode,
+    transform_usage: price.transform_quantity ? { ...price.transform_quantity } : null,
+    trial_period_days: price.recurring?.trial_period_days ?? null,
+    usage_type: price.recurring?.usage_type ?? 'licensed',
   };
 }
 

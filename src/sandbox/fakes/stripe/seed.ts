@@ -9,7 +9,9 @@ import {
   newCustomer,
   newPrice,
   newProduct,
+  type PriceScheme,
 } from './objects.js';
+import { chargeFor } from './pricing.js';
 import type {
   CardDecline,
   Charge,
@@ -104,14 +106,19 @@ export class StripeSeeder {
     });
   }
 
-  /** A price; `interval` makes it recurring, without one it is a one-time price. */
+  /**
+   * A price; `interval` makes it recurring, without one it is a one-time price. It charges `unitAmount` per unit,
+   * or what `scheme` says (a decimal unit amount, package pricing, tiers); `usageType: 'metered'` bills usage.
+   */
   price(fields: {
     id?: string;
     product: string;
-    unitAmount: number;
+    unitAmount?: number;
+    scheme?: PriceScheme;
     currency?: string;
     interval?: 'day' | 'week' | 'month' | 'year';
     intervalCount?: number;
+    usageType?: 'licensed' | 'metered';
     nickname?: string;
     lookupKey?: string;
     metadata?: Record<string, string>;
@@ -125,9 +132,14 @@ export class StripeSeeder {
         created: this.seconds(fields.created),
         product: fields.product,
         unitAmount: fields.unitAmount,
+        scheme: fields.scheme,
         currency: fields.currency ?? 'usd',
         recurring: fields.interval
-          ? { interval: fields.interval, intervalCount: fields.intervalCount ?? 1 }
+          ? {
+              interval: fields.interval,
+              intervalCount: fields.intervalCount ?? 1,
+              usageType: fields.usageType,
+            }
           : null,
         nickname: fields.nickname ?? null,
         lookupKey: fields.lookupKey ?? null,
@@ -325,7 +337,7 @@ export class StripeSeeder {
           const quantity = line.quantity ?? 1;
           return this.oneOffLine(
             this.billing.productName(price),
-            (price.unit_amount ?? 0) * quantity,
+            chargeFor(price, quantity),
             price.currency,
             at,
             price,

@@ -1,8 +1,9 @@
 import { invalidParam, invalidRequest, missingParam, noSuch } from '../errors.js';
 import { listPage } from '../listing.js';
-import { newCoupon, newPrice, newProduct } from '../objects.js';
+import { newCoupon, newPrice, newProduct, type PriceScheme } from '../objects.js';
 import {
   applyMetadata,
+  arrayOfObjects,
   inRange,
   optionalBoolean,
   optionalEnum,
@@ -12,8 +13,10 @@ import {
   optionalRange,
   optionalString,
   optionalStringList,
+  type Params,
   requiredString,
 } from '../params.js';
+import { DECIMAL_PLACES, fromScaled, toScaled } from '../pricing.js';
 import { type ApiCall, arg, type Route } from '../router.js';
 import { idOf, type JsonObject, type Price, type Product } from '../types.js';
 import { searchResources } from './customers.js';
@@ -88,26 +91,27 @@ function makePrice(call: ApiCall, params: Record<string, unknown>): Price {
   }
   if (!productId) throw missingParam('product');
   product(call, productId, 'product');
-  const unitAmount = optionalInteger(params, 'unit_amount') ?? optionalNumber(params, 'unit_amount_decimal');
-  if (unitAmount === undefined) throw missingParam('unit_amount');
-  if (unitAmount < 0) throw invalidParam('unit_amount', 'Invalid non-negative integer');
   const recurringParams = optionalObject(params, 'recurring');
   const recurring = recurringParams
     ? {
         interval:
           optionalEnum(recurringParams, 'interval', ['day', 'week', 'month', 'year'] as const) ?? 'month',
         intervalCount: optionalInteger(recurringParams, 'interval_count') ?? 1,
+        usageType:
+          optionalEnum(recurringParams, 'usage_type', ['licensed', 'metered'] as const) ?? 'licensed',
+        meter: optionalString(recurringParams, 'meter') || null,
       }
     : null;
   if (recurringParams && !optionalString(recurringParams, 'interval'))
     throw missingParam('recurring[interval]');
+  const scheme = priceScheme(params, recurring !== null);
   const lookupKey = optionalString(params, 'lookup_key') || null;
   if (lookupKey) claimLookupKey(call, lookupKey, optionalBoolean(params, 'transfer_lookup_key') ?? false);
   const price = newPrice({
     id: env.ids.next('price', 24),
     created: at,
     product: productId,
-    unitAmount: Math.round(unitAmount),
+    scheme,
     currency: requiredString(params, 'currency').toLowerCase(),
     recurring,
     nickname: optionalString(params, 'nickname') ?? null,
@@ -118,6 +122,217 @@ function makePrice(call: ApiCall, params: Record<string, unknown>): Price {
   env.state.prices.set(price.id, price);
   env.emit('price.created', env.render(price), at);
   return price;
+}
+
+/** `You may only specify one of these parameters: a, b.`, Stripe's answer to mutually exclusive parameters. */
+function onlyOneOf(...names: string[]) {
+  return invalidRequest(`You may only specify one of these parameters: ${names.join(', ')}.`, {
+    param: names[names.length - 1],
+  });
+}
+
+/** A non-negative amount in minor units: an integer, or a decimal string with at most 12 places. */
+function amountParam(params: Params, key: string, path: string, kind: 'integer' | 'decimal') {
+  const value = params[key];
+  if (value === undefined || value === '') return undefined;
+  if (kind === 'integer') {
+    if (typeof value !== 'string' || !/^-?\d+$/.test(value))
+      throw invalidParam(path, `Invalid integer: ${String(value)}`, 'parameter_invalid_integer');
+    if (value.startsWith('-'))
+      throw invalidParam(path, 'Invalid non-negative integer', 'parameter_invalid_integer');
+    return String(Number(value));
+  }
+  if (typeof value !== 'string' || !/^-?\d+(\.\d+)?$/.test(value))
+    throw invalidParam(path, `Invalid decimal: ${String(value)}`, 'parameter_invalid_decimal');
+  if (value.startsWith('-'))
+    throw invalidParam(path, 'Invalid non-negative decimal', 'parameter_invalid_decimal');
+  const scaled = toScaled(value);
+  if (scaled === undefined) {
+    throw invalidParam(
+      path,
+      `Invalid decimal: ${value}. A decimal amount can have at most ${DECIMAL_PLACES} decimal places.`,
+      'parameter_invalid_decimal',
+    );
+  }
+  return fromScaled(scaled);
+}
+
+/** One amount given either as `<key>` (an integer) or `<key>_decimal`, never both; `path` names the parameter. */
+function eitherAmount(params: Params, key: string, path: (name: string) => string = (name) => name) {
+  const whole = amountParam(params, key, path(key), 'integer');
+  const decimal = amountParam(params, `${key}_decimal`, path(`${key}_decimal`), 'decimal');
+  if (whole !== undefined && decimal !== undefined) throw onlyOneOf(path(key), path(`${key}_decimal`));
+  return whole ?? decimal;
+}
+
+/**
+ * Reads how a new price charges, refusing the combinations Stripe refuses: exactly one of `unit_amount`,
+ * `unit_amount_decimal` or `custom_unit_amount` for `per_unit`; `tiers` and `tiers_mode` (and no unit amount, no
+ * `transform_quantity`) for `tiered`.
+ */
+function priceScheme(params: Params, recurring: boolean): PriceScheme {
+  const billingScheme = optionalEnum(params, 'billing_scheme', ['per_unit', 'tiered'] as const) ?? 'per_unit';
+  const unitAmount = eitherAmount(params, 'unit_amount');
+  const customParams = optionalObject(params, 'custom_unit_amount');
+  const tierParams = arrayOfObjects(params, 'tiers');
+  const tiersMode = optionalEnum(params, 'tiers_mode', ['graduated', 'volume'] as const);
+  const transformParams = optionalObject(params, 'transform_quantity');
+  const amountParamName = params.unit_amount_decimal !== undefined ? 'unit_amount_decimal' : 'unit_amount';
+
+  if (billingScheme === 'tiered') {
+    if (unitAmount !== undefined) {
+      throw invalidRequest(
+        `\`${amountParamName}\` cannot be set when \`billing_scheme\` is \`tiered\`; set the amounts on the tiers instead.`,
+        { param: amountParamName },
+      );
+    }
+    if (customParams) {
+      throw invalidRequest('`custom_unit_amount` cannot be set when `billing_scheme` is `tiered`.', {
+        param: 'custom_unit_amount',
+      });
+    }
+    if (transformParams) {
+      throw invalidRequest(
+        '`transform_quantity` cannot be combined with `tiers`: quantity transformation needs `billing_scheme=per_unit`.',
+        { param: 'transform_quantity' },
+      );
+    }
+    if (!tierParams || tierParams.length === 0) throw missingParam('tiers');
+    if (!tiersMode) throw missingParam('tiers_mode');
+    return { billingScheme: 'tiered', tiersMode, tiers: readTiers(tierParams) };
+  }
+
+  if (tierParams) {
+    throw invalidRequest('`tiers` can only be set when `billing_scheme` is `tiered`.', { param: 'tiers' });
+  }
+  if (tiersMode) {
+    throw invalidRequest('`tiers_mode` can only be set when `billing_scheme` is `tiered`.', {
+      param: 'tiers_mode',
+    });
+  }
+  if (customParams) {
+    if (unitAmount !== undefined) throw onlyOneOf('custom_unit_amount', amountParamName);
+    if (optionalBoolean(customParams, 'enabled') !== true) {
+      if (customParams.enabled === undefined) throw missingParam('custom_unit_amount[enabled]');
+      throw invalidParam(
+        'custom_unit_amount[enabled]',
+        'custom_unit_amount[enabled] must be true; leave out custom_unit_amount for a fixed amount.',
+      );
+    }
+    if (recurring) {
+      throw invalidRequest(
+        '`custom_unit_amount` is only supported for one-time prices, not recurring ones.',
+        {
+          param: 'custom_unit_amount',
+        },
+      );
+    }
+    if (transformParams) {
+      throw invalidRequest('`transform_quantity` cannot be combined with `custom_unit_amount`.', {
+        param: 'transform_quantity',
+      });
+    }
+    const bound = (key: string) => {
+      const value = amountParam(customParams, key, `custom_unit_amount[${key}]`, 'integer');
+      return value === undefined ? null : Number(value);
+    };
+    const [minimum, maximum, preset] = [bound('minimum'), bound('maximum'), bound('preset')];
+    if (minimum !== null && maximum !== null && minimum > maximum) {
+      throw invalidParam(
+        'custom_unit_amount[minimum]',
+        'custom_unit_amount[minimum] cannot exceed its maximum.',
+      );
+    }
+    if (
+      preset !== null &&
+      ((minimum !== null && preset < minimum) || (maximum !== null && preset > maximum))
+    ) {
+      throw invalidParam(
+        'custom_unit_amount[preset]',
+        'custom_unit_amount[preset] must lie between its minimum and maximum.',
+      );
+    }
+    return { billingScheme: 'custom', customUnitAmount: { minimum, maximum, preset } };
+  }
+  if (unitAmount === undefined) throw missingParam('unit_amount');
+  return {
+    billingScheme: 'per_unit',
+    unitAmountDecimal: unitAmount,
+    transformQuantity: transformParams ? readTransform(transformParams) : null,
+  };
+}
+
+function readTransform(params: Params): { divideBy: number; round: 'up' | 'down' } {
+  const divideBy = amountParam(params, 'divide_by', 'transform_quantity[divide_by]', 'integer');
+  if (divideBy === undefined) throw missingParam('transform_quantity[divide_by]');
+  if (Number(divideBy) < 1) {
+    throw invalidParam(
+      'transform_quantity[divide_by]',
+      'Invalid positive integer',
+      'parameter_invalid_integer',
+    );
+  }
+  const round = params.round;
+  if (round === undefined || round === '') throw missingParam('transform_quantity[round]');
+  if (round !== 'up' && round !== 'down') {
+    throw invalidParam(
+      'transform_quantity[round]',
+      'Invalid transform_quantity[round]: must be one of up, down',
+    );
+  }
+  return { divideBy: Number(divideBy), round };
+}
+
+/** Tiers as Stripe accepts them: ascending `up_to`, the last one `inf`, and an amount on every tier. */
+function readTiers(entries: Params[]): Extract<PriceScheme, { billingScheme: 'tiered' }>['tiers'] {
+  let previous = -1;
+  return entries.map((entry, index) => {
+    const prefix = `tiers[${index}]`;
+    const last = index === entries.length - 1;
+    const rawUpTo = entry.up_to;
+    if (rawUpTo === undefined || rawUpTo === '') throw missingParam(`${prefix}[up_to]`);
+    let upTo: number | null;
+    if (rawUpTo === 'inf') {
+      if (!last) {
+        throw invalidParam(`${prefix}[up_to]`, 'Only the last tier can have `up_to` set to `inf`.');
+      }
+      upTo = null;
+    } else {
+      if (typeof rawUpTo !== 'string' || !/^\d+$/.test(rawUpTo)) {
+        throw invalidParam(
+          `${prefix}[up_to]`,
+          `Invalid up_to: ${String(rawUpTo)}. It must be a whole number, or \`inf\` for the last tier.`,
+        );
+      }
+      upTo = Number(rawUpTo);
+      if (last) throw invalidParam(`${prefix}[up_to]`, 'The last tier must have `up_to` set to `inf`.');
+      if (upTo <= previous) {
+        throw invalidParam(
+          `${prefix}[up_to]`,
+          'Tiers must be in ascending order of `up_to`, and no two tiers can have the same `up_to`.',
+        );
+      }
+      previous = upTo;
+    }
+    const path = (name: string) => `${prefix}[${name}]`;
+    const unitAmountDecimal = eitherAmount(entry, 'unit_amount', path);
+    const flatAmountDecimal = eitherAmount(entry, 'flat_amount', path);
+    if (flatAmountDecimal?.includes('.')) {
+      throw invalidParam(
+        `${prefix}[flat_amount_decimal]`,
+        'flat_amount_decimal must represent a whole number of minor units.',
+        'parameter_invalid_decimal',
+      );
+    }
+    if (unitAmountDecimal === undefined && flatAmountDecimal === undefined) {
+      throw invalidParam(prefix, 'An entry in the tiers array is missing an amount.');
+    }
+    return {
+      upTo,
+      unitAmountDecimal: unitAmountDecimal ?? null,
+      flatAmountDecimal: flatAmountDecimal ?? null,
+    };
+  });
 }
 
 /** A lookup key belongs to one price; `transfer_lookup_key` moves it, as in Stripe. */

@@ -13,6 +13,7 @@ import {
   optionalString,
   requiredString,
 } from '../params.js';
+import { chargeFor } from '../pricing.js';
 import { type ApiCall, arg, type Route } from '../router.js';
 import { type Invoice, type InvoiceItem, idOf, type JsonObject } from '../types.js';
 import { searchResources } from './customers.js';
@@ -236,8 +237,13 @@ function createInvoiceItem(call: ApiCall): JsonObject {
   const priceId = optionalString(params, 'price') ?? (pricing ? optionalString(pricing, 'price') : undefined);
   const price = priceId ? billing.price(priceId, 'pricing[price]') : null;
   const quantity = optionalInteger(params, 'quantity') ?? 1;
-  const amount =
-    optionalInteger(params, 'amount') ?? (price ? (price.unit_amount ?? 0) * quantity : undefined);
+  if (price?.custom_unit_amount) {
+    throw invalidRequest(
+      `The price \`${price.id}\` has a \`custom_unit_amount\`, which only Checkout and Payment Links can use.`,
+      { param: 'pricing[price]' },
+    );
+  }
+  const amount = optionalInteger(params, 'amount') ?? (price ? chargeFor(price, quantity) : undefined);
   if (amount === undefined) throw missingParam('amount');
   const currency = (
     optionalString(params, 'currency') ??
