@@ -10,6 +10,7 @@ import {
   consecutiveFailures,
   creditSummary,
   failedCharges,
+  hasUsageBasedItems,
   type InvoiceFacts,
   lifetimeValue,
   mainSubscription,
@@ -77,6 +78,8 @@ export interface RevenueSummary {
   monthsActive: number;
   mrr: Map<string, number>;
   arr: Map<string, number>;
+  /** A paying subscription bills an item by usage: MRR and ARR leave it out. */
+  usageNotCounted: boolean;
 }
 
 const missing = <T>(reason: string): Part<T> => ({ ok: false, reason });
@@ -158,6 +161,7 @@ export function summariseBillingContext(
         monthsActive: since ? monthsActive(since, ended) : 0,
         mrr,
         arr: annualRecurringRevenue(mrr),
+        usageNotCounted: hasUsageBasedItems(subscriptions.value),
       },
     };
   }

@@ -7,6 +7,8 @@ import type { Segment } from './customers.js';
 import {
   type Interval,
   monthlyRecurringRevenue,
+  type NonFlatPricing,
+  periodAmount,
   type RecurringDiscount,
   type RecurringItem,
 } from './revenue.js';
@@ -41,7 +43,10 @@ export interface PlanItem {
   priceId: string;
   productId: string;
   productName: string;
+  /** Per unit (per package for package pricing); may hold a fraction of a minor unit; 0 when tiered. */
   unitAmountMinor: number;
+  /** Absent for a flat amount per unit. */
+  pricing?: NonFlatPricing | undefined;
   currency: string;
   quantity: number;
   interval: Interval;
@@ -213,6 +218,7 @@ export function recurringRevenue(subscriptions: readonly SubscriptionFacts[]): M
     const items: RecurringItem[] = subscription.items.map((item) => ({
       unitAmountMinor: item.unitAmountMinor,
       quantity: item.quantity,
+      pricing: item.pricing,
       interval: item.interval,
       intervalCount: item.intervalCount,
       currency: item.currency,
@@ -221,6 +227,16 @@ export function recurringRevenue(subscriptions: readonly SubscriptionFacts[]): M
       totals.set(currency, (totals.get(currency) ?? 0) + amount);
   }
   return totals;
+}
+
+/** Whether a paying subscription has an item billed by usage, which {@link recurringRevenue} cannot count. */
+export function hasUsageBasedItems(subscriptions: readonly SubscriptionFacts[]): boolean {
+  return subscriptions.some(
+    (subscription) =>
+      isLive(subscription.status) &&
+      subscription.status !== 'trialing' &&
+      subscription.items.some((item) => periodAmount(item) === undefined),
+  );
 }
 
 export interface PaymentRow {

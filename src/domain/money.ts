@@ -48,6 +48,22 @@ export function formatMoney(amountMinor: number, currency: string): string {
   return formatter.format(amountMinor / per);
 }
 
+/**
+ * A price's unit amount, which (a decimal price) may hold a fraction of a minor unit: "$0.005" for half a cent. Whole
+ * minor units read as {@link formatMoney} has them.
+ */
+export function formatUnitAmount(amountMinor: number, currency: string): string {
+  if (Number.isInteger(amountMinor)) return formatMoney(amountMinor, currency);
+  const per = minorUnitsPerMajor(currency);
+  const digits = per === 1 ? 0 : per === 1000 ? 3 : 2;
+  return new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency: currency.toUpperCase(),
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits + 10,
+  }).format(amountMinor / per);
+}
+
 /** Amounts in several currencies as one line ("$1,200.00 + €80.00"); `empty` when there is nothing. */
 export function formatMoneyTotals(
   totals: ReadonlyMap<string, number>,

@@ -19,7 +19,7 @@ import {
 import type { Category } from './escalation.js';
 import { formatMoney } from './money.js';
 import { decide, type PermissionMatrix, type PolicyDecision, refundPolicyText } from './permissions.js';
-import { type Interval, monthlyAmount } from './revenue.js';
+import { describePrice, type Interval, monthlyAmount, type NonFlatPricing, periodAmount } from './revenue.js';
 import type { RoleName } from './roles.js';
 
 export const PLAYBOOKS = [
@@ -352,6 +352,8 @@ export interface PlanChoice {
   priceId: string;
   name: string;
   unitAmountMinor: number;
+  /** Absent for a flat amount per unit. */
+  pricing?: NonFlatPricing | undefined;
   currency: string;
   interval: Interval;
   intervalCount: number;
@@ -375,12 +377,9 @@ export function changePlanPlaybook(input: {
         "I can't see an active subscription on your account at the moment, so there's no plan to switch. I'm happy to help you pick a plan and get started — which one were you interested in?",
     };
   }
-  const currentMonthly = monthlyAmount({ ...current, unitAmountMinor: current.unitAmountMinor });
+  const currentMonthly = monthlyAmount(current);
   const facts: PlaybookFact[] = [
-    {
-      label: 'Current plan',
-      value: `${current.productName} · ${money(current.unitAmountMinor, current.currency)}${current.quantity > 1 ? ` × ${current.quantity}` : ''} per ${current.interval}`,
-    },
+    { label: 'Current plan', value: `${current.productName} · ${describePrice(current)}` },
   ];
   if (!target) {
     return {
@@ -399,12 +398,13 @@ export function changePlanPlaybook(input: {
   const proration = (preview?.lines ?? [])
     .filter((line) => line.proration)
     .reduce((sum, line) => sum + line.amountMinor, 0);
-  const newCharge = money(target.unitAmountMinor * quantity, target.currency);
+  const targetCharge = periodAmount({ ...target, quantity });
+  const newCharge =
+    targetCharge === undefined
+      ? 'based on your usage, billed'
+      : money(Math.round(targetCharge), target.currency);
   facts.push(
-    {
-      label: 'Target plan',
-      value: `${target.name} · ${money(target.unitAmountMinor, target.currency)}${quantity > 1 ? ` × ${quantity}` : ''} per ${target.interval}`,
-    },
+    { label: 'Target plan', value: `${target.name} · ${describePrice({ ...target, quantity })}` },
     {
       label: 'Kind of change',
       value: upgrade

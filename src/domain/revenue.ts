@@ -1,16 +1,39 @@
-import { formatMoney } from './money.js';
+import { formatMoney, formatUnitAmount } from './money.js';
 
 /**
- * Monthly recurring revenue from subscription items, in integer minor units: each item's price times its quantity,
- * brought to one month whatever its interval (a yearly price counts a twelfth, a weekly one 52/12), less the
- * subscription's lasting discounts (a one-off coupon is not recurring). Rounded once, at the end, to the nearest
- * minor unit.
+ * Monthly recurring revenue from subscription items, in minor units: each item's charge for one billing period (see
+ * {@link periodAmount}) brought to one month whatever its interval (a yearly price counts a twelfth, a weekly one
+ * 52/12), less the subscription's lasting discounts (a one-off coupon is not recurring). Rounded once, at the end,
+ * to the nearest minor unit.
  */
 export type Interval = 'day' | 'week' | 'month' | 'year';
 
+/** One tier of a tiered price: units up to `upTo` (null: every unit beyond the previous tier). */
+export interface PriceTier {
+  upTo: number | null;
+  unitAmountMinor: number;
+  flatAmountMinor: number;
+}
+
+/**
+ * How a price charges when it is not a flat amount per unit (Stripe: `transform_quantity`, `billing_scheme: tiered`,
+ * `usage_type: metered`):
+ *   - package: `unitAmountMinor` buys `divideBy` units, and a part package is rounded up or down;
+ *   - volume tiers: the tier the whole quantity falls in prices every unit;
+ *   - graduated tiers: each tier prices the units that fall in it;
+ *   - metered: what is billed depends on reported usage, so no recurring figure can be read from the price.
+ */
+export type NonFlatPricing =
+  | { scheme: 'package'; divideBy: number; round: 'up' | 'down' }
+  | { scheme: 'tiered'; mode: 'volume' | 'graduated'; tiers: readonly PriceTier[] }
+  | { scheme: 'metered' };
+
 export interface RecurringItem {
+  /** The amount per unit (per package for package pricing); may hold a fraction of a minor unit. 0 when tiered. */
   unitAmountMinor: number;
   quantity: number;
+  /** Absent for a flat amount per unit. */
+  pricing?: NonFlatPricing | undefined;
   interval: Interval;
   intervalCount: number;
   currency: string;
@@ -18,9 +41,46 @@ export interface RecurringItem {
 
 const MONTHS_PER: Record<Interval, number> = { day: 12 / 365, week: 12 / 52, month: 1, year: 12 };
 
+/**
+ * What one billing period of an item charges, before discounts, unrounded; undefined for a metered price, whose
+ * charge depends on usage.
+ */
+export function periodAmount(
+  item: Pick<RecurringItem, 'unitAmountMinor' | 'quantity' | 'pricing'>,
+): number | undefined {
+  const pricing = item.pricing;
+  const quantity = Math.max(0, item.quantity);
+  if (!pricing) return item.unitAmountMinor * quantity;
+  switch (pricing.scheme) {
+    case 'metered':
+      return undefined;
+    case 'package': {
+      const packages = quantity / Math.max(1, pricing.divideBy);
+      return item.unitAmountMinor * (pricing.round === 'up' ? Math.ceil(packages) : Math.floor(packages));
+    }
+    case 'tiered': {
+      let total = 0;
+      let below = 0;
+      for (const tier of pricing.tiers) {
+        const top = tier.upTo ?? Number.POSITIVE_INFINITY;
+        if (pricing.mode === 'volume') {
+          if (quantity <= top) return tier.unitAmountMinor * quantity + tier.flatAmountMinor;
+          continue;
+        }
+        // A quantity of 0 still reaches the first tier: its flat amount is a base fee.
+        if (below > 0 && quantity <= below) break;
+        total += tier.unitAmountMinor * (Math.min(quantity, top) - below) + tier.flatAmountMinor;
+        below = top;
+      }
+      return total;
+    }
+  }
+}
+
+/** An item's charge brought to one month (0 for a metered item). */
 export function monthlyAmount(item: RecurringItem): number {
   const periodMonths = MONTHS_PER[item.interval] * Math.max(1, item.intervalCount);
-  return (item.unitAmountMinor * item.quantity) / periodMonths;
+  return (periodAmount(item) ?? 0) / periodMonths;
 }
 
 /**
@@ -69,4 +129,26 @@ export function monthlyRecurringRevenue(
 /** Annual recurring revenue from monthly figures: twelve months of each currency's MRR. */
 export function annualRecurringRevenue(monthly: ReadonlyMap<string, number>): Map<string, number> {
   return new Map([...monthly].map(([currency, amount]) => [currency, amount * 12]));
+}
+
+/**
+ * How an item's price reads, with its charge per billing period: "$480.00/month (10 × $48.00)", "$90.00/month (25
+ * units, $10.00 per 10)", "$1,150.00/month (120 units, graduated tiers)", "usage-based ($0.50 per unit)".
+ */
+export function describePrice(item: RecurringItem): string {
+  const per = item.intervalCount === 1 ? item.interval : `${item.intervalCount} ${item.interval}s`;
+  const money = (amount: number) => formatMoney(Math.round(amount), item.currency);
+  const unit = formatUnitAmount(item.unitAmountMinor, item.currency);
+  const pricing = item.pricing;
+  const amount = periodAmount(item);
+  if (amount === undefined) {
+    if (pricing?.scheme === 'metered' && item.unitAmountMinor > 0) return `usage-based (${unit} per unit)`;
+    return 'usage-based';
+  }
+  const charge = `${money(amount)}/${per}`;
+  if (!pricing) return item.quantity <= 1 ? charge : `${charge} (${item.quantity} × ${unit})`;
+  if (pricing.scheme === 'package')
+    return `${charge} (${item.quantity} units, ${unit} per ${pricing.divideBy})`;
+  if (pricing.scheme === 'tiered') return `${charge} (${item.quantity} units, ${pricing.mode} tiers)`;
+  return charge;
 }

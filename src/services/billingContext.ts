@@ -11,7 +11,7 @@ import {
 import type { BillingContext, LifecycleModel, Part } from '../domain/billing-card.js';
 import type { CustomerSummary } from '../domain/customers.js';
 import { buildTimeline } from '../domain/lifecycle.js';
-import type { Interval } from '../domain/revenue.js';
+import type { Interval, NonFlatPricing } from '../domain/revenue.js';
 import type { Logger } from '../logger.js';
 
 /** What the billing card needs from the payment provider (Stripe behind it, a fake port in unit tests). */
@@ -50,6 +50,8 @@ export interface PlanOption {
   productName: string;
   nickname: string | undefined;
   unitAmountMinor: number;
+  /** Absent for a flat amount per unit. */
+  pricing?: NonFlatPricing | undefined;
   currency: string;
   interval: Interval;
   intervalCount: number;

@@ -14,7 +14,6 @@ import {
   intervalText,
   isoDay,
   type PaymentRow,
-  type PlanItem,
 } from '../domain/billing.js';
 import type { BillingCardModel, LifecycleModel } from '../domain/billing-card.js';
 import { type CustomerSummary, customerLabel } from '../domain/customers.js';
@@ -29,7 +28,7 @@ import {
   type PlaybookModel,
   type PlaybookResult,
 } from '../domain/playbooks.js';
-import { discountLabel } from '../domain/revenue.js';
+import { describePrice, discountLabel } from '../domain/revenue.js';
 import {
   BILLING_IDS,
   encodeAccountActions,
@@ -62,18 +61,13 @@ const STATUS_MARK: Record<PaymentRow['status'], string> = {
   partly_refunded: ':leftwards_arrow_with_hook: Part refunded',
 };
 
+const USAGE_NOT_COUNTED = ' (plus usage-based charges, not counted)';
+
 const CHURN_MARK = {
   low: ':large_green_circle: Low',
   medium: ':large_orange_circle: Medium',
   high: ':red_circle: High',
 };
-
-function priceText(item: PlanItem): string {
-  const unit = formatMoney(item.unitAmountMinor, item.currency);
-  const per = item.intervalCount === 1 ? item.interval : `${item.intervalCount} ${item.interval}s`;
-  if (item.quantity <= 1) return `${unit}/${per}`;
-  return `${formatMoney(item.unitAmountMinor * item.quantity, item.currency)}/${per} (${item.quantity} × ${unit})`;
-}
 
 function accountBlocks(model: BillingCardModel, customer: BillingCustomer): KnownBlock[] {
   const subscription = model.subscription;
@@ -88,7 +82,7 @@ function accountBlocks(model: BillingCardModel, customer: BillingCustomer): Know
     fields.push(
       field(
         'Current plan',
-        plan ? `${escapeMrkdwn(plan.productName)} · ${priceText(plan)}${status}` : 'No plan item',
+        plan ? `${escapeMrkdwn(plan.productName)} · ${describePrice(plan)}${status}` : 'No plan item',
       ),
     );
     const renews = facts.currentPeriodEnd ? isoDay(facts.currentPeriodEnd) : 'unknown';
@@ -207,7 +201,7 @@ function subscriptionBlocks(model: BillingCardModel): KnownBlock[] {
     field(
       'Add-ons',
       addOns.length > 0
-        ? addOns.map((item) => `• ${escapeMrkdwn(item.productName)} (${priceText(item)})`).join('\n')
+        ? addOns.map((item) => `• ${escapeMrkdwn(item.productName)} (${describePrice(item)})`).join('\n')
         : 'None',
     ),
   );
@@ -223,8 +217,8 @@ function valueBlocks(model: BillingCardModel): KnownBlock[] {
     fields.push(
       field('Total revenue', `${r.lifetimeComplete ? '' : 'at least '}${formatMoneyTotals(r.lifetime)}`),
       field('Months active', String(r.monthsActive)),
-      field('MRR contribution', formatMoneyTotals(r.mrr)),
-      field('ARR contribution', formatMoneyTotals(r.arr)),
+      field('MRR contribution', `${formatMoneyTotals(r.mrr)}${r.usageNotCounted ? USAGE_NOT_COUNTED : ''}`),
+      field('ARR contribution', `${formatMoneyTotals(r.arr)}${r.usageNotCounted ? USAGE_NOT_COUNTED : ''}`),
     );
   }
   if (!churn.ok) fields.push(field('Churn risk', missingText('Churn risk', churn.reason)));

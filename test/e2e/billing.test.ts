@@ -187,6 +187,84 @@ describe.each(DATABASE_KINDS)('billing context and playbooks (%s)', (kind) => {
     expect(withOnce).toContain('MRR contribution*\\n$99.00');
   });
 
+  it('reads tiered, package and fractional prices as Stripe bills them, and says when usage-based charges are left out', async () => {
+    const day = 86_400_000;
+    const seed = app.stripe.seed;
+    const product = (name: string, kind?: string) =>
+      seed.product({ name, ...(kind ? { metadata: { kind } } : {}) }).id;
+    // Graduated: 10 seats at $30, the next 40 at $25, every further one at $20, plus a $100 base fee.
+    const seats = seed.price({
+      product: product('Scale'),
+      interval: 'month',
+      scheme: {
+        billingScheme: 'tiered',
+        tiersMode: 'graduated',
+        tiers: [
+          { upTo: 10, unitAmountDecimal: '3000', flatAmountDecimal: '10000' },
+          { upTo: 50, unitAmountDecimal: '2500' },
+          { upTo: null, unitAmountDecimal: '2000' },
+        ],
+      },
+    });
+    // $15 per pack of 1,000 messages, a part pack rounded up; and a tenth of a cent per lookup.
+    const packs = seed.price({
+      product: product('Message packs', 'add_on'),
+      interval: 'month',
+      scheme: {
+        billingScheme: 'per_unit',
+        unitAmountDecimal: '1500',
+        transformQuantity: { divideBy: 1_000, round: 'up' },
+      },
+    });
+    const lookups = seed.price({
+      product: product('Address lookups', 'add_on'),
+      interval: 'month',
+      scheme: { billingScheme: 'per_unit', unitAmountDecimal: '0.1' },
+    });
+    const calls = seed.price({
+      product: product('API calls', 'add_on'),
+      interval: 'month',
+      usageType: 'metered',
+      scheme: { billingScheme: 'per_unit', unitAmountDecimal: '2' },
+    });
+    const customer = seed.customer({
+      name: 'Marlowe Freightworks',
+      email: 'billing@marlowe.example',
+      created: Date.now() - 60 * day,
+      card: {
+        brand: 'visa',
+        last4: '5556',
+        expMonth: 9,
+        expYear: new Date().getUTCFullYear() + 2,
+        fingerprint: 'MarloweVisa',
+      },
+    });
+    seed.subscription({
+      customer: customer.id,
+      items: [
+        { price: seats.id, quantity: 60 },
+        { price: packs.id, quantity: 2_500 },
+        { price: lookups.id, quantity: 12_345 },
+        { price: calls.id },
+      ],
+      start: Date.now() - 20 * day,
+    });
+    const blocks = text((await billing('Marlowe Freightworks')).blocks);
+    // 100 + 10 × 30 + 40 × 25 + 10 × 20 = 1,600; 3 packs = 45; 12,345 × $0.001 = 12.345.
+    expect(blocks).toContain('Scale · $1,600.00/month (60 units, graduated tiers)');
+    expect(blocks).toContain('Message packs ($45.00/month (2500 units, $15.00 per 1000))');
+    expect(blocks).toContain('Address lookups ($12.35/month (12345 × $0.001))');
+    expect(blocks).toContain('API calls (usage-based ($0.02 per unit))');
+    expect(blocks).toContain('MRR contribution*\\n$1,657.35 (plus usage-based charges, not counted)');
+    // The card read the tiers by expanding them on the price: the subscription list cannot reach them.
+    expect(
+      app.stripe.requests.some(
+        (request) =>
+          request.path === `/v1/prices/${seats.id}` && [...request.query.values()].includes('tiers'),
+      ),
+    ).toBe(true);
+  });
+
   it('shows failures, the outstanding amount, an expiring card and a high churn risk for a customer in trouble', async () => {
     const card = await billing(BRIGHTLEAF);
     const blocks = text(card.blocks);
@@ -271,7 +349,7 @@ describe.each(DATABASE_KINDS)('billing context and playbooks (%s)', (kind) => {
 
   it('change plan: the current and target plan, a proration preview, upgrade now or downgrade at period end', async () => {
     const view = await playbook(JUNIPER, 'change_plan');
-    expect(text(view.blocks)).toContain('Current plan*\\nStarter · $29.00 per month');
+    expect(text(view.blocks)).toContain('Current plan*\\nStarter · $29.00/month');
     await app.driver.selectOption({
       user: app.people.l1,
       viewId: view.id,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type ChargeFacts,
   churnRisk,
+  hasUsageBasedItems,
   type InvoiceFacts,
   type InvoiceLine,
   monthsActive,
@@ -19,7 +20,13 @@ import {
   PLAYBOOK_FOR_CATEGORY,
   refundEligibility,
 } from '../../src/domain/playbooks.js';
-import { annualRecurringRevenue, monthlyRecurringRevenue } from '../../src/domain/revenue.js';
+import {
+  annualRecurringRevenue,
+  describePrice,
+  monthlyRecurringRevenue,
+  type NonFlatPricing,
+  periodAmount,
+} from '../../src/domain/revenue.js';
 import { chargeFacts } from '../support/billing-facts.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -187,6 +194,85 @@ describe('recurring revenue', () => {
       ),
     ).toBe('$3,400.00 + €80.00');
     expect(formatMoney(12_345, 'jpy')).toBe('¥12,345');
+  });
+
+  const graduated: NonFlatPricing = {
+    scheme: 'tiered',
+    mode: 'graduated',
+    tiers: [
+      { upTo: 10, unitAmountMinor: 1_000, flatAmountMinor: 5_000 },
+      { upTo: 50, unitAmountMinor: 800, flatAmountMinor: 0 },
+      { upTo: null, unitAmountMinor: 500, flatAmountMinor: 0 },
+    ],
+  };
+
+  it('prices tiers, packages and fractions of a cent as Stripe bills them; usage-based items have no figure', () => {
+    // Graduated, 60 units: 50 + 10 × 10 in the first tier, 40 × 8 in the second, 10 × 5 in the third.
+    expect(periodAmount({ unitAmountMinor: 0, quantity: 60, pricing: graduated })).toBe(
+      5_000 + 10_000 + 32_000 + 5_000,
+    );
+    // Graduated, 5 units: only the first tier.
+    expect(periodAmount({ unitAmountMinor: 0, quantity: 5, pricing: graduated })).toBe(5_000 + 5_000);
+    // Volume, 60 units: every unit at the third tier's price; 10 units: the first tier's, with its flat amount.
+    const volume: NonFlatPricing = { ...graduated, mode: 'volume' };
+    expect(periodAmount({ unitAmountMinor: 0, quantity: 60, pricing: volume })).toBe(30_000);
+    expect(periodAmount({ unitAmountMinor: 0, quantity: 10, pricing: volume })).toBe(10_000 + 5_000);
+    // Packages of 10 at $25: 23 units are 3 packages rounded up, 2 rounded down.
+    const packages = (round: 'up' | 'down'): NonFlatPricing => ({ scheme: 'package', divideBy: 10, round });
+    expect(periodAmount({ unitAmountMinor: 2_500, quantity: 23, pricing: packages('up') })).toBe(7_500);
+    expect(periodAmount({ unitAmountMinor: 2_500, quantity: 23, pricing: packages('down') })).toBe(5_000);
+    // Half a cent per unit.
+    expect(periodAmount({ unitAmountMinor: 0.5, quantity: 1_001 })).toBe(500.5);
+    expect(
+      periodAmount({ unitAmountMinor: 3, quantity: 10, pricing: { scheme: 'metered' } }),
+    ).toBeUndefined();
+
+    const subscriptions = [
+      subscription({
+        items: [
+          item({ unitAmountMinor: 0, quantity: 60, pricing: graduated }),
+          item({ itemId: 'si_2', unitAmountMinor: 0.5, quantity: 1_001, addOn: true }),
+          item({
+            itemId: 'si_3',
+            unitAmountMinor: 3,
+            quantity: 1,
+            pricing: { scheme: 'metered' },
+            addOn: true,
+          }),
+        ],
+      }),
+    ];
+    // 520.00 + 5.005, rounded once at the end; the metered item adds nothing and is called out.
+    expect(recurringRevenue(subscriptions).get('usd')).toBe(52_000 + 501);
+    expect(hasUsageBasedItems(subscriptions)).toBe(true);
+    expect(hasUsageBasedItems([subscription({ items: [item({})] })])).toBe(false);
+  });
+
+  it('describes each kind of price with what it charges per period', () => {
+    const base = { currency: 'usd', interval: 'month' as const, intervalCount: 1 };
+    expect(describePrice({ ...base, unitAmountMinor: 4_800, quantity: 10 })).toBe(
+      '$480.00/month (10 × $48.00)',
+    );
+    expect(describePrice({ ...base, unitAmountMinor: 4_800, quantity: 1, interval: 'year' })).toBe(
+      '$48.00/year',
+    );
+    expect(describePrice({ ...base, unitAmountMinor: 0, quantity: 60, pricing: graduated })).toBe(
+      '$520.00/month (60 units, graduated tiers)',
+    );
+    expect(
+      describePrice({
+        ...base,
+        unitAmountMinor: 2_500,
+        quantity: 23,
+        pricing: { scheme: 'package', divideBy: 10, round: 'up' },
+      }),
+    ).toBe('$75.00/month (23 units, $25.00 per 10)');
+    expect(describePrice({ ...base, unitAmountMinor: 0.5, quantity: 2_000, intervalCount: 3 })).toBe(
+      '$10.00/3 months (2000 × $0.005)',
+    );
+    expect(describePrice({ ...base, unitAmountMinor: 3, quantity: 1, pricing: { scheme: 'metered' } })).toBe(
+      'usage-based ($0.03 per unit)',
+    );
   });
 });
 

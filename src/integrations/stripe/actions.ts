@@ -1,7 +1,8 @@
 import type Stripe from 'stripe';
 import { type ActionParams, idempotencyKey } from '../../domain/account-actions.js';
-import { formatMoney } from '../../domain/money.js';
-import { isAddOn, refundWentThrough } from './billing.js';
+import { formatUnitAmount } from '../../domain/money.js';
+import { periodAmount } from '../../domain/revenue.js';
+import { isAddOn, pricingOf, refundWentThrough } from './billing.js';
 import { listSubscriptionsWithProducts } from './subscriptions.js';
 
 /**
@@ -185,6 +186,22 @@ function requireItem(target: ResolvedTarget): string {
 
 const idOf = (value: string | { id: string } | null | undefined) =>
   typeof value === 'string' ? value : (value?.id ?? undefined);
+
+/** What an item charges per period (0 when it bills by usage), to tell the plan from smaller items. */
+const itemCharge = (item: Stripe.SubscriptionItem): number =>
+  periodAmount({ ...pricingOf(item.price), quantity: item.quantity ?? 1 }) ?? 0;
+
+/** A price as the plan list shows it: "$48.00/month", "$10.00 per 5/month", "tiered/month", "usage-based/month". */
+function priceLabel(price: Stripe.Price): string {
+  const { unitAmountMinor, pricing } = pricingOf(price);
+  const amount =
+    pricing?.scheme === 'tiered'
+      ? 'tiered'
+      : pricing?.scheme === 'metered'
+        ? 'usage-based'
+        : `${formatUnitAmount(unitAmountMinor, price.currency)}${pricing?.scheme === 'package' ? ` per ${pricing.divideBy}` : ''}`;
+  return `${amount}/${price.recurring?.interval ?? 'once'}`;
+}
 
 const day = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString().slice(0, 10);
 
@@ -682,7 +699,7 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
       const items = [...live.items.data].sort(
         (a, b) =>
           Number(isAddOn(a.price.product)) - Number(isAddOn(b.price.product)) ||
-          (b.price.unit_amount ?? 0) * (b.quantity ?? 1) - (a.price.unit_amount ?? 0) * (a.quantity ?? 1),
+          itemCharge(b) - itemCharge(a),
       );
       const plan = items[0];
       return {
@@ -765,8 +782,7 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
             : 'name' in price.product
               ? price.product.name
               : price.product.id;
-        const amount = price.unit_amount !== null ? formatMoney(price.unit_amount, price.currency) : '?';
-        return { id: price.id, label: `${product} · ${amount}/${price.recurring?.interval ?? 'once'}` };
+        return { id: price.id, label: `${product} · ${priceLabel(price)}` };
       });
     },
 

@@ -11,7 +11,7 @@ import type {
   UpcomingInvoice,
 } from '../../domain/billing.js';
 import { parseSegment } from '../../domain/customers.js';
-import type { Interval, RecurringDiscount } from '../../domain/revenue.js';
+import type { Interval, NonFlatPricing, RecurringDiscount } from '../../domain/revenue.js';
 import type { BillingPort, LifecycleEventFacts, PlanOption } from '../../services/billingContext.js';
 import { searchStripeCustomers, toCustomerSummary } from './customers.js';
 import { listSubscriptionsWithProducts } from './subscriptions.js';
@@ -84,6 +84,47 @@ function toCustomer(customer: Stripe.Customer): BillingCustomer {
   };
 }
 
+/**
+ * Stripe's decimal amounts ("0.5", "1200"; the SDK reads them as its Decimal) as minor units; a fraction of a minor
+ * unit is kept.
+ */
+const decimalMinor = (whole: number | null, decimal: { toString(): string } | null | undefined): number =>
+  whole ?? (decimal ? Number(String(decimal)) || 0 : 0);
+
+/**
+ * How a price charges, beyond a flat amount per unit. A tiered price's tiers come only when the request expanded
+ * them (`tiers`); without them the price reads as metered would (no figure), never as free.
+ */
+export function pricingOf(price: Stripe.Price): { unitAmountMinor: number; pricing?: NonFlatPricing } {
+  const unitAmountMinor = decimalMinor(price.unit_amount, price.unit_amount_decimal);
+  if (price.recurring?.usage_type === 'metered') return { unitAmountMinor, pricing: { scheme: 'metered' } };
+  if (price.billing_scheme === 'tiered') {
+    if (!price.tiers) return { unitAmountMinor: 0, pricing: { scheme: 'metered' } };
+    return {
+      unitAmountMinor: 0,
+      pricing: {
+        scheme: 'tiered',
+        mode: price.tiers_mode === 'graduated' ? 'graduated' : 'volume',
+        tiers: price.tiers.map((tier) => ({
+          upTo: tier.up_to,
+          unitAmountMinor: decimalMinor(tier.unit_amount, tier.unit_amount_decimal),
+          flatAmountMinor: decimalMinor(tier.flat_amount, tier.flat_amount_decimal),
+        })),
+      },
+    };
+  }
+  if (price.transform_quantity)
+    return {
+      unitAmountMinor,
+      pricing: {
+        scheme: 'package',
+        divideBy: price.transform_quantity.divide_by,
+        round: price.transform_quantity.round === 'down' ? 'down' : 'up',
+      },
+    };
+  return { unitAmountMinor };
+}
+
 function toPlanItem(item: Stripe.SubscriptionItem): PlanItem {
   const price = item.price;
   return {
@@ -91,7 +132,7 @@ function toPlanItem(item: Stripe.SubscriptionItem): PlanItem {
     priceId: price.id,
     productId: idOf(price.product as string | { id: string }) ?? '',
     productName: productName(price),
-    unitAmountMinor: price.unit_amount ?? 0,
+    ...pricingOf(price),
     currency: price.currency,
     quantity: item.quantity ?? 1,
     interval: asInterval(price.recurring?.interval),
@@ -329,7 +370,7 @@ export function createStripeBillingPort(stripe: Stripe): BillingPort {
         active: true,
         type: 'recurring',
         limit: 100,
-        expand: ['data.product'],
+        expand: ['data.product', 'data.tiers'],
       });
       return page.data
         .filter((price) => !isAddOn(price.product))
@@ -338,7 +379,7 @@ export function createStripeBillingPort(stripe: Stripe): BillingPort {
             priceId: price.id,
             productName: productName(price),
             nickname: price.nickname ?? undefined,
-            unitAmountMinor: price.unit_amount ?? 0,
+            ...pricingOf(price),
             currency: price.currency,
             interval: asInterval(price.recurring?.interval),
             intervalCount: price.recurring?.interval_count ?? 1,

@@ -8,7 +8,25 @@ import type Stripe from 'stripe';
  */
 const CATALOG_PAGE = 100;
 
-/** A customer's subscriptions with every item's price and its product expanded. */
+/**
+ * A tiered price's tiers come only when a request expands them, and `data.items.data.price.tiers` is a level too
+ * deep for a subscription list, so tiered prices are read one by one. Stripe never changes a price's amounts once it
+ * exists, so what was read is kept (for the most recent prices).
+ */
+const TIER_CACHE_SIZE = 500;
+const tierCache = new Map<string, Stripe.Price.Tier[]>();
+
+async function tiersOf(stripe: Stripe, priceId: string): Promise<Stripe.Price.Tier[] | undefined> {
+  const known = tierCache.get(priceId);
+  if (known) return known;
+  const price = await stripe.prices.retrieve(priceId, { expand: ['tiers'] });
+  if (!price.tiers) return undefined;
+  tierCache.set(priceId, price.tiers);
+  if (tierCache.size > TIER_CACHE_SIZE) tierCache.delete(tierCache.keys().next().value as string);
+  return price.tiers;
+}
+
+/** A customer's subscriptions with every item's price, its product and (for a tiered price) its tiers. */
 export async function listSubscriptionsWithProducts(
   stripe: Stripe,
   params: Stripe.SubscriptionListParams & { customer: string },
@@ -25,14 +43,26 @@ export async function listSubscriptionsWithProducts(
       if (typeof product === 'string' && !products.has(product)) wanted.add(product);
     }
   }
-  if (wanted.size > 0) {
-    // `ids` answers at most one page; a subscription has at most 20 items, and the list asks for at most 100.
-    const older = await stripe.products.list({
-      ids: [...wanted].slice(0, CATALOG_PAGE),
-      limit: CATALOG_PAGE,
-    });
-    for (const product of older.data) products.set(product.id, product);
-  }
+  const tiered = new Map<string, Stripe.Price[]>();
+  for (const subscription of page.data)
+    for (const item of subscription.items.data)
+      if (item.price.billing_scheme === 'tiered' && !item.price.tiers)
+        tiered.set(item.price.id, [...(tiered.get(item.price.id) ?? []), item.price]);
+  await Promise.all([
+    (async () => {
+      if (wanted.size === 0) return;
+      // `ids` answers at most one page; a subscription has at most 20 items, and the list asks for at most 100.
+      const older = await stripe.products.list({
+        ids: [...wanted].slice(0, CATALOG_PAGE),
+        limit: CATALOG_PAGE,
+      });
+      for (const product of older.data) products.set(product.id, product);
+    })(),
+    ...[...tiered].map(async ([priceId, prices]) => {
+      const tiers = await tiersOf(stripe, priceId);
+      if (tiers) for (const price of prices) price.tiers = tiers;
+    }),
+  ]);
   for (const subscription of page.data) {
     for (const item of subscription.items.data) {
       const product = item.price.product;
