@@ -200,4 +200,6 @@ export interface LifecycleModel {
   entries: TimelineEntry[];
   /** Parts that could not be read; the timeline is then incomplete. */
   missing: string[];
+  /** Stripe's events could be read back to this moment only (a busy account), not the full 30 days. */
+  eventsReadBackTo?: Date | undefined;
 }

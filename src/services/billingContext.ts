@@ -30,7 +30,18 @@ export interface BillingPort {
     quantity: number;
   }): Promise<UpcomingInvoice>;
   plans(): Promise<PlanOption[]>;
-  lifecycleEvents(customerId: string): Promise<LifecycleEventFacts[]>;
+  /**
+   * The customer's events of the last 30 days, newest first. Stripe cannot filter events by customer, so pages of
+   * the account's events are read until the 30 days are covered or `budgetMs` is spent; `readBackTo` then says how
+   * far back they go.
+   */
+  lifecycleEvents(customerId: string, options: { budgetMs: number }): Promise<LifecycleEvents>;
+}
+
+export interface LifecycleEvents {
+  events: LifecycleEventFacts[];
+  /** Set when the account had more recent events than could be read: older ones are not in `events`. */
+  readBackTo?: Date | undefined;
 }
 
 export interface FoundCustomer {
@@ -185,7 +196,10 @@ export function getBillingContext(
 export async function getLifecycle(ctx: BillingServiceContext, customerId: string): Promise<LifecycleModel> {
   const [context, events] = await Promise.all([
     getBillingContext(ctx, customerId),
-    part(ctx, 'events', () => ctx.port.lifecycleEvents(customerId)),
+    // Half the part's deadline: whatever pages have been read by then are used, rather than none.
+    part(ctx, 'events', () =>
+      ctx.port.lifecycleEvents(customerId, { budgetMs: ctx.settings.billing.stripeTimeoutMs / 2 }),
+    ),
   ]);
   const missing: string[] = [];
   if (!context.subscriptions.ok) missing.push('subscriptions');
@@ -196,11 +210,17 @@ export async function getLifecycle(ctx: BillingServiceContext, customerId: strin
     subscriptions: context.subscriptions.ok ? context.subscriptions.value : [],
     invoices: context.invoices.ok ? context.invoices.value.invoices : [],
     charges: context.charges.ok ? context.charges.value.charges : [],
-    events: events.ok ? events.value : [],
+    events: events.ok ? events.value.events : [],
     now: ctx.now(),
   });
   const customer = context.customer.ok ? context.customer.value : undefined;
-  return { customerId, customerName: customer?.name || customerId, entries, missing };
+  return {
+    customerId,
+    customerName: customer?.name || customerId,
+    entries,
+    missing,
+    eventsReadBackTo: events.ok ? events.value.readBackTo : undefined,
+  };
 }
 
 export type { BillingCardModel, BillingContext, LifecycleModel, Part } from '../domain/billing-card.js';

@@ -395,6 +395,16 @@ export function lifecycleModal(model: LifecycleModel): ModalView {
     blocks.push(
       section(missingText(`Part of the history (${model.missing.join(', ')})`, 'Stripe did not answer')),
     );
+  if (model.eventsReadBackTo)
+    blocks.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `This Stripe account has too many recent events to read them all: event details go back to ${isoDay(model.eventsReadBackTo)} only, and earlier plan changes show as the invoices they caused.`,
+        },
+      ],
+    });
   if (lines.length === 0) blocks.push(section('Nothing has happened on this account yet.'));
   for (let start = 0; start < lines.length && blocks.length < 95; start += 25)
     blocks.push(section(lines.slice(start, start + 25).join('\n')));

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isoDay } from '../../src/domain/billing.js';
+import { createStripeBillingPort } from '../../src/integrations/stripe/billing.js';
 import type { SlackEphemeral, SlackViewOutput } from '../../src/sandbox/fakes/slack/types.js';
 import { forgetBillingContext } from '../../src/services/billingContext.js';
+import { lifecycleModal } from '../../src/views/billingCard.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/database.js';
 
@@ -311,6 +314,42 @@ describe.each(DATABASE_KINDS)('billing context and playbooks (%s)', (kind) => {
     const blocks = text(view.blocks);
     expect(blocks).toContain('Changed from Enterprise Pro × 10 to Enterprise Pro × 12');
     expect(blocks).toContain('Plan or seats changed; invoiced $');
+  });
+
+  it('the Lifecycle view reads past the first page of a busy account’s events, and says when it could not read them all', async () => {
+    // 250 newer events of other customers: the seat change is on the third page of the account's events.
+    for (let index = 0; index < 250; index += 1)
+      app.stripe.seed.event({
+        type: 'customer.subscription.updated',
+        object: { id: `sub_busy${index}`, object: 'subscription', customer: `cus_busy${index}` },
+      });
+    const listed = () => app.stripe.requests.filter((request) => request.path === '/v1/events').length;
+    const before = listed();
+    const card = await billing(seatsCustomer);
+    const view = await openModal(
+      app.people.l1,
+      { channel: 'C0SUPPORT', messageTs: card.ts },
+      'billing_lifecycle_open',
+    );
+    expect(text(view.blocks)).toContain('Changed from Enterprise Pro × 10 to Enterprise Pro × 12');
+    expect(text(view.blocks)).not.toContain('too many recent events');
+    expect(listed() - before).toBe(3);
+
+    // With no time to read a second page, the port says how far back it got.
+    const port = createStripeBillingPort(app.running.deps.integrations.stripe);
+    const hurried = await port.lifecycleEvents(seatsCustomer, { budgetMs: 0 });
+    expect(hurried.events).toEqual([]);
+    expect(hurried.readBackTo).toBeInstanceOf(Date);
+    const modal = text(
+      lifecycleModal({
+        customerId: seatsCustomer,
+        customerName: 'Busy account',
+        entries: [],
+        missing: [],
+        eventsReadBackTo: hurried.readBackTo,
+      }).blocks,
+    );
+    expect(modal).toContain(`event details go back to ${isoDay(hurried.readBackTo as Date)} only`);
   });
 
   it('charged twice: finds the duplicate on the same card and offers its refund through account actions', async () => {

@@ -64,7 +64,7 @@ function fakePort(options: { fail?: string; stall?: string; gate?: Promise<void>
     upcomingInvoice: () => answer('upcoming', { amountMinor: 100, currency: 'usd', at: NOW, lines: [] }),
     previewPlanChange: () => answer('preview', { amountMinor: 0, currency: 'usd', at: NOW, lines: [] }),
     plans: () => answer('plans', []),
-    lifecycleEvents: () => answer('events', []),
+    lifecycleEvents: () => answer('events', { events: [] }),
   };
   return { port, calls };
 }

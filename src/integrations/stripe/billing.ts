@@ -387,32 +387,54 @@ export function createStripeBillingPort(stripe: Stripe): BillingPort {
         );
     },
 
-    async lifecycleEvents(customerId) {
-      // Stripe keeps events for 30 days and cannot filter them by customer: read the latest of the kinds that
-      // matter and keep this customer's.
-      const page = await stripe.events.list({ types: LIFECYCLE_TYPES, limit: 100 });
+    async lifecycleEvents(customerId, { budgetMs }) {
+      // Stripe keeps events for 30 days and cannot filter them by customer: read the account's events of the kinds
+      // that matter, newest first, page by page while the budget lasts, and keep this customer's.
+      const deadline = Date.now() + budgetMs;
+      const since = Math.floor(Date.now() / 1000) - EVENT_RETENTION_DAYS * 86_400;
       const events: LifecycleEventFacts[] = [];
-      for (const event of page.data) {
-        const object = event.data.object as { id?: string; customer?: string | { id: string } | null };
-        if (idOf(object.customer) !== customerId) continue;
-        const previous = (event.data.previous_attributes ?? {}) as Record<string, unknown>;
-        events.push({
-          id: event.id,
-          type: event.type,
-          at: dateOf(event.created),
-          objectId: object.id ?? '',
-          subscription:
-            event.type.startsWith('customer.subscription.') && object.id
-              ? toSubscription(event.data.object as Stripe.Subscription)
-              : undefined,
-          previousItems: previousItems(previous),
-          previousStatus: typeof previous.status === 'string' ? previous.status : undefined,
-          previousCancelAtPeriodEnd:
-            typeof previous.cancel_at_period_end === 'boolean' ? previous.cancel_at_period_end : undefined,
+      let startingAfter: string | undefined;
+      for (;;) {
+        const page = await stripe.events.list({
+          types: LIFECYCLE_TYPES,
+          created: { gte: since },
+          limit: 100,
+          ...(startingAfter ? { starting_after: startingAfter } : {}),
         });
+        for (const event of page.data) {
+          const fact = lifecycleFact(event, customerId);
+          if (fact) events.push(fact);
+        }
+        const last = page.data.at(-1);
+        if (!page.has_more || !last) return { events };
+        if (Date.now() >= deadline) return { events, readBackTo: dateOf(last.created) };
+        startingAfter = last.id;
       }
-      return events;
     },
+  };
+}
+
+/** How long Stripe keeps events. */
+const EVENT_RETENTION_DAYS = 30;
+
+/** What the timeline needs of one event, when it is about this customer. */
+function lifecycleFact(event: Stripe.Event, customerId: string): LifecycleEventFacts | undefined {
+  const object = event.data.object as { id?: string; customer?: string | { id: string } | null };
+  if (idOf(object.customer) !== customerId) return undefined;
+  const previous = (event.data.previous_attributes ?? {}) as Record<string, unknown>;
+  return {
+    id: event.id,
+    type: event.type,
+    at: dateOf(event.created),
+    objectId: object.id ?? '',
+    subscription:
+      event.type.startsWith('customer.subscription.') && object.id
+        ? toSubscription(event.data.object as Stripe.Subscription)
+        : undefined,
+    previousItems: previousItems(previous),
+    previousStatus: typeof previous.status === 'string' ? previous.status : undefined,
+    previousCancelAtPeriodEnd:
+      typeof previous.cancel_at_period_end === 'boolean' ? previous.cancel_at_period_end : undefined,
   };
 }
 
