@@ -16,6 +16,9 @@ import { type TextSignals, terms, textCues } from './text.js';
  *   - the same category, the same exact signal (a decline code, a Stripe id, an invoice number), recent activity;
  *   - how far the best candidate stands above the second;
  *   - whether the text asks how something works (less likely a new case of a known fault) or reports a fault.
+ * Agents teach it too: when a case's card showed a problem and the agent reported a new problem instead, that case's
+ * text is kept against the problem. A later text that reads more like one of those than like anything the problem is
+ * known by (its title, its symptoms, its linked cases) is not offered that problem.
  * Each match carries its reasons in words, so an agent can judge it.
  */
 
@@ -28,6 +31,8 @@ export interface MatchCandidate {
   category: Category;
   signals: TextSignals;
   lastActivityAt: Date;
+  /** Texts of cases whose agents passed this problem over, most recent first. */
+  rejectedTexts?: readonly string[];
 }
 
 export interface MatchQuery {
@@ -83,6 +88,7 @@ interface PreparedCandidate {
   title: Set<string>;
   terms: Set<string>;
   passages: Set<string>[];
+  rejected: Set<string>[];
 }
 
 function prepare(candidate: MatchCandidate): PreparedCandidate {
@@ -90,7 +96,27 @@ function prepare(candidate: MatchCandidate): PreparedCandidate {
   const passages = [candidate.symptoms, ...candidate.linkedTexts].map((text) => new Set(terms(text)));
   const all = new Set(title);
   for (const passage of passages) for (const term of passage) all.add(term);
-  return { candidate, title, terms: all, passages };
+  const rejected = (candidate.rejectedTexts ?? []).map((text) => new Set(terms(text)));
+  return { candidate, title, terms: all, passages, rejected };
+}
+
+/** Shared terms over all terms of the two (Jaccard). */
+function overlap(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+  let shared = 0;
+  for (const term of a) if (b.has(term)) shared += 1;
+  const union = a.size + b.size - shared;
+  return union === 0 ? 0 : shared / union;
+}
+
+/**
+ * Whether the text reads more like a case agents said was not this problem than like anything the problem is known
+ * by (its title, symptoms or a linked case).
+ */
+function readsLikePassedOver(query: ReadonlySet<string>, doc: PreparedCandidate): boolean {
+  if (doc.rejected.length === 0) return false;
+  const known = Math.max(...[doc.title, ...doc.passages].map((passage) => overlap(query, passage)));
+  const passedOver = Math.max(...doc.rejected.map((passage) => overlap(query, passage)));
+  return passedOver > known;
 }
 
 /** Reads a word the candidates do not know as the candidates' word one edit away (long words only). */
@@ -127,6 +153,8 @@ export interface MatchEvidence {
   malfunctionCues: number;
   signals: string[];
   idleDays: number;
+  /** The text reads more like a case agents passed this problem over for: it is not offered (confidence 0). */
+  passedOver: boolean;
   confidence: number;
 }
 
@@ -171,6 +199,7 @@ export function scoreCandidates(
   const queryWeight = queryTerms.reduce((sum, term) => sum + idf(term), 0);
   if (queryWeight === 0) return [];
   const cues = textCues(query.text);
+  const querySet = new Set(queryTerms);
 
   const scored = prepared.map((doc) => {
     let explained = 0;
@@ -220,6 +249,7 @@ export function scoreCandidates(
       w.malfunction * Math.min(cues.malfunctionCues, 3) +
       (entry.signals.length > 0 ? w.signal : 0) +
       w.staleness * (idleDays / 30);
+    const passedOver = readsLikePassedOver(querySet, entry.doc);
     return {
       problemId: entry.doc.candidate.problemId,
       coverage: entry.coverage,
@@ -231,7 +261,8 @@ export function scoreCandidates(
       malfunctionCues: cues.malfunctionCues,
       signals: entry.signals,
       idleDays,
-      confidence: sigmoid(logit),
+      passedOver,
+      confidence: passedOver ? 0 : sigmoid(logit),
     };
   });
 }

@@ -57,6 +57,19 @@ export function escalationContext(deps: Deps): EscalationContext {
 }
 
 /** The first line of a message becomes the summary (trimmed to fit), the whole message the details. */
+/** The known problems a card offered (its Link buttons), read off the message the agent clicked on. */
+function offeredProblems(body: BlockAction, escalationId: number): number[] {
+  const blocks = (body.message?.blocks ?? []) as Array<{
+    accessory?: { action_id?: string; value?: string };
+  }>;
+  return blocks.flatMap((block) => {
+    const button = block.accessory;
+    if (!button?.action_id?.startsWith(`${A.link}_`)) return [];
+    const link = parseLink(button.value ?? '');
+    return link && link.e === escalationId ? [link.p] : [];
+  });
+}
+
 function prefillFrom(text: string): { summary: string; details: string } {
   const clean = text
     .replace(/<@[A-Z0-9]+>/g, '')
@@ -156,7 +169,11 @@ export function registerEscalation(app: App, deps: Deps, ctx: EscalationContext 
     await ack();
     const target = parseEscalation(action.value);
     if (!target) throw invalidInput('That button is not valid any more.');
-    await reportNewProblem(ctx, { escalationId: target.e, actorId: body.user.id });
+    await reportNewProblem(ctx, {
+      escalationId: target.e,
+      actorId: body.user.id,
+      passedOver: offeredProblems(body, target.e),
+    });
   });
 
   app.options(I.customer, async ({ options, ack }) => {

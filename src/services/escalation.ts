@@ -12,7 +12,13 @@ import {
   setEscalationCard,
   setEscalationFacts,
 } from '../db/repositories/escalations.js';
-import { addLinkedCaseText, getProblem, insertProblem, isLinkable } from '../db/repositories/problems.js';
+import {
+  addLinkedCaseText,
+  getProblem,
+  insertProblem,
+  isLinkable,
+  recordPassedOver,
+} from '../db/repositories/problems.js';
 import type { CustomerSummary } from '../domain/customers.js';
 import {
   type Category,
@@ -419,7 +425,16 @@ export async function linkEscalation(
  */
 export async function reportNewProblem(
   ctx: EscalationContext,
-  { escalationId, actorId }: { escalationId: number; actorId: string },
+  {
+    escalationId,
+    actorId,
+    passedOver = [],
+  }: {
+    escalationId: number;
+    actorId: string;
+    /** The known problems the case's card offered, which the agent chose not to link to. */
+    passedOver?: readonly number[];
+  },
 ): Promise<{ problemId: number; created: boolean }> {
   const escalation = await getEscalation(ctx.db, escalationId);
   if (!escalation) throw notFound(`${escalationRef(escalationId)} does not exist.`);
@@ -445,6 +460,13 @@ export async function reportNewProblem(
         tx.rollback();
       }
       await countOne(tx, { at: now, category: escalation.category, metric: 'problems_created' });
+      await recordPassedOver(tx, {
+        problemIds: passedOver.filter((id) => id !== problem.id),
+        escalationId,
+        text: matchText(escalation),
+        actorId,
+        now,
+      });
       await afterEscalationLinked(tx, ctx, { problemId: problem.id, escalationId });
       await ctx.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, { problemId: problem.id });
       return problem.id;

@@ -40,6 +40,7 @@ export async function findKnownProblems(
     category: row.category as Category,
     signals: row.signals,
     lastActivityAt: row.updatedAt,
+    rejectedTexts: row.rejectedTexts,
   }));
   const ranked = rankMatches({ text, category, signals: extractSignals(text) }, candidates, now, thresholds);
   if (ranked.length === 0) return [];

@@ -1,5 +1,6 @@
 import type { Settings } from '../config.js';
 import type { Executor } from '../db/client.js';
+import { forgetPassedOver } from '../db/repositories/problems.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { checkLargeImpact, sendDecisionToLinked } from './assessment.js';
 import { recomputePriority } from './priority.js';
@@ -42,6 +43,8 @@ export async function afterEscalationsJoined(
   deps: FollowUpDeps,
   { problemId, escalationIds }: { problemId: number; escalationIds: number[] },
 ): Promise<void> {
+  // A case that joins a problem it was once passed over for (a merge) stops counting against it.
+  await forgetPassedOver(tx, { problemId, escalationIds });
   await afterImpactChanged(tx, deps, problemId);
   for (const escalationId of escalationIds) {
     await sendDecisionToLinked(tx, deps, { problemId, escalationId });

@@ -312,6 +312,62 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
     expect(blocksText(app.slack.message(channel, dm.ts)?.blocks)).toContain('Reported as a new problem');
   });
 
+  it('"None of these" is remembered: the next case worded like it is offered the new problem, not the one passed over', async () => {
+    const [vat] = await app.running.deps.db
+      .select({ id: problems.id })
+      .from(problems)
+      .where(eq(problems.title, 'VAT missing on invoices for EU business customers'));
+    const vatLink = `escalation_link_${vat?.id}`;
+    const user = app.people.l1b;
+    const dm = app.slack.dmChannel(user);
+    const escalate = async (summary: string) => {
+      const before = app.slack.messages(dm).length;
+      const viewId = await openForm(user, summary);
+      await app.driver.submitView({
+        user,
+        viewId,
+        values: {
+          customer_select: { value: OSTRANDER, text: 'Ostrander Legal' },
+          category_select: 'tax_question',
+          details_input:
+            'Swiss customer, not in the EU: no VAT line on the invoice and no reverse charge note, they ask whether that is right.',
+        },
+      });
+      return eventually(
+        () =>
+          app.slack
+            .messages(dm)
+            .slice(before)
+            .find((m) => m.text?.startsWith('ESC-')),
+        20_000,
+      );
+    };
+    const first = await escalate('Swiss invoice shows no VAT line');
+    expect(blocksText(first.blocks)).toContain(vatLink);
+    await app.driver.clickButton({
+      user,
+      channel: dm,
+      messageTs: first.ts,
+      actionId: 'escalation_report_new',
+    });
+    const rejected = await eventually(async () => {
+      const rows = await queryRows<{ problem_id: number; created_by: string }>(
+        app.running.deps.db,
+        sql`select problem_id, created_by from match_rejections where problem_id = ${vat?.id}`,
+      );
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(rejected).toEqual([{ problem_id: vat?.id, created_by: user }]);
+    const [reported] = await app.running.deps.db
+      .select({ id: problems.id })
+      .from(problems)
+      .where(eq(problems.title, 'Swiss invoice shows no VAT line'));
+
+    const second = await escalate('Invoice for a Swiss customer has no VAT line');
+    expect(blocksText(second.blocks)).not.toContain(vatLink);
+    expect(blocksText(second.blocks)).toContain(`escalation_link_${reported?.id}`);
+  });
+
   it('the message shortcut prefills from the message, keeps its permalink, and answers in its thread; triggers make it urgent', async () => {
     const original = app.slack.postAsUser({
       channel: 'C0SUPPORT',
@@ -543,8 +599,10 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
         // The Corvid case from /escalate and the Juniper & Moss case from the intake button.
         expect.objectContaining({ metric: 'escalations_created', category: 'duplicate_charge', count: 2 }),
         expect.objectContaining({ metric: 'escalations_created', category: 'overcharge_dispute', count: 1 }),
-        expect.objectContaining({ metric: 'escalations_created', category: 'tax_question', count: 1 }),
+        // The shortcut's case and the two Swiss VAT cases.
+        expect.objectContaining({ metric: 'escalations_created', category: 'tax_question', count: 3 }),
         expect.objectContaining({ metric: 'problems_created', category: 'overcharge_dispute', count: 1 }),
+        expect.objectContaining({ metric: 'problems_created', category: 'tax_question', count: 1 }),
         expect.objectContaining({ metric: 'duplicates_avoided', category: 'duplicate_charge', count: 1 }),
       ]),
     );

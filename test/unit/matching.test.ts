@@ -102,6 +102,33 @@ describe('what moves a match’s confidence', () => {
     expect(fault).toBeGreaterThan(question);
   });
 
+  it('a text that reads more like a case agents passed the problem over for is not offered it; a fault still is', () => {
+    const passedOver = {
+      ...base,
+      rejectedTexts: [
+        'Renewal declined, the customer hit their card limit and will retry tomorrow; nothing wrong on our side',
+      ],
+    };
+    const query = (text: string) => ({ text, category: 'payment_failed' as Category, signals: NO_SIGNALS });
+    const likeRejected = query(
+      'Renewal declined because the customer hit the card limit, they will retry tomorrow',
+    );
+    expect(confidenceOf(likeRejected, [base, ...others], 1)).toBeGreaterThan(
+      DEFAULT_MATCHING_THRESHOLDS.possible,
+    );
+    expect(confidenceOf(likeRejected, [passedOver, ...others], 1)).toBe(0);
+    expect(
+      rankMatches(likeRejected, [passedOver, ...others], NOW).map((match) => match.problemId),
+    ).not.toContain(1);
+    const evidence = scoreCandidates(likeRejected, [passedOver, ...others], NOW).find(
+      (e) => e.problemId === 1,
+    );
+    expect(evidence?.passedOver).toBe(true);
+
+    const fault = query('Renewal payments declined for an Indian card that works elsewhere');
+    expect(confidenceOf(fault, [passedOver, ...others], 1)).toBe(confidenceOf(fault, [base, ...others], 1));
+  });
+
   it('shows at most three matches, most confident first, each with its reasons', () => {
     const many = Array.from({ length: 6 }, (_, index) =>
       candidate({ problemId: 10 + index, title: `Renewal payments declined in region ${index}` }),

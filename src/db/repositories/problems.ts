@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { queryRows } from '../client.js';
-import { escalations, problems, type StoredSignals } from '../schema/index.js';
+import { escalations, matchRejections, problems, type StoredSignals } from '../schema/index.js';
 
 export type ProblemRow = typeof problems.$inferSelect;
 
@@ -19,7 +19,12 @@ export interface CandidateRow {
   searchText: string;
   signals: StoredSignals;
   updatedAt: Date;
+  /** Texts of cases whose agents passed this problem over (most recent first, at most {@link REJECTIONS_READ}). */
+  rejectedTexts: string[];
 }
+
+/** How many passed-over texts a candidate brings to the ranking. */
+const REJECTIONS_READ = 20;
 
 /** How many of a text's rarest words the candidate search uses, at most. */
 const SEARCH_TERMS = 8;
@@ -54,6 +59,7 @@ export async function findMatchCandidates(
       search_text: string;
       signals: StoredSignals;
       updated_at: Date | string;
+      rejected_texts: string[] | null;
     }>(
       tx,
       sql`with known as (
@@ -72,13 +78,21 @@ export async function findMatchCandidates(
         ),
         search as (
           select to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) as query from words
+        ),
+        found as (
+          select p.id, p.title, p.symptoms, p.category, p.search_text, p.signals, p.updated_at,
+                 ts_rank_cd(p.search_vector, search.query, 1) as rank
+          from problems p, search
+          where search.query is not null and p.search_vector @@ search.query
+            and p.status in ('triage', 'open', 'fix_released') and p.merged_into_id is null
+          order by rank desc
+          limit ${limit}
         )
-        select p.id, p.title, p.symptoms, p.category, p.search_text, p.signals, p.updated_at
-        from problems p, search
-        where search.query is not null and p.search_vector @@ search.query
-          and p.status in ('triage', 'open', 'fix_released') and p.merged_into_id is null
-        order by ts_rank_cd(p.search_vector, search.query, 1) desc
-        limit ${limit}`,
+        select f.id, f.title, f.symptoms, f.category, f.search_text, f.signals, f.updated_at,
+               array(select r.text from match_rejections r where r.problem_id = f.id
+                     order by r.created_at desc limit ${REJECTIONS_READ}) as rejected_texts
+        from found f
+        order by f.rank desc`,
     );
   });
   return rows.map((row) => ({
@@ -89,7 +103,47 @@ export async function findMatchCandidates(
     searchText: row.search_text,
     signals: row.signals,
     updatedAt: new Date(row.updated_at),
+    rejectedTexts: row.rejected_texts ?? [],
   }));
+}
+
+/**
+ * Records that an agent passed these problems over for a case (its card showed them as matches and the agent reported
+ * a new problem instead). Once per problem and case.
+ */
+export async function recordPassedOver(
+  db: Executor,
+  input: { problemIds: readonly number[]; escalationId: number; text: string; actorId: string; now: Date },
+): Promise<void> {
+  if (input.problemIds.length === 0) return;
+  await db
+    .insert(matchRejections)
+    .values(
+      input.problemIds.map((problemId) => ({
+        problemId,
+        escalationId: input.escalationId,
+        text: input.text,
+        createdBy: input.actorId,
+        createdAt: input.now,
+      })),
+    )
+    .onConflictDoNothing();
+}
+
+/** A case that joins a problem after all (a merge) no longer counts as passing it over. */
+export async function forgetPassedOver(
+  db: Executor,
+  input: { problemId: number; escalationIds: readonly number[] },
+): Promise<void> {
+  if (input.escalationIds.length === 0) return;
+  await db
+    .delete(matchRejections)
+    .where(
+      and(
+        eq(matchRejections.problemId, input.problemId),
+        inArray(matchRejections.escalationId, [...input.escalationIds]),
+      ),
+    );
 }
 
 /** Recounts, for every word, how many open problems contain it (see `problem_term_stats`). */

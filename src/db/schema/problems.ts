@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { customType, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { customType, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { createdAt, instant } from './columns.js';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
@@ -65,3 +65,26 @@ export const problemTermStats = pgTable('problem_term_stats', {
   lexeme: text('lexeme').primaryKey(),
   problems: integer('problems').notNull(),
 });
+
+/**
+ * A known problem an agent passed over: the case's card showed it as a match and the agent chose **None of these:
+ * report new problem**. Matching then holds back that problem for texts that read more like this one than like
+ * anything the problem is known by (see `domain/matching.ts`). A case later linked to the problem after all (a merge)
+ * takes its rejection back.
+ */
+export const matchRejections = pgTable(
+  'match_rejections',
+  {
+    problemId: integer('problem_id')
+      .notNull()
+      .references(() => problems.id, { onDelete: 'cascade' }),
+    escalationId: integer('escalation_id').notNull(),
+    text: text('text').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.problemId, table.escalationId] }),
+    index('match_rejections_escalation_idx').on(table.escalationId),
+  ],
+);
