@@ -10,7 +10,6 @@ import {
   consecutiveFailures,
   creditSummary,
   failedCharges,
-  hasUsageBasedItems,
   type InvoiceFacts,
   lifetimeValue,
   mainSubscription,
@@ -23,6 +22,7 @@ import {
   seatUse,
   splitPlan,
   type UpcomingInvoice,
+  uncountedItems,
 } from './billing.js';
 import type { TimelineEntry } from './lifecycle.js';
 import { annualRecurringRevenue } from './revenue.js';
@@ -78,8 +78,8 @@ export interface RevenueSummary {
   monthsActive: number;
   mrr: Map<string, number>;
   arr: Map<string, number>;
-  /** A paying subscription bills an item by usage: MRR and ARR leave it out. */
-  usageNotCounted: boolean;
+  /** Items MRR and ARR leave out: billed by usage, or with a price that could not be read. */
+  notCounted: Array<'usage' | 'unread'>;
 }
 
 const missing = <T>(reason: string): Part<T> => ({ ok: false, reason });
@@ -161,7 +161,7 @@ export function summariseBillingContext(
         monthsActive: since ? monthsActive(since, ended) : 0,
         mrr,
         arr: annualRecurringRevenue(mrr),
-        usageNotCounted: hasUsageBasedItems(subscriptions.value),
+        notCounted: uncountedItems(subscriptions.value),
       },
     };
   }

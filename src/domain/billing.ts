@@ -229,14 +229,18 @@ export function recurringRevenue(subscriptions: readonly SubscriptionFacts[]): M
   return totals;
 }
 
-/** Whether a paying subscription has an item billed by usage, which {@link recurringRevenue} cannot count. */
-export function hasUsageBasedItems(subscriptions: readonly SubscriptionFacts[]): boolean {
-  return subscriptions.some(
-    (subscription) =>
-      isLive(subscription.status) &&
-      subscription.status !== 'trialing' &&
-      subscription.items.some((item) => periodAmount(item) === undefined),
-  );
+/**
+ * What {@link recurringRevenue} could not count on the paying subscriptions: items billed by usage, and items whose
+ * price could not be read in full (a tiered price without its tiers).
+ */
+export function uncountedItems(subscriptions: readonly SubscriptionFacts[]): Array<'usage' | 'unread'> {
+  const kinds = new Set<'usage' | 'unread'>();
+  for (const subscription of subscriptions) {
+    if (!isLive(subscription.status) || subscription.status === 'trialing') continue;
+    for (const item of subscription.items)
+      if (periodAmount(item) === undefined) kinds.add(item.pricing?.scheme === 'unread' ? 'unread' : 'usage');
+  }
+  return [...kinds].sort();
 }
 
 export interface PaymentRow {

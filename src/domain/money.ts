@@ -60,7 +60,8 @@ export function formatUnitAmount(amountMinor: number, currency: string): string 
     style: 'currency',
     currency: currency.toUpperCase(),
     minimumFractionDigits: digits,
-    maximumFractionDigits: digits + 10,
+    // Stripe keeps 12 decimal places of a minor unit.
+    maximumFractionDigits: digits + 12,
   }).format(amountMinor / per);
 }
 

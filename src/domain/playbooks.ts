@@ -392,30 +392,40 @@ export function changePlanPlaybook(input: {
     };
   }
   const quantity = current.quantity;
-  const targetMonthly = monthlyAmount({ ...target, quantity });
-  const upgrade = targetMonthly >= currentMonthly;
+  const targetItem = { ...target, quantity };
+  const targetCharge = periodAmount(targetItem);
+  // A plan billed by usage (or whose price could not be read) has no figure to compare: the agent decides.
+  const direction: 'upgrade' | 'downgrade' | 'unknown' =
+    periodAmount(current) === undefined || targetCharge === undefined
+      ? 'unknown'
+      : monthlyAmount(targetItem) >= currentMonthly
+        ? 'upgrade'
+        : 'downgrade';
   const periodEnd = subscription.currentPeriodEnd;
+  const atPeriodEnd = `at the end of the period${periodEnd ? ` (${isoDay(periodEnd)})` : ''}`;
   const proration = (preview?.lines ?? [])
     .filter((line) => line.proration)
     .reduce((sum, line) => sum + line.amountMinor, 0);
-  const targetCharge = periodAmount({ ...target, quantity });
   const newCharge =
     targetCharge === undefined
       ? 'based on your usage, billed'
       : money(Math.round(targetCharge), target.currency);
   facts.push(
-    { label: 'Target plan', value: `${target.name} · ${describePrice({ ...target, quantity })}` },
+    { label: 'Target plan', value: `${target.name} · ${describePrice(targetItem)}` },
     {
       label: 'Kind of change',
-      value: upgrade
-        ? 'Upgrade — takes effect now'
-        : `Downgrade — takes effect at the end of the period${periodEnd ? ` (${isoDay(periodEnd)})` : ''}`,
+      value:
+        direction === 'upgrade'
+          ? 'Upgrade — takes effect now'
+          : direction === 'downgrade'
+            ? `Downgrade — takes effect ${atPeriodEnd}`
+            : `Cannot tell: one plan has no fixed amount. As an upgrade it takes effect now; as a downgrade, ${atPeriodEnd}`,
     },
   );
   if (preview) {
     facts.push(
       {
-        label: upgrade ? 'Proration now' : 'Proration if changed today',
+        label: direction === 'upgrade' ? 'Proration now' : 'Proration if changed today',
         value: money(proration, preview.currency),
       },
       {
@@ -428,16 +438,24 @@ export function changePlanPlaybook(input: {
     (line) =>
       `${line.proration ? 'proration · ' : ''}${line.description} · ${money(line.amountMinor, line.currency)}`,
   );
-  const draft = upgrade
-    ? `Good news — moving you from ${current.productName} to ${target.name} takes effect straight away. For the rest of this billing period you'll only pay the difference${preview ? `, ${money(Math.max(0, proration), preview.currency)},` : ''} and from then on your regular charge will be ${newCharge} per ${target.interval}. Everything in ${target.name} is available to your team as soon as the change is made.`
-    : `I can switch you from ${current.productName} to ${target.name}. To make sure you get the full value of what you've already paid for, the change takes effect at the end of your current period${periodEnd ? `, on ${longDate(periodEnd)}` : ''}. From then on your regular charge will be ${newCharge} per ${target.interval}.`;
+  const draft =
+    direction === 'upgrade'
+      ? `Good news — moving you from ${current.productName} to ${target.name} takes effect straight away. For the rest of this billing period you'll only pay the difference${preview ? `, ${money(Math.max(0, proration), preview.currency)},` : ''} and from then on your regular charge will be ${newCharge} per ${target.interval}. Everything in ${target.name} is available to your team as soon as the change is made.`
+      : direction === 'downgrade'
+        ? `I can switch you from ${current.productName} to ${target.name}. To make sure you get the full value of what you've already paid for, the change takes effect at the end of your current period${periodEnd ? `, on ${longDate(periodEnd)}` : ''}. From then on your regular charge will be ${newCharge} per ${target.interval}.`
+        : `I can switch you from ${current.productName} to ${target.name}. Because ${targetCharge === undefined ? `${target.name}` : `${current.productName}`} is billed by what you use, the difference depends on your usage; I'll confirm when the change takes effect and what you'll pay from then on.`;
   return {
     kind: 'change_plan',
-    finding: `${upgrade ? 'Upgrade' : 'Downgrade'} from ${current.productName} to ${target.name}.`,
+    finding:
+      direction === 'unknown'
+        ? `Change from ${current.productName} to ${target.name}: one of them has no fixed amount (it is billed by usage, or Stripe did not give its price), so only the customer's usage says whether it is an upgrade.`
+        : `${direction === 'upgrade' ? 'Upgrade' : 'Downgrade'} from ${current.productName} to ${target.name}.`,
     facts,
     details,
     notes: [
-      `A plan change is an account action; ${upgrade ? 'upgrades' : 'downgrades'} need an L2 agent or above.`,
+      direction === 'unknown'
+        ? 'A plan change is an account action; upgrades and downgrades need an L2 agent or above.'
+        : `A plan change is an account action; ${direction === 'upgrade' ? 'upgrades' : 'downgrades'} need an L2 agent or above.`,
     ],
     draft,
   };

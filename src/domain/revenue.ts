@@ -21,12 +21,14 @@ export interface PriceTier {
  *   - package: `unitAmountMinor` buys `divideBy` units, and a part package is rounded up or down;
  *   - volume tiers: the tier the whole quantity falls in prices every unit;
  *   - graduated tiers: each tier prices the units that fall in it;
- *   - metered: what is billed depends on reported usage, so no recurring figure can be read from the price.
+ *   - metered: what is billed depends on reported usage, so no recurring figure can be read from the price;
+ *   - unread: a tiered price whose tiers Stripe did not give us (they are read on their own and that read failed).
  */
 export type NonFlatPricing =
   | { scheme: 'package'; divideBy: number; round: 'up' | 'down' }
   | { scheme: 'tiered'; mode: 'volume' | 'graduated'; tiers: readonly PriceTier[] }
-  | { scheme: 'metered' };
+  | { scheme: 'metered' }
+  | { scheme: 'unread' };
 
 export interface RecurringItem {
   /** The amount per unit (per package for package pricing); may hold a fraction of a minor unit. 0 when tiered. */
@@ -43,7 +45,7 @@ const MONTHS_PER: Record<Interval, number> = { day: 12 / 365, week: 12 / 52, mon
 
 /**
  * What one billing period of an item charges, before discounts, unrounded; undefined for a metered price, whose
- * charge depends on usage.
+ * charge depends on usage, and for a price whose tiers could not be read.
  */
 export function periodAmount(
   item: Pick<RecurringItem, 'unitAmountMinor' | 'quantity' | 'pricing'>,
@@ -53,6 +55,7 @@ export function periodAmount(
   if (!pricing) return item.unitAmountMinor * quantity;
   switch (pricing.scheme) {
     case 'metered':
+    case 'unread':
       return undefined;
     case 'package': {
       const packages = quantity / Math.max(1, pricing.divideBy);
@@ -77,10 +80,13 @@ export function periodAmount(
   }
 }
 
-/** An item's charge brought to one month (0 for a metered item). */
+/**
+ * An item's charge brought to one month (0 when it has no figure). Stripe rounds each invoice line to a whole minor
+ * unit (half up), so the period's charge is rounded as Stripe would bill it before it is spread over the months.
+ */
 export function monthlyAmount(item: RecurringItem): number {
   const periodMonths = MONTHS_PER[item.interval] * Math.max(1, item.intervalCount);
-  return (periodAmount(item) ?? 0) / periodMonths;
+  return Math.round(periodAmount(item) ?? 0) / periodMonths;
 }
 
 /**
@@ -142,11 +148,15 @@ export function describePrice(item: RecurringItem): string {
   const pricing = item.pricing;
   const amount = periodAmount(item);
   if (amount === undefined) {
+    if (pricing?.scheme === 'unread') return 'amount not available (Stripe did not give its tiers)';
     if (pricing?.scheme === 'metered' && item.unitAmountMinor > 0) return `usage-based (${unit} per unit)`;
     return 'usage-based';
   }
   const charge = `${money(amount)}/${per}`;
-  if (!pricing) return item.quantity <= 1 ? charge : `${charge} (${item.quantity} × ${unit})`;
+  if (!pricing)
+    return item.quantity <= 1 && Number.isInteger(item.unitAmountMinor)
+      ? charge
+      : `${charge} (${item.quantity} × ${unit})`;
   if (pricing.scheme === 'package')
     return `${charge} (${item.quantity} units, ${unit} per ${pricing.divideBy})`;
   if (pricing.scheme === 'tiered') return `${charge} (${item.quantity} units, ${pricing.mode} tiers)`;

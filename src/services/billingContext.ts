@@ -27,7 +27,8 @@ export interface BillingPort {
     subscriptionId: string;
     itemId: string;
     priceId: string;
-    quantity: number;
+    /** Left out for a metered price. */
+    quantity: number | undefined;
   }): Promise<UpcomingInvoice>;
   plans(): Promise<PlanOption[]>;
   /**

@@ -126,7 +126,7 @@ export async function runPlaybook(
               subscriptionId: subscription.id,
               itemId: current.itemId,
               priceId: target.priceId,
-              quantity: current.quantity,
+              quantity: target.pricing?.scheme === 'metered' ? undefined : current.quantity,
             })
           : undefined;
       return {

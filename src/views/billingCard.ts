@@ -61,7 +61,12 @@ const STATUS_MARK: Record<PaymentRow['status'], string> = {
   partly_refunded: ':leftwards_arrow_with_hook: Part refunded',
 };
 
-const USAGE_NOT_COUNTED = ' (plus usage-based charges, not counted)';
+const NOT_COUNTED = {
+  usage: 'plus usage-based charges, not counted',
+  unread: 'some prices could not be read from Stripe and are not counted',
+} as const;
+const notCountedText = (kinds: ReadonlyArray<keyof typeof NOT_COUNTED>) =>
+  kinds.length === 0 ? '' : ` (${kinds.map((kind) => NOT_COUNTED[kind]).join('; ')})`;
 
 const CHURN_MARK = {
   low: ':large_green_circle: Low',
@@ -217,8 +222,8 @@ function valueBlocks(model: BillingCardModel): KnownBlock[] {
     fields.push(
       field('Total revenue', `${r.lifetimeComplete ? '' : 'at least '}${formatMoneyTotals(r.lifetime)}`),
       field('Months active', String(r.monthsActive)),
-      field('MRR contribution', `${formatMoneyTotals(r.mrr)}${r.usageNotCounted ? USAGE_NOT_COUNTED : ''}`),
-      field('ARR contribution', `${formatMoneyTotals(r.arr)}${r.usageNotCounted ? USAGE_NOT_COUNTED : ''}`),
+      field('MRR contribution', `${formatMoneyTotals(r.mrr)}${notCountedText(r.notCounted)}`),
+      field('ARR contribution', `${formatMoneyTotals(r.arr)}${notCountedText(r.notCounted)}`),
     );
   }
   if (!churn.ok) fields.push(field('Churn risk', missingText('Churn risk', churn.reason)));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoDay } from '../../src/domain/billing.js';
+import { createAccountActionGateway } from '../../src/integrations/stripe/actions.js';
 import { createStripeBillingPort } from '../../src/integrations/stripe/billing.js';
 import type { SlackEphemeral, SlackViewOutput } from '../../src/sandbox/fakes/slack/types.js';
 import { forgetBillingContext } from '../../src/services/billingContext.js';
@@ -259,6 +260,18 @@ describe.each(DATABASE_KINDS)('billing context and playbooks (%s)', (kind) => {
     expect(blocks).toContain('Address lookups ($12.35/month (12345 × $0.001))');
     expect(blocks).toContain('API calls (usage-based ($0.02 per unit))');
     expect(blocks).toContain('MRR contribution*\\n$1,657.35 (plus usage-based charges, not counted)');
+    // The account actions' plan list names each kind of price.
+    const labels = (await createAccountActionGateway(app.running.deps.integrations.stripe).planPrices()).map(
+      (price) => price.label,
+    );
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        'Scale · graduated tiers/month',
+        'Message packs · $15.00 per 1000/month',
+        'Address lookups · $0.001/month',
+        'API calls · usage-based/month',
+      ]),
+    );
     // The card read the tiers by expanding them on the price: the subscription list cannot reach them.
     expect(
       app.stripe.requests.some(
@@ -481,6 +494,52 @@ describe.each(DATABASE_KINDS)('billing context and playbooks (%s)', (kind) => {
     }
     const again = await billing(QUILLFEATHER);
     expect(text(again.blocks)).not.toContain('unavailable');
+  });
+
+  it('a tiered price whose tiers Stripe will not give still leaves the rest of the card, and says what was not counted', async () => {
+    const seed = app.stripe.seed;
+    const tiered = seed.price({
+      product: seed.product({ name: 'Fleet' }).id,
+      interval: 'month',
+      scheme: {
+        billingScheme: 'tiered',
+        tiersMode: 'volume',
+        tiers: [
+          { upTo: 5, unitAmountDecimal: '4000' },
+          { upTo: null, unitAmountDecimal: '3000' },
+        ],
+      },
+    });
+    const customer = seed.customer({
+      name: 'Tamsin Cold Storage',
+      email: 'billing@tamsin.example',
+      card: {
+        brand: 'visa',
+        last4: '0077',
+        expMonth: 4,
+        expYear: new Date().getUTCFullYear() + 2,
+        fingerprint: 'TamsinVisa',
+      },
+    });
+    seed.subscription({
+      customer: customer.id,
+      items: [{ price: tiered.id, quantity: 8 }, { price: 'price_DemoGrowthMonthly' }],
+      start: Date.now() - 5 * 86_400_000,
+    });
+    const stop = app.stripe.inject({
+      match: (request) => request.path === `/v1/prices/${tiered.id}`,
+      response: { status: 500, body: { error: { type: 'api_error', message: 'boom' } } },
+    });
+    try {
+      const blocks = text((await billing('Tamsin Cold Storage')).blocks);
+      expect(blocks).toContain('amount not available (Stripe did not give its tiers)');
+      expect(blocks).toContain(
+        'MRR contribution*\\n$99.00 (some prices could not be read from Stripe and are not counted)',
+      );
+      expect(blocks).toContain('Visa ending 0077');
+    } finally {
+      stop();
+    }
   });
 
   it('shows the card without the invoice preview when that Stripe call is too slow', async () => {

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   type ChargeFacts,
   churnRisk,
-  hasUsageBasedItems,
   type InvoiceFacts,
   type InvoiceLine,
   monthsActive,
@@ -10,10 +9,12 @@ import {
   paymentHistory,
   recurringRevenue,
   type SubscriptionFacts,
+  uncountedItems,
 } from '../../src/domain/billing.js';
 import { buildTimeline } from '../../src/domain/lifecycle.js';
 import { formatMoney, formatMoneyTotals } from '../../src/domain/money.js';
 import {
+  changePlanPlaybook,
   explainInvoice,
   failureReason,
   findDuplicateCharges,
@@ -244,8 +245,64 @@ describe('recurring revenue', () => {
     ];
     // 520.00 + 5.005, rounded once at the end; the metered item adds nothing and is called out.
     expect(recurringRevenue(subscriptions).get('usd')).toBe(52_000 + 501);
-    expect(hasUsageBasedItems(subscriptions)).toBe(true);
-    expect(hasUsageBasedItems([subscription({ items: [item({})] })])).toBe(false);
+    expect(uncountedItems(subscriptions)).toEqual(['usage']);
+    expect(uncountedItems([subscription({ items: [item({})] })])).toEqual([]);
+    expect(
+      uncountedItems([
+        subscription({ items: [item({ unitAmountMinor: 0, pricing: { scheme: 'unread' } })] }),
+      ]),
+    ).toEqual(['unread']);
+  });
+
+  it('counts tier boundaries inclusively, charges a base fee at quantity 0, and rounds each item as Stripe bills it', () => {
+    const volume: NonFlatPricing = { ...graduated, mode: 'volume' };
+    // Exactly 10 units stay in the first tier; 11 reach the second.
+    expect(periodAmount({ unitAmountMinor: 0, quantity: 10, pricing: graduated })).toBe(5_000 + 10_000);
+    expect(periodAmount({ unitAmountMinor: 0, quantity: 11, pricing: graduated })).toBe(5_000 + 10_000 + 800);
+    expect(periodAmount({ unitAmountMinor: 0, quantity: 50, pricing: volume })).toBe(40_000);
+    // Quantity 0: the first tier's flat amount is a base fee; a package price charges nothing.
+    expect(periodAmount({ unitAmountMinor: 0, quantity: 0, pricing: graduated })).toBe(5_000);
+    expect(periodAmount({ unitAmountMinor: 0, quantity: 0, pricing: volume })).toBe(5_000);
+    expect(
+      periodAmount({
+        unitAmountMinor: 2_500,
+        quantity: 0,
+        pricing: { scheme: 'package', divideBy: 10, round: 'up' },
+      }),
+    ).toBe(0);
+    // Two items of half a cent each: Stripe bills each line as 1 cent, so MRR is 2, not the 1 one rounding gives.
+    const halfCent = {
+      unitAmountMinor: 0.5,
+      quantity: 1,
+      interval: 'month' as const,
+      intervalCount: 1,
+      currency: 'usd',
+    };
+    expect(monthlyRecurringRevenue([halfCent, halfCent]).get('usd')).toBe(2);
+  });
+
+  it('a plan change to or from a plan billed by usage is neither called an upgrade nor a downgrade', () => {
+    const live = subscription({ items: [item({ unitAmountMinor: 2_900, quantity: 1 })] });
+    const result = changePlanPlaybook({
+      subscription: live,
+      current: live.items[0],
+      target: {
+        priceId: 'price_usage',
+        name: 'Usage',
+        unitAmountMinor: 2,
+        pricing: { scheme: 'metered' },
+        currency: 'usd',
+        interval: 'month',
+        intervalCount: 1,
+      },
+      preview: undefined,
+    });
+    expect(result.finding).toContain('no fixed amount');
+    expect(result.facts.find((fact) => fact.label === 'Kind of change')?.value).toMatch(/^Cannot tell/);
+    expect(result.facts.find((fact) => fact.label === 'Target plan')?.value).toBe(
+      'Usage · usage-based ($0.02 per unit)',
+    );
+    expect(result.draft).toContain('depends on your usage');
   });
 
   it('describes each kind of price with what it charges per period', () => {

@@ -195,8 +195,8 @@ const itemCharge = (item: Stripe.SubscriptionItem): number =>
 function priceLabel(price: Stripe.Price): string {
   const { unitAmountMinor, pricing } = pricingOf(price);
   const amount =
-    pricing?.scheme === 'tiered'
-      ? 'tiered'
+    pricing?.scheme === 'tiered' || pricing?.scheme === 'unread'
+      ? `${pricing.scheme === 'tiered' ? pricing.mode : ''} tiers`.trim()
       : pricing?.scheme === 'metered'
         ? 'usage-based'
         : `${formatUnitAmount(unitAmountMinor, price.currency)}${pricing?.scheme === 'package' ? ` per ${pricing.divideBy}` : ''}`;
@@ -773,7 +773,7 @@ export function createAccountActionGateway(stripe: Stripe): AccountActionGateway
         active: true,
         type: 'recurring',
         limit: 100,
-        expand: ['data.product'],
+        expand: ['data.product', 'data.tiers'],
       });
       return prices.data.map((price) => {
         const product =

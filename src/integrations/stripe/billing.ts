@@ -93,13 +93,13 @@ const decimalMinor = (whole: number | null, decimal: { toString(): string } | nu
 
 /**
  * How a price charges, beyond a flat amount per unit. A tiered price's tiers come only when the request expanded
- * them (`tiers`); without them the price reads as metered would (no figure), never as free.
+ * them (`tiers`); without them the price has no figure ('unread'), never a free one.
  */
 export function pricingOf(price: Stripe.Price): { unitAmountMinor: number; pricing?: NonFlatPricing } {
   const unitAmountMinor = decimalMinor(price.unit_amount, price.unit_amount_decimal);
   if (price.recurring?.usage_type === 'metered') return { unitAmountMinor, pricing: { scheme: 'metered' } };
   if (price.billing_scheme === 'tiered') {
-    if (!price.tiers) return { unitAmountMinor: 0, pricing: { scheme: 'metered' } };
+    if (!price.tiers) return { unitAmountMinor: 0, pricing: { scheme: 'unread' } };
     return {
       unitAmountMinor: 0,
       pricing: {
@@ -358,7 +358,8 @@ export function createStripeBillingPort(stripe: Stripe): BillingPort {
       const preview = await stripe.invoices.createPreview({
         subscription: subscriptionId,
         subscription_details: {
-          items: [{ id: itemId, price: priceId, quantity }],
+          // Stripe refuses a quantity on a metered price: its usage is the quantity.
+          items: [{ id: itemId, price: priceId, ...(quantity === undefined ? {} : { quantity }) }],
           proration_behavior: 'create_prorations',
         },
       });

@@ -10,20 +10,40 @@ const CATALOG_PAGE = 100;
 
 /**
  * A tiered price's tiers come only when a request expands them, and `data.items.data.price.tiers` is a level too
- * deep for a subscription list, so tiered prices are read one by one. Stripe never changes a price's amounts once it
- * exists, so what was read is kept (for the most recent prices).
+ * deep for a subscription list, so tiered prices are read one by one, a few at a time. Stripe never changes a
+ * price's amounts once it exists (and price ids are unique across accounts), so what was read is kept for the prices
+ * used most recently. A read that fails leaves the price without tiers: its amount then shows as not available,
+ * and the rest of the subscriptions still arrive.
  */
 const TIER_CACHE_SIZE = 500;
+const TIER_READS_AT_ONCE = 4;
 const tierCache = new Map<string, Stripe.Price.Tier[]>();
 
 async function tiersOf(stripe: Stripe, priceId: string): Promise<Stripe.Price.Tier[] | undefined> {
   const known = tierCache.get(priceId);
-  if (known) return known;
-  const price = await stripe.prices.retrieve(priceId, { expand: ['tiers'] });
-  if (!price.tiers) return undefined;
+  if (known) {
+    tierCache.delete(priceId);
+    tierCache.set(priceId, known);
+    return known;
+  }
+  const price = await stripe.prices.retrieve(priceId, { expand: ['tiers'] }).catch(() => undefined);
+  if (!price?.tiers) return undefined;
   tierCache.set(priceId, price.tiers);
   if (tierCache.size > TIER_CACHE_SIZE) tierCache.delete(tierCache.keys().next().value as string);
   return price.tiers;
+}
+
+/** Reads the tiers of these prices (at most {@link TIER_READS_AT_ONCE} requests at a time) into the prices. */
+async function fillTiers(stripe: Stripe, byPrice: ReadonlyMap<string, Stripe.Price[]>): Promise<void> {
+  const queue = [...byPrice];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const [priceId, prices] = next;
+      const tiers = await tiersOf(stripe, priceId);
+      if (tiers) for (const price of prices) price.tiers = tiers;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(TIER_READS_AT_ONCE, queue.length) }, worker));
 }
 
 /** A customer's subscriptions with every item's price, its product and (for a tiered price) its tiers. */
@@ -43,10 +63,15 @@ export async function listSubscriptionsWithProducts(
       if (typeof product === 'string' && !products.has(product)) wanted.add(product);
     }
   }
+  // A metered price's figure comes from usage, not its tiers: those are not read.
   const tiered = new Map<string, Stripe.Price[]>();
   for (const subscription of page.data)
     for (const item of subscription.items.data)
-      if (item.price.billing_scheme === 'tiered' && !item.price.tiers)
+      if (
+        item.price.billing_scheme === 'tiered' &&
+        !item.price.tiers &&
+        item.price.recurring?.usage_type !== 'metered'
+      )
         tiered.set(item.price.id, [...(tiered.get(item.price.id) ?? []), item.price]);
   await Promise.all([
     (async () => {
@@ -58,10 +83,7 @@ export async function listSubscriptionsWithProducts(
       });
       for (const product of older.data) products.set(product.id, product);
     })(),
-    ...[...tiered].map(async ([priceId, prices]) => {
-      const tiers = await tiersOf(stripe, priceId);
-      if (tiers) for (const price of prices) price.tiers = tiers;
-    }),
+    fillTiers(stripe, tiered),
   ]);
   for (const subscription of page.data) {
     for (const item of subscription.items.data) {
