@@ -3,7 +3,6 @@ import { type DatabaseHandle, openDatabase, queryRows } from '../src/db/client.j
 import {
   addLinkedCaseText,
   insertProblem,
-  recordPassedOver,
   refreshProblemTermStats,
 } from '../src/db/repositories/problems.js';
 import { problems } from '../src/db/schema/index.js';
@@ -94,31 +93,10 @@ async function quality(
   label: string,
   queries: readonly FixtureEscalation[],
   history: readonly FixtureEscalation[],
-  passedOverBy: readonly FixtureEscalation[] = [],
 ): Promise<void> {
   const db = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
   await db.migrate();
   const idOf = await loadProblems(db, history);
-  // Agents' feedback: each of these texts was offered the matches shown for it, and its agent reported a new problem.
-  let rejections = 0;
-  for (const [index, escalation] of passedOverBy.entries()) {
-    const shown = await findKnownProblems(db.db, {
-      text: textOf(escalation),
-      category: escalation.category,
-      now: NOW,
-      thresholds: SHOWN,
-    });
-    rejections += shown.length;
-    await recordPassedOver(db.db, {
-      problemIds: shown.map((match) => match.problemId),
-      escalationId: 1_000_000 + index,
-      text: textOf(escalation),
-      actorId: 'U0BENCH',
-      now: NOW,
-    });
-  }
-  if (passedOverBy.length > 0)
-    line(`${label}: agents' feedback`, `${rejections} matches passed over, on ${passedOverBy.length} texts`);
   const results: Array<{
     truth: number | undefined;
     shown: Array<{ problemId: number; confidence: number }>;
@@ -414,15 +392,6 @@ export async function matchingBench(): Promise<void> {
     'held-out set, warm (every labelled case already linked)',
     holdoutFixture,
     escalationsFixture.filter((escalation) => escalation.problemId !== null),
-  );
-  // The labelled set's unrelated texts as cases whose agents passed over what was shown and reported a new problem.
-  const unrelated = escalationsFixture.filter((escalation) => escalation.problemId === null);
-  await quality('held-out set, cold, with agents’ feedback', holdoutFixture, [], unrelated);
-  await quality(
-    'held-out set, warm, with agents’ feedback',
-    holdoutFixture,
-    escalationsFixture.filter((escalation) => escalation.problemId !== null),
-    unrelated,
   );
   const url = process.env.BENCH_DATABASE_URL;
   heading('Matching latency with 10,000 open problems and 1,000,000 escalations (Postgres)');

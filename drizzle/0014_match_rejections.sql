@@ -8,4 +8,5 @@ CREATE TABLE "match_rejections" (
 );
 --> statement-breakpoint
 ALTER TABLE "match_rejections" ADD CONSTRAINT "match_rejections_problem_id_problems_id_fk" FOREIGN KEY ("problem_id") REFERENCES "public"."problems"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "match_rejections_escalation_idx" ON "match_rejections" USING btree ("escalation_id");
+CREATE INDEX "match_rejections_escalation_idx" ON "match_rejections" USING btree ("escalation_id");--> statement-breakpoint
+CREATE INDEX "match_rejections_recent_idx" ON "match_rejections" USING btree ("problem_id","created_at" DESC NULLS LAST);

@@ -18,7 +18,9 @@ import { type TextSignals, terms, textCues } from './text.js';
  *   - whether the text asks how something works (less likely a new case of a known fault) or reports a fault.
  * Agents teach it too: when a case's card showed a problem and the agent reported a new problem instead, that case's
  * text is kept against the problem. A later text that reads more like one of those than like anything the problem is
- * known by (its title, its symptoms, its linked cases) is not offered that problem.
+ * known by (its report, its linked cases) still sees the problem, but never as likely, and is told that an agent
+ * passed it over for a case like this. (Hiding it instead cut false matches about as much as it cut recall on the
+ * labelled set; see test/fixtures/matching/README.md.)
  * Each match carries its reasons in words, so an agent can judge it.
  */
 
@@ -110,11 +112,15 @@ function overlap(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
 
 /**
  * Whether the text reads more like a case agents said was not this problem than like anything the problem is known
- * by (its title, symptoms or a linked case).
+ * by (its own report or a linked case).
  */
 function readsLikePassedOver(query: ReadonlySet<string>, doc: PreparedCandidate): boolean {
   if (doc.rejected.length === 0) return false;
-  const known = Math.max(...[doc.title, ...doc.passages].map((passage) => overlap(query, passage)));
+  // A passed-over case is a whole case text: it is weighed against texts of its kind, the problem's own report
+  // (title and symptoms together) and each linked case, not against a bare title.
+  const [symptoms = new Set<string>(), ...linked] = doc.passages;
+  const report = new Set([...doc.title, ...symptoms]);
+  const known = Math.max(...[report, ...linked].map((passage) => overlap(query, passage)));
   const passedOver = Math.max(...doc.rejected.map((passage) => overlap(query, passage)));
   return passedOver > known;
 }
@@ -153,7 +159,7 @@ export interface MatchEvidence {
   malfunctionCues: number;
   signals: string[];
   idleDays: number;
-  /** The text reads more like a case agents passed this problem over for: it is not offered (confidence 0). */
+  /** The text reads more like a case agents passed this problem over for: shown as possible at most, with a note. */
   passedOver: boolean;
   confidence: number;
 }
@@ -170,7 +176,10 @@ export function rankMatches(
     .map((evidence) => ({
       problemId: evidence.problemId,
       confidence: evidence.confidence,
-      level: evidence.confidence >= thresholds.likely ? ('likely' as const) : ('possible' as const),
+      level:
+        evidence.confidence >= thresholds.likely && !evidence.passedOver
+          ? ('likely' as const)
+          : ('possible' as const),
       reasons: explain(evidence),
     }))
     .sort((a, b) => b.confidence - a.confidence);
@@ -262,7 +271,7 @@ export function scoreCandidates(
       signals: entry.signals,
       idleDays,
       passedOver,
-      confidence: passedOver ? 0 : sigmoid(logit),
+      confidence: sigmoid(logit),
     };
   });
 }
@@ -275,5 +284,6 @@ function explain(entry: MatchEvidence): string[] {
   if (entry.bestPassage >= 0.35) reasons.push('reads like an earlier linked case');
   if (entry.sameCategory) reasons.push('same category');
   if (entry.isQuestion) reasons.push('reads like a question rather than a fault');
+  if (entry.passedOver) reasons.push('an agent passed this problem over for a case worded like this one');
   return reasons;
 }

@@ -56,7 +56,6 @@ export function escalationContext(deps: Deps): EscalationContext {
   };
 }
 
-/** The first line of a message becomes the summary (trimmed to fit), the whole message the details. */
 /** The known problems a card offered (its Link buttons), read off the message the agent clicked on. */
 function offeredProblems(body: BlockAction, escalationId: number): number[] {
   const blocks = (body.message?.blocks ?? []) as Array<{
@@ -70,6 +69,7 @@ function offeredProblems(body: BlockAction, escalationId: number): number[] {
   });
 }
 
+/** The first line of a message becomes the summary (trimmed to fit), the whole message the details. */
 function prefillFrom(text: string): { summary: string; details: string } {
   const clean = text
     .replace(/<@[A-Z0-9]+>/g, '')

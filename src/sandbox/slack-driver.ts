@@ -164,6 +164,8 @@ export class SlackDriver {
       headers?: Record<string, string>;
     },
   ): Promise<DriverResponse> {
+    if (this.transport === 'socket' && (options.signature !== undefined || options.timestamp !== undefined))
+      throw new Error('Socket Mode requests are not signed: signature tests need the HTTP transport');
     const timestamp = options.timestamp ?? Math.floor(this.clock() / 1000);
     return this.send(body, options.contentType, {
       'x-slack-request-timestamp': String(timestamp),

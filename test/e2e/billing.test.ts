@@ -353,6 +353,17 @@ describe.each(DATABASE_KINDS)('billing context and playbooks (%s)', (kind) => {
     const hurried = await port.lifecycleEvents(seatsCustomer, { budgetMs: 0 });
     expect(hurried.events).toEqual([]);
     expect(hurried.readBackTo).toBeInstanceOf(Date);
+    // A later page that fails keeps the pages already read.
+    const stop = app.stripe.inject({
+      match: (request) => request.path === '/v1/events' && request.query.has('starting_after'),
+      response: { status: 500, body: { error: { type: 'api_error', message: 'boom' } } },
+    });
+    try {
+      const failed = await port.lifecycleEvents(seatsCustomer, { budgetMs: 5_000 });
+      expect(failed.readBackTo).toEqual(hurried.readBackTo);
+    } finally {
+      stop();
+    }
     const modal = text(
       lifecycleModal({
         customerId: seatsCustomer,

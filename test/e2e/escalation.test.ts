@@ -312,7 +312,7 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
     expect(blocksText(app.slack.message(channel, dm.ts)?.blocks)).toContain('Reported as a new problem');
   });
 
-  it('"None of these" is remembered: the next case worded like it is offered the new problem, not the one passed over', async () => {
+  it('"None of these" is remembered: the next case worded like it sees the new problem, and a note on the one passed over', async () => {
     const [vat] = await app.running.deps.db
       .select({ id: problems.id })
       .from(problems)
@@ -364,8 +364,12 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
       .where(eq(problems.title, 'Swiss invoice shows no VAT line'));
 
     const second = await escalate('Invoice for a Swiss customer has no VAT line');
-    expect(blocksText(second.blocks)).not.toContain(vatLink);
     expect(blocksText(second.blocks)).toContain(`escalation_link_${reported?.id}`);
+    // The problem passed over is still offered, with a word on what the last agent decided.
+    expect(blocksText(second.blocks)).toContain(vatLink);
+    expect(blocksText(second.blocks)).toContain(
+      'an agent passed this problem over for a case worded like this one',
+    );
   });
 
   it('the message shortcut prefills from the message, keeps its permalink, and answers in its thread; triggers make it urgent', async () => {

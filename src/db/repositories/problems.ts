@@ -116,18 +116,16 @@ export async function recordPassedOver(
   input: { problemIds: readonly number[]; escalationId: number; text: string; actorId: string; now: Date },
 ): Promise<void> {
   if (input.problemIds.length === 0) return;
-  await db
-    .insert(matchRejections)
-    .values(
-      input.problemIds.map((problemId) => ({
-        problemId,
-        escalationId: input.escalationId,
-        text: input.text,
-        createdBy: input.actorId,
-        createdAt: input.now,
-      })),
-    )
-    .onConflictDoNothing();
+  // Only problems that exist (and were not merged away) are recorded: an id that is gone must not stop the report.
+  await db.execute(sql`
+    insert into match_rejections (problem_id, escalation_id, text, created_by, created_at)
+    select p.id, ${input.escalationId}, ${input.text}, ${input.actorId}, ${input.now.toISOString()}::timestamptz
+    from problems p
+    where p.id in (${sql.join(
+      input.problemIds.map((id) => sql`${id}`),
+      sql`, `,
+    )}) and p.merged_into_id is null
+    on conflict do nothing`);
 }
 
 /** A case that joins a problem after all (a merge) no longer counts as passing it over. */

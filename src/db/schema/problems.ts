@@ -86,5 +86,7 @@ export const matchRejections = pgTable(
   (table) => [
     primaryKey({ columns: [table.problemId, table.escalationId] }),
     index('match_rejections_escalation_idx').on(table.escalationId),
+    // Matching reads each candidate's most recent ones.
+    index('match_rejections_recent_idx').on(table.problemId, table.createdAt.desc()),
   ],
 );

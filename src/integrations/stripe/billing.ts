@@ -390,26 +390,36 @@ export function createStripeBillingPort(stripe: Stripe): BillingPort {
 
     async lifecycleEvents(customerId, { budgetMs }) {
       // Stripe keeps events for 30 days and cannot filter them by customer: read the account's events of the kinds
-      // that matter, newest first, page by page while the budget lasts, and keep this customer's.
+      // that matter, newest first, page by page while the budget lasts, and keep this customer's. A later page gets
+      // only what is left of the budget (and no retries); if it fails or runs out, the pages already read are used.
       const deadline = Date.now() + budgetMs;
       const since = Math.floor(Date.now() / 1000) - EVENT_RETENTION_DAYS * 86_400;
       const events: LifecycleEventFacts[] = [];
-      let startingAfter: string | undefined;
+      let last: Stripe.Event | undefined;
       for (;;) {
-        const page = await stripe.events.list({
+        const params: Stripe.EventListParams = {
           types: LIFECYCLE_TYPES,
           created: { gte: since },
           limit: 100,
-          ...(startingAfter ? { starting_after: startingAfter } : {}),
-        });
+          ...(last ? { starting_after: last.id } : {}),
+        };
+        let page: Stripe.ApiList<Stripe.Event>;
+        if (!last) page = await stripe.events.list(params);
+        else {
+          const remaining = deadline - Date.now();
+          if (remaining <= 0) return { events, readBackTo: dateOf(last.created) };
+          try {
+            page = await stripe.events.list(params, { timeout: remaining, maxNetworkRetries: 0 });
+          } catch {
+            return { events, readBackTo: dateOf(last.created) };
+          }
+        }
         for (const event of page.data) {
           const fact = lifecycleFact(event, customerId);
           if (fact) events.push(fact);
         }
-        const last = page.data.at(-1);
-        if (!page.has_more || !last) return { events };
-        if (Date.now() >= deadline) return { events, readBackTo: dateOf(last.created) };
-        startingAfter = last.id;
+        last = page.data.at(-1) ?? last;
+        if (!page.has_more || page.data.length === 0) return { events };
       }
     },
   };

@@ -25,7 +25,7 @@ interface PendingAck {
   timer: NodeJS.Timeout;
 }
 
-/** How long Slack keeps a socket URL usable, and how long it waits for an acknowledgement. */
+/** How long a socket URL from `apps.connections.open` stays usable. */
 const TICKET_TTL_MS = 30_000;
 const PING_INTERVAL_MS = 10_000;
 
@@ -36,6 +36,7 @@ export class SocketModeServer {
   private readonly tickets = new Map<string, number>();
   private readonly open = new Set<WebSocket>();
   private readonly pending = new Map<string, PendingAck>();
+  private closed = false;
 
   constructor(private readonly options: { appId: string; now: () => number; ackTimeoutMs?: number }) {}
 
@@ -137,6 +138,7 @@ export class SocketModeServer {
   private async connection(): Promise<WebSocket> {
     const deadline = Date.now() + 10_000;
     for (;;) {
+      if (this.closed) throw new Error('Socket Mode is closed');
       const ws = [...this.open].reverse().find((candidate) => candidate.readyState === candidate.OPEN);
       if (ws) return ws;
       if (Date.now() > deadline) throw new Error('no Socket Mode connection is open');
@@ -156,6 +158,7 @@ export class SocketModeServer {
   }
 
   close(): void {
+    this.closed = true;
     for (const ws of this.open) ws.terminate();
     this.open.clear();
     for (const [id, waiting] of this.pending) {
