@@ -19,7 +19,7 @@ import { refreshTermStatsJob } from './jobs/matching-stats.js';
 import type { JobDefinition } from './jobs/queue.js';
 import { slackPostJob } from './jobs/slack-post.js';
 import { forgetBillingContext } from './services/billingContext.js';
-import { escalationIntakeJob } from './services/escalation.js';
+import { escalationIntakeJob, linkedReplyJob } from './services/escalation.js';
 import { homeRefreshJob } from './services/home.js';
 import { refreshCustomerFactsJob } from './services/priority.js';
 import { rcaJobs } from './services/rca.js';
@@ -79,6 +79,7 @@ export const FEATURES: Feature[] = [
     register: (app, deps) => registerEscalation(app, deps),
     jobs: (deps) => [
       escalationIntakeJob(escalationContext(deps)),
+      linkedReplyJob(escalationContext(deps)),
       syncTriageCardJob({ db: deps.db, slack: deps.integrations.slack, settings: deps.settings }),
       refreshTermStatsJob({ db: deps.db, logger: deps.logger }),
     ],

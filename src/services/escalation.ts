@@ -234,6 +234,41 @@ export async function processEscalation(
   return matches;
 }
 
+/**
+ * Tells the requester, in the card's thread, that the case joined a problem, with its workaround. The thread is
+ * read when the job runs: if the intake has not recorded the card yet, the job fails and is retried until it has.
+ */
+export const LINKED_REPLY_JOB = 'escalations.linked-reply';
+
+const linkedReplyJobSchema = z.object({ escalationId: z.number().int(), problemId: z.number().int() });
+export type LinkedReplyJob = z.infer<typeof linkedReplyJobSchema>;
+
+export function linkedReplyJob(ctx: EscalationContext): JobDefinition<LinkedReplyJob> {
+  return {
+    name: LINKED_REPLY_JOB,
+    schema: linkedReplyJobSchema,
+    retryLimit: 10,
+    retryDelaySeconds: 1,
+    expireInSeconds: 60,
+    concurrency: 4,
+    async handler({ escalationId, problemId }) {
+      const [escalation, problem] = await Promise.all([
+        getEscalation(ctx.db, escalationId),
+        getProblem(ctx.db, problemId),
+      ]);
+      if (!escalation || !problem || escalation.problemId !== problemId) return;
+      if (!escalation.threadChannel || !escalation.threadTs)
+        throw new Error(`${escalationRef(escalationId)} has no card thread yet`);
+      await ctx.postKeyed({
+        key: `linked:${escalationId}`,
+        channel: escalation.threadChannel,
+        threadTs: escalation.threadTs,
+        text: linkedReply({ ...problem, reportedHere: false }),
+      });
+    },
+  };
+}
+
 /** Records an escalation and runs its intake at once (for callers that are already off Slack's clock). */
 export async function createEscalation(
   ctx: EscalationContext,
@@ -398,16 +433,12 @@ export async function linkEscalation(
     await addLinkedCaseText(tx, problemId, { text, signals: extractSignals(text), now });
     await countOne(tx, { at: now, category: row.category, metric: 'duplicates_avoided' });
     await afterEscalationLinked(tx, ctx, { problemId, escalationId: row.id });
-    const problem = await getProblem(tx, problemId);
-    if (problem && row.threadChannel && row.threadTs) {
-      const reply: SlackPost = {
-        key: `linked:${row.id}`,
-        channel: row.threadChannel,
-        threadTs: row.threadTs,
-        text: linkedReply({ ...problem, reportedHere: false }),
-      };
-      await ctx.jobs.enqueue(tx, SLACK_POST_JOB, reply);
-    }
+    // The reply goes where the card is; a click can come before the intake has recorded the card's thread, so the
+    // job looks it up when it runs (and waits for it).
+    await ctx.jobs.enqueue(tx, LINKED_REPLY_JOB, {
+      escalationId: row.id,
+      problemId,
+    } satisfies LinkedReplyJob);
     // The card is edited if the problem has one; a link never puts a new one in front of engineers.
     await ctx.jobs.enqueue(tx, SYNC_TRIAGE_CARD_JOB, {
       problemId,

@@ -1,9 +1,11 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { insertEscalation } from '../../src/db/repositories/escalations.js';
+import { insertEscalation, setEscalationCard } from '../../src/db/repositories/escalations.js';
 import { escalations, problems } from '../../src/db/schema/index.js';
 import { formatMoney } from '../../src/domain/money.js';
+import { escalationContext } from '../../src/handlers/escalation.js';
+import { linkEscalation } from '../../src/services/escalation.js';
 import { recomputePriority } from '../../src/services/priority.js';
 import { SYNC_TRIAGE_CARD_JOB } from '../../src/services/triage.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
@@ -261,6 +263,44 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
       sql`select count from daily_counters where metric = 'duplicates_avoided' and category = 'duplicate_charge'`,
     );
     expect(avoided[0]?.count).toBe(1);
+  });
+
+  it('a Link that comes before the intake has recorded the card still gets its reply, in the card’s thread', async () => {
+    const { db } = app.running.deps;
+    const row = await insertEscalation(db, {
+      customerId: 'cus_DemoQuillfeatherLabs',
+      customerName: 'Quillfeather Labs',
+      customerMrrMinor: 0,
+      currency: 'usd',
+      priority: 'p3',
+      category: 'refund',
+      summary: 'Charged twice for the renewal again',
+      status: 'open',
+      requesterId: app.people.l2,
+      source: 'command',
+    });
+    await linkEscalation(escalationContext(app.running.deps), {
+      escalationId: row.id,
+      problemId: knownProblem,
+      actorId: app.people.l2,
+    });
+    // The card reaches Slack (and its thread is recorded) only now.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const channel = String(app.slack.dmChannel(app.people.l2));
+    const card = await app.running.deps.integrations.slack.chat.postMessage({
+      channel,
+      text: `ESC-${row.id}`,
+    });
+    await setEscalationCard(db, row.id, {
+      cardChannel: channel,
+      cardTs: String(card.ts),
+      threadChannel: channel,
+      threadTs: String(card.ts),
+    });
+    const reply = await eventually(() =>
+      app.slack.thread(channel, String(card.ts)).find((m) => m.text?.includes('Refund the second charge')),
+    );
+    expect(reply.text).toContain(`PRB-${knownProblem}`);
   });
 
   it('Report new problem creates one problem in triage and posts its card to the incidents channel', async () => {
