@@ -325,6 +325,7 @@ async function postCard(
         threadChannel: source.channel,
         threadTs,
       });
+      await refreshIfDecidedMeanwhile(ctx, row.id);
       return;
     } catch (error) {
       if (!cannotPostThere(error)) throw error;
@@ -347,6 +348,17 @@ async function postCard(
     threadChannel: direct,
     threadTs: ts,
   });
+  await refreshIfDecidedMeanwhile(ctx, row.id);
+}
+
+/**
+ * A Link or Report handled while the card was on its way could not edit it (it had no recorded ts yet): the card is
+ * brought up to date once it is recorded.
+ */
+async function refreshIfDecidedMeanwhile(ctx: EscalationContext, escalationId: number): Promise<void> {
+  const current = await getEscalation(ctx.db, escalationId);
+  if (current?.problemId !== null && current?.problemId !== undefined)
+    await refreshEscalationCard(ctx, escalationId);
 }
 
 async function mayActOn(ctx: EscalationContext, escalation: EscalationRow, actorId: string): Promise<void> {

@@ -1,11 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { insertEscalation, setEscalationCard } from '../../src/db/repositories/escalations.js';
+import { insertEscalation } from '../../src/db/repositories/escalations.js';
 import { escalations, problems } from '../../src/db/schema/index.js';
 import { formatMoney } from '../../src/domain/money.js';
-import { escalationContext } from '../../src/handlers/escalation.js';
-import { linkEscalation } from '../../src/services/escalation.js';
 import { recomputePriority } from '../../src/services/priority.js';
 import { SYNC_TRIAGE_CARD_JOB } from '../../src/services/triage.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
@@ -265,42 +263,53 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
     expect(avoided[0]?.count).toBe(1);
   });
 
-  it('a Link that comes before the intake has recorded the card still gets its reply, in the card’s thread', async () => {
-    const { db } = app.running.deps;
-    const row = await insertEscalation(db, {
-      customerId: 'cus_DemoQuillfeatherLabs',
-      customerName: 'Quillfeather Labs',
-      customerMrrMinor: 0,
-      currency: 'usd',
-      priority: 'p3',
-      category: 'refund',
-      summary: 'Charged twice for the renewal again',
-      status: 'open',
-      requesterId: app.people.l2,
-      source: 'command',
+  it('a Link clicked while the card is still on its way gets its reply in the card’s thread, and the card is updated', async () => {
+    // Slack stores the card at once but answers the app 1.5 s later: the card is visible, its ts not yet recorded.
+    const stop = app.slack.inject({
+      match: (request) =>
+        request.path === '/api/chat.postMessage' && request.rawBody.includes('escalation-card-direct'),
+      afterHandling: true,
+      delayMs: 1_500,
+      times: 1,
     });
-    await linkEscalation(escalationContext(app.running.deps), {
-      escalationId: row.id,
-      problemId: knownProblem,
-      actorId: app.people.l2,
-    });
-    // The card reaches Slack (and its thread is recorded) only now.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const channel = String(app.slack.dmChannel(app.people.l2));
-    const card = await app.running.deps.integrations.slack.chat.postMessage({
-      channel,
-      text: `ESC-${row.id}`,
-    });
-    await setEscalationCard(db, row.id, {
-      cardChannel: channel,
-      cardTs: String(card.ts),
-      threadChannel: channel,
-      threadTs: String(card.ts),
-    });
-    const reply = await eventually(() =>
-      app.slack.thread(channel, String(card.ts)).find((m) => m.text?.includes('Refund the second charge')),
-    );
-    expect(reply.text).toContain(`PRB-${knownProblem}`);
+    try {
+      const user = app.people.l2;
+      const viewId = await openForm(user, 'Renewal charged twice after the gateway timeout');
+      await app.driver.submitView({
+        user,
+        viewId,
+        values: {
+          customer_select: { value: OSTRANDER, text: 'Ostrander Legal' },
+          category_select: 'refund',
+          details_input: 'Two identical renewal charges minutes apart; the gateway timed out on the first.',
+        },
+      });
+      const channel = String(app.slack.dmChannel(user));
+      const card = await eventually(
+        () =>
+          app.slack
+            .messages(channel)
+            .find(
+              (m) =>
+                m.text?.startsWith('ESC-') &&
+                blocksText(m.blocks).includes(`escalation_link_${knownProblem}`),
+            ),
+        20_000,
+      );
+      await app.driver.clickButton({
+        user,
+        channel,
+        messageTs: card.ts,
+        actionId: `escalation_link_${knownProblem}`,
+      });
+      const reply = await eventually(() =>
+        app.slack.thread(channel, card.ts).find((m) => m.text?.includes('Refund the second charge')),
+      );
+      expect(reply.text).toContain(`PRB-${knownProblem}`);
+      await eventually(() => blocksText(app.slack.message(channel, card.ts)?.blocks).includes('Linked to'));
+    } finally {
+      stop();
+    }
   });
 
   it('Report new problem creates one problem in triage and posts its card to the incidents channel', async () => {
