@@ -1,4 +1,4 @@
-import { formatMoney, minorUnitsPerMajor } from './money.js';
+import { formatMoney, fractionDigits, minorUnitsPerMajor } from './money.js';
 import type { ActionKind, PolicyRequest } from './permissions.js';
 
 /**
@@ -145,7 +145,7 @@ export function parseMoney(text: string, currency: string): number | undefined {
     .replace(/^[$€£]/, '')
     .replace(/,/g, '');
   const per = minorUnitsPerMajor(currency);
-  const decimals = per === 1 ? 0 : per === 1000 ? 3 : 2;
+  const decimals = fractionDigits(currency);
   const pattern = decimals === 0 ? /^\d+$/ : new RegExp(`^\\d+(\\.\\d{1,${decimals}})?$`);
   if (!pattern.test(clean)) return undefined;
   const [whole = '0', fraction = ''] = clean.split('.');

@@ -28,6 +28,12 @@ export function minorUnitsPerMajor(currency: string): number {
   return 100;
 }
 
+/** Digits after the decimal point of the major unit: 2 for dollars, 0 for yen, 3 for dinars. */
+export function fractionDigits(currency: string): number {
+  const per = minorUnitsPerMajor(currency);
+  return per === 1 ? 0 : per === 1000 ? 3 : 2;
+}
+
 /** One formatter per currency: making an `Intl.NumberFormat` costs about a hundred times what using one does. */
 const formatters = new Map<string, Intl.NumberFormat>();
 
@@ -36,7 +42,7 @@ export function formatMoney(amountMinor: number, currency: string): string {
   const per = minorUnitsPerMajor(currency);
   let formatter = formatters.get(code);
   if (!formatter) {
-    const digits = per === 1 ? 0 : per === 1000 ? 3 : 2;
+    const digits = fractionDigits(currency);
     formatter = new Intl.NumberFormat('en-US', {
       style: 'currency',
       currency: code,
@@ -54,15 +60,14 @@ export function formatMoney(amountMinor: number, currency: string): string {
  */
 export function formatUnitAmount(amountMinor: number, currency: string): string {
   if (Number.isInteger(amountMinor)) return formatMoney(amountMinor, currency);
-  const per = minorUnitsPerMajor(currency);
-  const digits = per === 1 ? 0 : per === 1000 ? 3 : 2;
+  const digits = fractionDigits(currency);
   return new Intl.NumberFormat('en-US', {
     style: 'currency',
     currency: currency.toUpperCase(),
     minimumFractionDigits: digits,
     // Stripe keeps 12 decimal places of a minor unit.
     maximumFractionDigits: digits + 12,
-  }).format(amountMinor / per);
+  }).format(amountMinor / minorUnitsPerMajor(currency));
 }
 
 /** Amounts in several currencies as one line ("$1,200.00 + €80.00"); `empty` when there is nothing. */

@@ -319,13 +319,13 @@ async function postCard(
         text: card.text,
         blocks,
       });
-      await setEscalationCard(ctx.db, row.id, {
+      const recorded = await setEscalationCard(ctx.db, row.id, {
         cardChannel: source.channel,
         cardTs: ts,
         threadChannel: source.channel,
         threadTs,
       });
-      await refreshIfDecidedMeanwhile(ctx, row.id);
+      await refreshIfDecidedMeanwhile(ctx, row.id, recorded);
       return;
     } catch (error) {
       if (!cannotPostThere(error)) throw error;
@@ -342,22 +342,25 @@ async function postCard(
     text: card.text,
     blocks,
   });
-  await setEscalationCard(ctx.db, row.id, {
+  const recorded = await setEscalationCard(ctx.db, row.id, {
     cardChannel: direct,
     cardTs: ts,
     threadChannel: direct,
     threadTs: ts,
   });
-  await refreshIfDecidedMeanwhile(ctx, row.id);
+  await refreshIfDecidedMeanwhile(ctx, row.id, recorded);
 }
 
 /**
  * A Link or Report handled while the card was on its way could not edit it (it had no recorded ts yet): the card is
  * brought up to date once it is recorded.
  */
-async function refreshIfDecidedMeanwhile(ctx: EscalationContext, escalationId: number): Promise<void> {
-  const current = await getEscalation(ctx.db, escalationId);
-  if (current?.problemId !== null && current?.problemId !== undefined)
+async function refreshIfDecidedMeanwhile(
+  ctx: EscalationContext,
+  escalationId: number,
+  recorded: { problemId: number | null } | undefined,
+): Promise<void> {
+  if (recorded?.problemId !== null && recorded?.problemId !== undefined)
     await refreshEscalationCard(ctx, escalationId);
 }
 

@@ -8,7 +8,7 @@ import {
   REFUND_REASON_LABELS,
   REFUND_REASONS,
 } from '../domain/account-actions.js';
-import { formatMoney, minorUnitsPerMajor } from '../domain/money.js';
+import { formatMoney, fractionDigits, minorUnitsPerMajor } from '../domain/money.js';
 import type { ActionKind } from '../domain/permissions.js';
 import {
   encodeDecision,
@@ -166,9 +166,7 @@ function select(
 }
 
 function majorText(amountMinor: number, currency: string): string {
-  const per = minorUnitsPerMajor(currency);
-  const digits = per === 1 ? 0 : per === 1000 ? 3 : 2;
-  return (amountMinor / per).toFixed(digits);
+  return (amountMinor / minorUnitsPerMajor(currency)).toFixed(fractionDigits(currency));
 }
 
 /** Step two: the fields of one action, then a reason. Nothing free-form reaches Stripe. */

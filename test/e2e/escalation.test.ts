@@ -4,6 +4,7 @@ import { queryRows } from '../../src/db/client.js';
 import { insertEscalation } from '../../src/db/repositories/escalations.js';
 import { escalations, problems } from '../../src/db/schema/index.js';
 import { formatMoney } from '../../src/domain/money.js';
+import type { SlackMessage } from '../../src/sandbox/fakes/slack/types.js';
 import { recomputePriority } from '../../src/services/priority.js';
 import { SYNC_TRIAGE_CARD_JOB } from '../../src/services/triage.js';
 import { eventually, startTestApp, type TestApp } from '../support/app.js';
@@ -66,6 +67,33 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
     const answer = await app.driver.command({ user, channel: 'C0SUPPORT', command: '/escalate', text });
     expect(answer.status).toBe(200);
     return eventually(() => app.slack.openViews(user).find((view) => !seen.has(view.id))?.id);
+  }
+
+  /** Escalates from /escalate for the Ostrander account and answers the card posted to the requester's DM. */
+  async function escalateToDm(
+    user: string,
+    form: { summary: string; category: string; details: string },
+  ): Promise<SlackMessage> {
+    const dm = app.slack.dmChannel(user);
+    const before = app.slack.messages(dm).length;
+    const viewId = await openForm(user, form.summary);
+    await app.driver.submitView({
+      user,
+      viewId,
+      values: {
+        customer_select: { value: OSTRANDER, text: 'Ostrander Legal' },
+        category_select: form.category,
+        details_input: form.details,
+      },
+    });
+    return eventually(
+      () =>
+        app.slack
+          .messages(dm)
+          .slice(before)
+          .find((m) => m.text?.startsWith('ESC-')),
+      20_000,
+    );
   }
 
   const count = async (table: 'escalations' | 'problems') =>
@@ -274,28 +302,13 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
     });
     try {
       const user = app.people.l2;
-      const viewId = await openForm(user, 'Renewal charged twice after the gateway timeout');
-      await app.driver.submitView({
-        user,
-        viewId,
-        values: {
-          customer_select: { value: OSTRANDER, text: 'Ostrander Legal' },
-          category_select: 'refund',
-          details_input: 'Two identical renewal charges minutes apart; the gateway timed out on the first.',
-        },
+      const card = await escalateToDm(user, {
+        summary: 'Renewal charged twice after the gateway timeout',
+        category: 'refund',
+        details: 'Two identical renewal charges minutes apart; the gateway timed out on the first.',
       });
+      expect(blocksText(card.blocks)).toContain(`escalation_link_${knownProblem}`);
       const channel = String(app.slack.dmChannel(user));
-      const card = await eventually(
-        () =>
-          app.slack
-            .messages(channel)
-            .find(
-              (m) =>
-                m.text?.startsWith('ESC-') &&
-                blocksText(m.blocks).includes(`escalation_link_${knownProblem}`),
-            ),
-        20_000,
-      );
       await app.driver.clickButton({
         user,
         channel,
@@ -369,28 +382,13 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
     const vatLink = `escalation_link_${vat?.id}`;
     const user = app.people.l1b;
     const dm = app.slack.dmChannel(user);
-    const escalate = async (summary: string) => {
-      const before = app.slack.messages(dm).length;
-      const viewId = await openForm(user, summary);
-      await app.driver.submitView({
-        user,
-        viewId,
-        values: {
-          customer_select: { value: OSTRANDER, text: 'Ostrander Legal' },
-          category_select: 'tax_question',
-          details_input:
-            'Swiss customer, not in the EU: no VAT line on the invoice and no reverse charge note, they ask whether that is right.',
-        },
+    const escalate = (summary: string) =>
+      escalateToDm(user, {
+        summary,
+        category: 'tax_question',
+        details:
+          'Swiss customer, not in the EU: no VAT line on the invoice and no reverse charge note, they ask whether that is right.',
       });
-      return eventually(
-        () =>
-          app.slack
-            .messages(dm)
-            .slice(before)
-            .find((m) => m.text?.startsWith('ESC-')),
-        20_000,
-      );
-    };
     const first = await escalate('Swiss invoice shows no VAT line');
     expect(blocksText(first.blocks)).toContain(vatLink);
     await app.driver.clickButton({

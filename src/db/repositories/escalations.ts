@@ -37,12 +37,18 @@ export async function linkEscalationOnce(
   return row;
 }
 
+/** Records where an escalation's card is, and answers the problem the case belongs to by now (null: none yet). */
 export async function setEscalationCard(
   db: Executor,
   escalationId: number,
   card: { cardChannel: string; cardTs: string; threadChannel: string; threadTs: string },
-): Promise<void> {
-  await db.update(escalations).set(card).where(eq(escalations.id, escalationId));
+): Promise<{ problemId: number | null } | undefined> {
+  const [row] = await db
+    .update(escalations)
+    .set(card)
+    .where(eq(escalations.id, escalationId))
+    .returning({ problemId: escalations.problemId });
+  return row;
 }
 
 /** Overwrites what the intake learned about an escalation (customer facts, permalink) and answers the row. */

@@ -68,9 +68,9 @@ export const problemTermStats = pgTable('problem_term_stats', {
 
 /**
  * A known problem an agent passed over: the case's card showed it as a match and the agent chose **None of these:
- * report new problem**. Matching then holds back that problem for texts that read more like this one than like
- * anything the problem is known by (see `domain/matching.ts`). A case later linked to the problem after all (a merge)
- * takes its rejection back.
+ * report new problem**. Matching then shows that problem at most as possible, with a note, to texts that read more
+ * like this one than like anything the problem is known by (see `domain/matching.ts`). A case later linked to the
+ * problem after all (a merge) takes its rejection back.
  */
 export const matchRejections = pgTable(
   'match_rejections',

@@ -1192,9 +1192,9 @@ export class Billing {
         before.price.id !== entry.price.id ||
         (before.quantity ?? 1) !== entry.quantity;
       if (!changed) continue;
+      const oldPrice = before ? (this.state.prices.get(before.price.id) ?? before.price) : undefined;
       // Usage (a metered price) is billed in arrears, never prorated.
-      if (before && !isMetered(this.state.prices.get(before.price.id) ?? before.price)) {
-        const oldPrice = this.state.prices.get(before.price.id) ?? before.price;
+      if (before && oldPrice && !isMetered(oldPrice)) {
         const quantity = before.quantity ?? 1;
         lines.push({
           description: `Unused time on ${quantity} × ${this.productName(oldPrice)} after ${date}`,
