@@ -11,7 +11,7 @@ import { DEFAULT_MATCHING_THRESHOLDS } from '../src/domain/matching.js';
 import { extractSignals, mergeSignals } from '../src/domain/text.js';
 import { findKnownProblems } from '../src/services/matching.js';
 import { type FixtureEscalation, matchingFixtures } from '../test/fixtures/matching/load.js';
-import { eventually, startTestApp } from '../test/support/app.js';
+import { eventually, openEscalationForm, startTestApp } from '../test/support/app.js';
 import { seedKnownProblem } from '../test/support/seed.js';
 import { heading, line, ms, summary } from './support.js';
 
@@ -339,14 +339,7 @@ async function submitAck(): Promise<void> {
     const cards: number[] = [];
     const runs = 60;
     for (const [index, escalation] of escalationsFixture.slice(0, runs + 5).entries()) {
-      const seen = new Set(app.slack.openViews(user).map((view) => view.id));
-      await app.driver.command({
-        user,
-        channel: 'C0SUPPORT',
-        command: '/escalate',
-        text: escalation.summary,
-      });
-      const viewId = await eventually(() => app.slack.openViews(user).find((view) => !seen.has(view.id))?.id);
+      const viewId = await openEscalationForm(app, user, escalation.summary);
       const before = app.slack.messages(dm).length;
       const started = performance.now();
       const submitted = await app.driver.submitView({

@@ -7,7 +7,7 @@ import { formatMoney } from '../../src/domain/money.js';
 import type { SlackMessage } from '../../src/sandbox/fakes/slack/types.js';
 import { recomputePriority } from '../../src/services/priority.js';
 import { SYNC_TRIAGE_CARD_JOB } from '../../src/services/triage.js';
-import { eventually, startTestApp, type TestApp } from '../support/app.js';
+import { eventually, openEscalationForm, startTestApp, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { seedKnownProblem } from '../support/seed.js';
 
@@ -62,12 +62,7 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
     await app?.stop();
   });
 
-  async function openForm(user: string, text: string): Promise<string> {
-    const seen = new Set(app.slack.openViews(user).map((view) => view.id));
-    const answer = await app.driver.command({ user, channel: 'C0SUPPORT', command: '/escalate', text });
-    expect(answer.status).toBe(200);
-    return eventually(() => app.slack.openViews(user).find((view) => !seen.has(view.id))?.id);
-  }
+  const openForm = (user: string, text: string) => openEscalationForm(app, user, text);
 
   /** Escalates from /escalate for the Ostrander account and answers the card posted to the requester's DM. */
   async function escalateToDm(

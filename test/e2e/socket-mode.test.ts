@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escalations } from '../../src/db/schema/index.js';
-import { eventually, startTestApp, type TestApp } from '../support/app.js';
+import { eventually, openEscalationForm, startTestApp, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { seedKnownProblem } from '../support/seed.js';
 
@@ -31,13 +31,7 @@ describe.each(DATABASE_KINDS)('Socket Mode (%s)', (kind) => {
     await app?.stop();
   });
 
-  async function openForm(text: string): Promise<string> {
-    const user = app.people.l1;
-    const seen = new Set(app.slack.openViews(user).map((view) => view.id));
-    const answer = await app.driver.command({ user, channel: 'C0SUPPORT', command: '/escalate', text });
-    expect(answer.status).toBe(200);
-    return eventually(() => app.slack.openViews(user).find((view) => !seen.has(view.id))?.id);
-  }
+  const openForm = (text: string) => openEscalationForm(app, app.people.l1, text);
 
   it('connects with the app-level token and serves no HTTP request URL', async () => {
     expect(app.slack.socketMode.connections).toBe(1);

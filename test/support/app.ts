@@ -167,6 +167,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 }
 
+/** Runs `/escalate <text>` as `user` (a signed request, answered 200) and answers the id of the form it opened. */
+export async function openEscalationForm(app: TestApp, user: string, text: string): Promise<string> {
+  const seen = new Set(app.slack.openViews(user).map((view) => view.id));
+  const answer = await app.driver.command({ user, channel: 'C0SUPPORT', command: '/escalate', text });
+  if (answer.status !== 200) throw new Error(`/escalate was answered ${answer.status}: ${answer.text}`);
+  return eventually(() => app.slack.openViews(user).find((view) => !seen.has(view.id))?.id);
+}
+
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
 export async function eventually<T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
