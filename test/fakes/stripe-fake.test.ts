@@ -706,6 +706,22 @@ describe('Stripe fake: non-flat prices', () => {
       unit_amount_decimal: decimal('12.345'),
     });
 
+  /** A new customer subscribed to a volume, a graduated, a package and a decimal price, 23 units of each. */
+  async function subscribeToEveryKind(email: string, name: string) {
+    const [volume, graduated, pack, sub] = await Promise.all([
+      volumeTiers(),
+      graduatedTiers(),
+      packagePrice(),
+      decimalPrice(),
+    ]);
+    const customer = priced.seed.customer({ email, name, card: { expMonth: 6, expYear: 2031 } });
+    const subscription = await client.subscriptions.create({
+      customer: customer.id,
+      items: [volume, graduated, pack, sub].map((price) => ({ price: price.id, quantity: 23 })),
+    });
+    return { volume, graduated, pack, sub, customer, subscription };
+  }
+
   it('creates decimal, tiered, package, metered and custom-amount prices with Stripe’s fields', async () => {
     const sub = await decimalPrice();
     expect([sub.billing_scheme, sub.unit_amount, String(sub.unit_amount_decimal)]).toEqual([
@@ -934,21 +950,10 @@ describe('Stripe fake: non-flat prices', () => {
   });
 
   it('bills volume, graduated, package and decimal prices the way Stripe computes them', async () => {
-    const [volume, graduated, pack, sub] = await Promise.all([
-      volumeTiers(),
-      graduatedTiers(),
-      packagePrice(),
-      decimalPrice(),
-    ]);
-    const customer = priced.seed.customer({
-      email: 'ops@fonts.example.org',
-      name: 'Typographic Ltd',
-      card: { expMonth: 6, expYear: 2031 },
-    });
-    const subscription = await client.subscriptions.create({
-      customer: customer.id,
-      items: [volume, graduated, pack, sub].map((price) => ({ price: price.id, quantity: 23 })),
-    });
+    const { volume, graduated, pack, sub, subscription } = await subscribeToEveryKind(
+      'ops@fonts.example.org',
+      'Typographic Ltd',
+    );
     // 23 units:
     //   volume: all 23 in the 11–50 tier: 23 × 800 + 500 = 18,900
     //   graduated: 5 × 700 + 1,000 (tier 1) + 15 × 650.25 (9,753.75) + 3 × 612.5 (1,837.5) = 16,091.25 → 16,091
@@ -983,21 +988,10 @@ describe('Stripe fake: non-flat prices', () => {
   });
 
   it('previews a quantity change across tier boundaries, with prorations', async () => {
-    const [volume, graduated, pack, sub] = await Promise.all([
-      volumeTiers(),
-      graduatedTiers(),
-      packagePrice(),
-      decimalPrice(),
-    ]);
-    const customer = priced.seed.customer({
-      email: 'growth@fonts.example.org',
-      name: 'Serif & Sons',
-      card: { expMonth: 6, expYear: 2031 },
-    });
-    const subscription = await client.subscriptions.create({
-      customer: customer.id,
-      items: [volume, graduated, pack, sub].map((price) => ({ price: price.id, quantity: 23 })),
-    });
+    const { volume, graduated, pack, sub, customer, subscription } = await subscribeToEveryKind(
+      'growth@fonts.example.org',
+      'Serif & Sons',
+    );
     const items = subscription.items.data.map((item) => ({ id: item.id, quantity: 51 }));
 
     // 51 units:
