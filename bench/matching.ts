@@ -143,6 +143,17 @@ async function quality(
       `recall@3 ${figures.recallAt3.toFixed(3)}  precision@1 ${figures.precisionAt1.toFixed(3)}  false-match ${figures.falseMatch.toFixed(3)}`,
     );
   }
+  // Where the false-match target would be met: the lowest threshold (in steps of 0.01) that meets it, for scale.
+  const strict = Array.from({ length: 101 }, (_, step) => step / 100).find(
+    (threshold) => figuresAt(threshold).falseMatch <= TARGETS.falseMatch,
+  );
+  if (strict !== undefined) {
+    const figures = figuresAt(strict);
+    line(
+      `  lowest threshold with false-match ≤ ${TARGETS.falseMatch}: ${strict.toFixed(2)}`,
+      `recall@3 ${figures.recallAt3.toFixed(3)}  precision@1 ${figures.precisionAt1.toFixed(3)}  false-match ${figures.falseMatch.toFixed(3)}`,
+    );
+  }
   const shown = figuresAt(SHOWN.possible);
   const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
   line(

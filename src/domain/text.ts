@@ -155,14 +155,6 @@ export function terms(text: string): string[] {
   return out;
 }
 
-/** Adjacent pairs of terms ("charg twice"), which are far more specific than single terms. */
-export function pairs(termList: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let index = 1; index < termList.length; index += 1)
-    out.push(`${termList[index - 1]} ${termList[index]}`);
-  return out;
-}
-
 const QUESTION =
   /\b(how (do|does|can|long|to|many|much|soon)|when (will|does|is|can)|where (can|do|is)|is (it|there) (possible|a way)|can (we|they|i|you)|would (like|love) to know|wants? to know|asks? (how|when|where|whether|if|about)|explain|question|clarif\w*)\b|\?/i;
 const MALFUNCTION =
