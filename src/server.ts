@@ -40,12 +40,22 @@ export async function startHttpServer({
           res.once('close', resolve);
           try {
             if (path === '/slack/events' && slackListener) {
+              // Slack only ever POSTs here; Bolt's receiver throws on anything else, so answer that ourselves.
+              if (req.method !== 'POST') {
+                res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' });
+                res.end(JSON.stringify({ error: 'method_not_allowed' }));
+                return;
+              }
               slackListener(req, res);
             } else {
               void webListener(req, res);
             }
           } catch (error) {
-            logger.error({ err: error, path }, 'request failed');
+            // Not the error object itself: an HTTP library's error may carry the request, headers and all.
+            logger.error(
+              { path, error: error instanceof Error ? error.message : String(error) },
+              'request failed',
+            );
             if (!res.headersSent) res.writeHead(500).end();
           }
         }),

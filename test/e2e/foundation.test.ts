@@ -86,6 +86,19 @@ describe.each(DATABASE_KINDS)('the Slack endpoint and health routes (%s)', (kind
     expect(app.slack.calls().length).toBe(before);
   });
 
+  it('answers 405 to anything but POST on the Slack endpoint, changing nothing', async () => {
+    const before = app.slack.calls().length;
+    for (const method of ['GET', 'HEAD', 'PUT', 'DELETE']) {
+      const response = await fetch(`${app.url}/slack/events`, {
+        method,
+        headers: { authorization: 'Bearer not-for-the-logs' },
+      });
+      expect(response.status, method).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+    }
+    expect(app.slack.calls().length).toBe(before);
+  });
+
   it('sends its Web API calls to the Slack API URL it was given', async () => {
     await app.driver.appMention({ user: app.people.manager, channel: 'C0SUPPORT', text: 'help' });
     const call = await eventually(() =>
