@@ -291,4 +291,36 @@ describe('status page views', () => {
     expect(feed).toContain('&amp;lt;img src=x onerror=alert(1)&amp;gt;');
     expect(feed).not.toContain('<img');
   });
+
+  it('drops the characters XML cannot carry, so pasted text never breaks the feed', () => {
+    const incident = model.incidents[0];
+    if (!incident) throw new Error('the model has an incident');
+    const pasted = {
+      ...model,
+      incidents: [
+        {
+          ...incident,
+          title: 'Bell\u0007 and null\u0000 in a title',
+          updates: incident.updates.map((update) => ({
+            ...update,
+            message: `Backspace\b, form feed\f, \uFFFE, a lone \uD800 half and a whole 😀 pair`,
+          })),
+        },
+      ],
+    };
+    const feed = renderAtomFeed(pasted);
+    // XML 1.0's Char: tab, line feed, carriage return, U+0020–U+D7FF, U+E000–U+FFFD, U+10000 and above.
+    const notXml = [...feed]
+      .map((character) => character.codePointAt(0) ?? 0)
+      .filter(
+        (code) =>
+          !(code === 0x9 || code === 0xa || code === 0xd) &&
+          !(code >= 0x20 && code <= 0xd7ff) &&
+          !(code >= 0xe000 && code <= 0xfffd) &&
+          code < 0x10000,
+      );
+    expect(notXml).toEqual([]);
+    expect(feed).toContain('<title>Bell and null in a title (Identified)</title>');
+    expect(feed).toContain('Backspace, form feed, , a lone  half and a whole 😀 pair');
+  });
 });

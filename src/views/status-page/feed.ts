@@ -9,7 +9,7 @@ import type { IncidentModel, StatusPageModel } from './model.js';
 export function renderAtomFeed(model: StatusPageModel): string {
   const feedUrl = `${model.page.url}/feed.atom`;
   const entries = model.incidents.map((incident) => entry(model, incident)).join('\n');
-  return `<?xml version="1.0" encoding="utf-8"?>
+  return withoutNonXmlCharacters(`<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">
 <id>${escapeHtml(feedUrl)}</id>
 <title>${escapeHtml(model.page.title)}</title>
@@ -19,7 +19,20 @@ export function renderAtomFeed(model: StatusPageModel): string {
 <link rel="alternate" type="text/html" href="${escapeHtml(model.page.url)}"/>
 ${entries}
 </feed>
-`;
+`);
+}
+
+/**
+ * Characters XML 1.0 does not allow anywhere, even escaped: control characters other than tab and line breaks,
+ * U+FFFE/U+FFFF and unpaired surrogates. Text pasted into an update can carry them; one would make the whole feed
+ * unreadable to every reader, so they are dropped (the HTML page and the JSON show them harmlessly).
+ */
+const NON_XML_CHARACTER =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding these characters is the point
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function withoutNonXmlCharacters(text: string): string {
+  return text.replace(NON_XML_CHARACTER, '');
 }
 
 function entry(model: StatusPageModel, incident: IncidentModel): string {
