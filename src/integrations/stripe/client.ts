@@ -11,7 +11,8 @@ export function createStripeClient(settings: StripeApiSettings): Stripe {
   const protocol = settings.apiBase.protocol === 'http:' ? 'http' : 'https';
   const port = settings.apiBase.port ? Number(settings.apiBase.port) : protocol === 'http' ? 80 : 443;
   return new Stripe(settings.secretKey, {
-    host: settings.apiBase.hostname,
+    // URL keeps an IPv6 address in brackets ([::1]); the SDK wants the bare address.
+    host: settings.apiBase.hostname.replace(/^\[(.*)\]$/, '$1'),
     port,
     protocol,
     maxNetworkRetries: 2,

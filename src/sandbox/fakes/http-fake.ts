@@ -101,7 +101,7 @@ export abstract class HttpFake {
     });
     const address = server.address() as AddressInfo;
     this.server = server;
-    this.baseUrl = `http://${host}:${address.port}`;
+    this.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
     return this;
   }
 

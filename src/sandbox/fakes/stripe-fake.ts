@@ -123,7 +123,11 @@ export class StripeFake extends HttpFake {
 
   /** Options for `new Stripe(key, { ...fake.clientOptions() })`. */
   clientOptions(): { host: string; port: number; protocol: 'http' } {
-    return { host: new URL(this.url).hostname, port: this.port, protocol: 'http' };
+    return {
+      host: new URL(this.url).hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: this.port,
+      protocol: 'http',
+    };
   }
 
   // ---------------------------------------------------------------- faults
