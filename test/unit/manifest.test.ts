@@ -54,15 +54,23 @@ describe('manifest.yml', () => {
       'app_mention',
       'message.channels',
     ]);
-    for (const scope of [
-      'commands',
-      'chat:write',
-      'app_mentions:read',
-      'channels:history',
-      'usergroups:read',
-      'files:write',
-    ]) {
-      expect(manifest.oauth_config.scopes.bot).toContain(scope);
-    }
+    // Exactly what the app's calls need, nothing more: chat.*, conversations.create/invite/open/history/replies,
+    // usergroups.users.list, files.uploadV2, commands, mentions and the intake channel's messages.
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(
+      [
+        'app_mentions:read',
+        'channels:history',
+        'channels:manage',
+        'chat:write',
+        'chat:write.public',
+        'commands',
+        'files:write',
+        'groups:history',
+        'im:history',
+        'im:write',
+        'metadata.message:read',
+        'usergroups:read',
+      ].sort(),
+    );
   });
 });
