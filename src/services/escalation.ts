@@ -435,13 +435,14 @@ export async function linkEscalation(
     await refreshEscalationCard(ctx, escalationId);
     return { linked: false };
   }
-  if (!(await isLinkable(ctx.db, problemId))) {
-    throw conflict(
-      `${problemRef(problemId)} is closed or was merged; report a new problem or pick another match.`,
-    );
-  }
+  const notLinkable = () =>
+    conflict(`${problemRef(problemId)} is closed or was merged; report a new problem or pick another match.`);
+  if (!(await isLinkable(ctx.db, problemId))) throw notLinkable();
   const now = ctx.now();
   const linked = await ctx.db.transaction(async (tx) => {
+    // Again under a lock: a merge or close that committed since the check above would otherwise leave this case
+    // on a problem nobody works on any more.
+    if (!(await isLinkable(tx, problemId, { lock: true }))) throw notLinkable();
     const row = await linkEscalationOnce(tx, { escalationId, problemId, status: 'linked', now });
     if (!row) return undefined;
     const text = matchText(row);

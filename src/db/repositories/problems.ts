@@ -295,8 +295,12 @@ export async function problemImpact(db: Executor, problemId: number): Promise<Pr
 }
 
 /** Problems an escalation can still be linked to (not closed, not merged away). */
-export async function isLinkable(db: Executor, problemId: number): Promise<boolean> {
-  const [row] = await db
+export async function isLinkable(
+  db: Executor,
+  problemId: number,
+  { lock = false }: { lock?: boolean } = {},
+): Promise<boolean> {
+  const query = db
     .select({ id: problems.id })
     .from(problems)
     .where(
@@ -307,6 +311,9 @@ export async function isLinkable(db: Executor, problemId: number): Promise<boole
         ne(problems.status, 'closed'),
       ),
     );
+  // A shared lock waits for a merge or close holding the problem, then reads the problem as it left it; links
+  // to one problem still run side by side.
+  const [row] = lock ? await query.for('share') : await query;
   return row !== undefined;
 }
 

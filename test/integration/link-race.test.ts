@@ -1,0 +1,81 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getEscalation } from '../../src/db/repositories/escalations.js';
+import { problems } from '../../src/db/schema/index.js';
+import { validateEscalation } from '../../src/domain/escalation.js';
+import { escalationContext } from '../../src/handlers/escalation.js';
+import { createEscalation, linkEscalation } from '../../src/services/escalation.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { DATABASE_KINDS } from '../support/database.js';
+import { seedKnownProblem } from '../support/seed.js';
+
+/**
+ * A Link that arrives while the problem is being merged away (or closed) must not leave the case on a problem nobody
+ * works on: the link waits for the merge and then refuses, so the agent can pick the problem it was merged into.
+ */
+const NOW = new Date('2026-11-23T12:00:00Z');
+
+describe.each(DATABASE_KINDS)('a Link racing a merge (%s)', (kind) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ kind, now: () => NOW });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('refuses a link to a problem a concurrent transaction merged, and leaves the case unlinked', async () => {
+    const { db } = app.running.deps;
+    const ctx = escalationContext(app.running.deps);
+    const known = await seedKnownProblem(db, {
+      title: 'Renewal charged twice after a gateway timeout',
+      symptoms: 'Two identical charges minutes apart.',
+      category: 'duplicate_charge',
+      now: new Date('2026-11-20T08:00:00Z'),
+    });
+    const survivor = await seedKnownProblem(db, {
+      title: 'Duplicate renewal charges on retried payments',
+      symptoms: 'The renewal is charged again after a retry.',
+      category: 'duplicate_charge',
+      now: new Date('2026-11-20T09:00:00Z'),
+    });
+    const draft = validateEscalation({
+      customerId: 'cus_DemoCorvidRobotics',
+      caseRef: '',
+      priority: 'p3',
+      category: 'duplicate_charge',
+      summary: 'Charged twice for the renewal',
+      details: '',
+      reproductionSteps: '',
+      evidenceText: '',
+      triggers: [],
+    });
+    if (!draft.ok) throw new Error('invalid draft');
+    const { escalation } = await createEscalation(ctx, {
+      escalation: draft.value,
+      requesterId: app.people.l1,
+      source: { kind: 'command' },
+      customerLabel: 'Corvid Robotics',
+    });
+
+    let link: Promise<unknown> | undefined;
+    await db.transaction(async (tx) => {
+      // What a merge does first: hold the problem.
+      await tx.execute(sql`select id from problems where id = ${known} for update`);
+      link = linkEscalation(ctx, {
+        escalationId: escalation.id,
+        problemId: known,
+        actorId: app.people.l1,
+      }).catch((error: unknown) => error);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await tx
+        .update(problems)
+        .set({ mergedIntoId: survivor, status: 'merged', updatedAt: NOW, closedAt: NOW })
+        .where(eq(problems.id, known));
+    });
+    const outcome = await link;
+    expect(outcome).toBeInstanceOf(Error);
+    expect(String((outcome as Error).message)).toContain('closed or was merged');
+    expect((await getEscalation(db, escalation.id))?.problemId).toBeNull();
+  });
+});
