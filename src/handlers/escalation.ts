@@ -34,6 +34,7 @@ import {
   parseIntakeMessage,
   parseLink,
 } from '../views/escalation-actions.js';
+import { cutAt } from '../views/mrkdwn.js';
 import { checkedOf, selectedLabelOf, selectedOf, stateValues, textOf } from './view-state.js';
 
 const { blocks: B, inputs: I, actions: A } = ESCALATION_IDS;
@@ -76,7 +77,7 @@ function prefillFrom(text: string): { summary: string; details: string } {
     .replace(/^\s*escalate\b[:\s]*/i, '')
     .trim();
   const [first = ''] = clean.split('\n');
-  return { summary: first.slice(0, 150), details: clean };
+  return { summary: cutAt(first, 150), details: clean };
 }
 
 /** Three ways in (command, message shortcut, intake channel or mention), one form, one card. */
