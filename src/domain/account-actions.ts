@@ -138,19 +138,75 @@ export type Validated =
   | { ok: true; params: ActionParams; reason: string }
   | { ok: false; errors: Partial<Record<FormField | 'reason', string>> };
 
-/** "12.34", "1,200" or "5" in major units of `currency` → integer minor units; undefined when it is not money. */
-export function parseMoney(text: string, currency: string): number | undefined {
-  const clean = text
-    .trim()
-    .replace(/^[$€£]/, '')
-    .replace(/,/g, '');
-  const per = minorUnitsPerMajor(currency);
+/**
+ * The largest amount an action may move, in minor units of any currency. Stripe refuses amounts of more than eight
+ * digits in minor units for most currencies ($999,999.99, ¥99,999,999, 99,999.999 KWD); the few it allows more for are
+ * held to the same cap here, which is far above anything support hands out. Refusing it in the form tells the agent at
+ * once, instead of Stripe refusing it after the approvals.
+ */
+export const MAX_AMOUNT_MINOR = 99_999_999;
+
+/** Why a text is not an amount we take: not a number, a comma used as a decimal mark, or above the cap. */
+export type MoneyProblem = 'not_money' | 'decimal_comma' | 'too_large';
+export type MoneyReading = { ok: true; amountMinor: number } | { ok: false; problem: MoneyProblem };
+
+/**
+ * The whole part of an amount: plain digits ("1250"), or thousands separated by commas ("1,250", "12,345,678") with
+ * groups of exactly three digits after a first group of one to three that does not start with 0. Anything else with a
+ * comma ("0,50", "1,5", "12,34,567") is someone writing a decimal comma, and is refused rather than guessed: reading
+ * "0,50" as 50 would credit a hundred times what was meant.
+ */
+const WHOLE_PART = String.raw`(\d+|[1-9]\d{0,2}(?:,\d{3})+)`;
+const WHOLE = new RegExp(`^${WHOLE_PART}$`);
+/** A number written with digits, commas and maybe a dot part. */
+const DIGITS_AND_COMMAS = /^\d[\d,]*(\.\d*)?$/;
+
+/** Digits and commas whose whole part is not thousands-separated: a decimal comma ("0,50"), or a mangled number. */
+function commaMistake(clean: string): boolean {
+  const whole = clean.split('.')[0] ?? '';
+  return DIGITS_AND_COMMAS.test(clean) && whole.includes(',') && !WHOLE.test(whole);
+}
+
+/** "12.34", "1,200", "$5" in major units of `currency` → integer minor units, or why the text is refused. */
+export function readMoney(text: string, currency: string): MoneyReading {
+  const clean = text.trim().replace(/^[$€£]/, '');
   const decimals = fractionDigits(currency);
-  const pattern = decimals === 0 ? /^\d+$/ : new RegExp(`^\\d+(\\.\\d{1,${decimals}})?$`);
-  if (!pattern.test(clean)) return undefined;
-  const [whole = '0', fraction = ''] = clean.split('.');
-  const minor = Number(whole) * per + Number(fraction.padEnd(decimals, '0') || '0');
-  return Number.isSafeInteger(minor) ? minor : undefined;
+  const pattern = new RegExp(`^${WHOLE_PART}${decimals === 0 ? '' : `(?:\\.(\\d{1,${decimals}}))?`}$`);
+  const match = pattern.exec(clean);
+  if (!match) return { ok: false, problem: commaMistake(clean) ? 'decimal_comma' : 'not_money' };
+  const whole = (match[1] ?? '0').replace(/,/g, '');
+  const fraction = (match[2] ?? '').padEnd(decimals, '0');
+  const amountMinor = Number(whole) * minorUnitsPerMajor(currency) + Number(fraction || '0');
+  if (!Number.isSafeInteger(amountMinor) || amountMinor > MAX_AMOUNT_MINOR)
+    return { ok: false, problem: 'too_large' };
+  return { ok: true, amountMinor };
+}
+
+/** {@link readMoney}'s amount, or undefined when the text is refused for any reason. */
+export function parseMoney(text: string, currency: string): number | undefined {
+  const reading = readMoney(text, currency);
+  return reading.ok ? reading.amountMinor : undefined;
+}
+
+/** An amount as the agent would type it in this currency: 25.00, 2500 (yen) or 25.000 (dinars). */
+function exampleAmount(currency: string): string {
+  const decimals = fractionDigits(currency);
+  return decimals === 0 ? '2500' : `25.${'0'.repeat(decimals)}`;
+}
+
+/** The field error for a refused amount; `otherwise` is the text for something that is not an amount at all. */
+function moneyError(problem: MoneyProblem, currency: string, otherwise: string): string {
+  const code = currency.toUpperCase();
+  switch (problem) {
+    case 'decimal_comma':
+      return fractionDigits(currency) === 0
+        ? `${code} has no decimals: enter a whole amount, like 2500 or 2,500. A comma only separates thousands.`
+        : `Use a dot for decimals, like ${exampleAmount(currency)} or 0.50. A comma only separates thousands, like 1,250.00.`;
+    case 'too_large':
+      return `That is more than Stripe takes in one go; the most is ${formatMoney(MAX_AMOUNT_MINOR, currency)}.`;
+    case 'not_money':
+      return otherwise;
+  }
 }
 
 /** "15", "15.5" or "15.01" percent → hundredths of a percent; undefined when not a percentage with ≤ 2 decimals. */
@@ -185,19 +241,23 @@ export function validateActionForm(kind: ActionKind, values: FormValues, context
       break;
     }
     case 'credit': {
-      const amountMinor = parseMoney(text('amount'), context.currency);
-      if (amountMinor === undefined || amountMinor <= 0)
-        errors.amount = `Enter an amount in ${context.currency.toUpperCase()}, like 25.00.`;
-      params = { kind, amountMinor: amountMinor ?? 0, currency: context.currency };
+      const reading = readMoney(text('amount'), context.currency);
+      const amountMinor = reading.ok ? reading.amountMinor : 0;
+      const notAmount = `Enter an amount in ${context.currency.toUpperCase()}, like ${exampleAmount(context.currency)}.`;
+      if (!reading.ok) errors.amount = moneyError(reading.problem, context.currency, notAmount);
+      else if (amountMinor <= 0) errors.amount = notAmount;
+      params = { kind, amountMinor, currency: context.currency };
       break;
     }
     case 'refund': {
       const target = text('charge');
       if (!REFUND_TARGET.test(target)) errors.charge = 'Enter the charge (ch_…) or payment (pi_…) to refund.';
       const amountText = text('amount');
-      const amountMinor = amountText ? parseMoney(amountText, context.currency) : undefined;
-      if (amountText && (amountMinor === undefined || amountMinor <= 0))
-        errors.amount = 'Enter an amount like 25.00, or leave it empty to refund the whole charge.';
+      const reading = amountText ? readMoney(amountText, context.currency) : undefined;
+      const amountMinor = reading?.ok ? reading.amountMinor : undefined;
+      const notAmount = `Enter an amount like ${exampleAmount(context.currency)}, or leave it empty to refund the whole charge.`;
+      if (reading && !reading.ok) errors.amount = moneyError(reading.problem, context.currency, notAmount);
+      else if (amountMinor !== undefined && amountMinor <= 0) errors.amount = notAmount;
       const refundReason = (REFUND_REASONS as readonly string[]).includes(text('refund_reason'))
         ? (text('refund_reason') as RefundReason)
         : 'requested_by_customer';

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { settingsSchema } from '../../src/config/settings.js';
 import {
   idempotencyKey,
+  MAX_AMOUNT_MINOR,
   parseMoney,
   parsePercent,
   policyRequestOf,
+  readMoney,
   validateActionForm,
 } from '../../src/domain/account-actions.js';
 import { DEFAULT_PERMISSIONS, decide } from '../../src/domain/permissions.js';
@@ -33,6 +35,36 @@ describe('money and percentages from a form', () => {
     expect(parseMoney('500', 'jpy')).toBe(500);
     expect(parseMoney('5.5', 'jpy')).toBeUndefined();
   });
+  it.each([
+    ['1,250.00', 125_000],
+    ['12,345', 1_234_500],
+    ['999,999.99', 99_999_999],
+    ['$1,000', 100_000],
+  ])('reads commas that separate thousands: %s → %i cents', (text, cents) =>
+    expect(parseMoney(text, 'usd')).toBe(cents),
+  );
+  it.each(['0,50', '1,5', '1,50', '12,34,567', '0,500', '1,000,50', '1,2345'])(
+    'refuses %j: a comma that does not separate thousands is a decimal comma, never guessed',
+    (text) => {
+      expect(parseMoney(text, 'usd')).toBeUndefined();
+      expect(readMoney(text, 'usd')).toEqual({ ok: false, problem: 'decimal_comma' });
+    },
+  );
+  it('refuses a decimal comma in a zero-decimal currency too', () => {
+    expect(parseMoney('1,5', 'jpy')).toBeUndefined();
+    expect(parseMoney('1,500', 'jpy')).toBe(1_500);
+  });
+  it("caps amounts at Stripe's eight digits of minor units, in every currency", () => {
+    expect(MAX_AMOUNT_MINOR).toBe(99_999_999);
+    expect(parseMoney('999999.99', 'usd')).toBe(99_999_999);
+    expect(readMoney('1000000', 'usd')).toEqual({ ok: false, problem: 'too_large' });
+    expect(readMoney('90071992547409.91', 'usd')).toEqual({ ok: false, problem: 'too_large' });
+    expect(readMoney('9'.repeat(400), 'usd')).toEqual({ ok: false, problem: 'too_large' });
+    expect(parseMoney('99999999', 'jpy')).toBe(99_999_999);
+    expect(readMoney('100000000', 'jpy')).toEqual({ ok: false, problem: 'too_large' });
+    expect(parseMoney('99999.999', 'kwd')).toBe(99_999_999);
+    expect(readMoney('100000', 'kwd')).toEqual({ ok: false, problem: 'too_large' });
+  });
   it('reads percentages in hundredths', () => {
     expect(parsePercent('15')).toBe(1_500);
     expect(parsePercent('15.01%')).toBe(1_501);
@@ -53,6 +85,41 @@ describe('the action form', () => {
       ok: false,
       errors: { amount: expect.any(String), reason: expect.any(String) },
     });
+  });
+  it('tells the agent to use a dot for decimals when a comma is not a thousands separator', () => {
+    const credit = validateActionForm('credit', { amount: '0,50', reason: 'Goodwill' }, context);
+    expect(credit).toEqual({ ok: false, errors: { amount: expect.stringMatching(/dot for decimals/) } });
+    const refund = validateActionForm(
+      'refund',
+      { charge: 'ch_3Abcdef12', amount: '1,50', reason: 'Duplicate' },
+      context,
+    );
+    expect(refund).toMatchObject({
+      ok: false,
+      errors: { amount: expect.stringMatching(/dot for decimals/) },
+    });
+    const yen = validateActionForm(
+      'credit',
+      { amount: '1,5', reason: 'Goodwill' },
+      { ...context, currency: 'jpy' },
+    );
+    expect(yen).toMatchObject({
+      ok: false,
+      errors: { amount: expect.stringMatching(/JPY has no decimals/) },
+    });
+  });
+  it("refuses an amount above Stripe's maximum in the form, naming the maximum", () => {
+    expect(validateActionForm('credit', { amount: '1000000', reason: 'Goodwill' }, context)).toEqual({
+      ok: false,
+      errors: { amount: expect.stringContaining('$999,999.99') },
+    });
+    expect(
+      validateActionForm(
+        'refund',
+        { charge: 'ch_3Abcdef12', amount: '90071992547409.91', reason: 'x' },
+        context,
+      ),
+    ).toMatchObject({ ok: false, errors: { amount: expect.stringContaining('$999,999.99') } });
   });
   it('accepts only listed flags, prices and well-formed ids', () => {
     expect(validateActionForm('clear_billing_flag', { flag: 'delinquent', reason: 'x' }, context).ok).toBe(
