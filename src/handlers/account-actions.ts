@@ -1,8 +1,10 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { App, BlockAction, ButtonAction, ViewOutput } from '@slack/bolt';
+import type { ModalView } from '@slack/types';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { describeParams, type FormField, type FormValues } from '../domain/account-actions.js';
-import { invalidInput } from '../errors.js';
+import { ACTION_LABELS, describeParams, type FormField, type FormValues } from '../domain/account-actions.js';
+import { invalidInput, userFacingText } from '../errors.js';
 import type { FrontlineSubcommand } from '../features.js';
 import { createSlackMessenger } from '../integrations/slack/messenger.js';
 import { createAccountActionGateway } from '../integrations/stripe/actions.js';
@@ -16,12 +18,14 @@ import {
   createAction,
   decideAction,
   openActionsModal,
+  type PreparedAction,
   prepareAction,
   retryAction,
   sweepAccountActions,
 } from '../services/account-actions.js';
 import { HOME_REFRESH_JOB } from '../services/home.js';
 import {
+  type FormMetadata,
   ACCOUNT_ACTION_IDS as IDS,
   inputId,
   parseDecision,
@@ -30,7 +34,14 @@ import {
   parseOpenActions,
   parseRetry,
 } from '../views/account-action-ids.js';
-import { denyReasonModal, planChangePreviewModal, submittedModal } from '../views/account-actions.js';
+import {
+  checkingModal,
+  denyReasonModal,
+  planChangePreviewModal,
+  startAgainModal,
+  submittedModal,
+} from '../views/account-actions.js';
+import { escapeMrkdwn } from '../views/mrkdwn.js';
 import { selectedOf, stateValues, textOf } from './view-state.js';
 
 export function accountActionContext(deps: Deps): AccountActionContext {
@@ -62,6 +73,145 @@ const FORM_BLOCKS: readonly FormField[] = [
   'percent',
   'flag',
 ];
+
+/**
+ * How long checking a submitted form (Stripe lookups; a plan change makes three rounds of them) may take before Slack
+ * is answered. Slack gives up 3 s after it sent the submission; the rest is for the network and what ran before this
+ * listener.
+ */
+const ACK_BUDGET_MS = 2_000;
+/**
+ * Slack puts the holding view in place when it reads the acknowledgement; an outcome sent the same instant could
+ * arrive first and be covered by it, leaving "checking" on screen for good. So the outcome waits this long after it.
+ */
+const SETTLE_MS = 500;
+
+/** The form's answer: field errors, or the view that replaces the form (and the request to store, if any). */
+type FormAnswer =
+  | { errors: Record<string, string>; view?: undefined; create?: undefined; notice?: undefined }
+  | {
+      errors?: undefined;
+      view: ModalView;
+      create?: PreparedAction;
+      /** For the requester's direct messages when the view can no longer be shown. */
+      notice?: string;
+    };
+
+function formValuesOf(view: ViewOutput, metadata: FormMetadata): FormValues {
+  if (metadata.confirmed) return { price: metadata.confirmed.price, reason: metadata.confirmed.reason };
+  const values = stateValues(view);
+  const read = (block: string) =>
+    selectedOf(values, block, inputId(block)) ?? (textOf(values, block, inputId(block)) || undefined);
+  return {
+    ...Object.fromEntries(FORM_BLOCKS.map((block) => [block, read(block)])),
+    reason: textOf(values, IDS.reasonBlock, IDS.reasonInput),
+  };
+}
+
+function formAnswer(
+  ctx: AccountActionContext,
+  metadata: FormMetadata,
+  answer: Awaited<ReturnType<typeof prepareAction>>,
+): FormAnswer {
+  if ('errors' in answer) {
+    if (!metadata.confirmed) return { errors: answer.errors };
+    // The preview has no fields; its errors go back to the top of a fresh form.
+    const text = `:warning: ${Object.values(answer.errors).join(' ')}`;
+    return { view: submittedModal({ title: 'Not changed', text }), notice: text };
+  }
+  const { prepared } = answer;
+  const runsNow = prepared.decision.outcome === 'run_now';
+  if ((prepared.params.kind === 'upgrade' || prepared.params.kind === 'downgrade') && !metadata.confirmed)
+    return {
+      view: planChangePreviewModal({
+        metadata: { ...metadata, confirmed: { price: prepared.params.priceId, reason: prepared.reason } },
+        customerName: prepared.customerName,
+        description: describeParams(prepared.params),
+        preview: prepared.preview,
+        decisionReason: prepared.decision.reason,
+        runsNow,
+      }),
+      notice: `The invoice preview of your plan change for ${escapeMrkdwn(prepared.customerName)} was ready after its window had closed, so nothing was changed. Press Actions on the customer again to see it and confirm.`,
+    };
+  return {
+    view: submittedModal({
+      title: runsNow ? 'Running it' : 'Sent for approval',
+      text: runsNow
+        ? ':zap: Running it in Stripe now. The result comes to you in a direct message.'
+        : `:hourglass_flowing_sand: ${prepared.decision.reason}\nThe request is in <#${ctx.settings.channels.approvals}>; you are told in a direct message at every step.`,
+    }),
+    // Storing the request tells the requester in a direct message, with or without the view.
+    create: prepared,
+  };
+}
+
+/** The work's answer when it comes within `ms`, else undefined while the work goes on; a failure in time is thrown. */
+async function answerWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([work, sleep(Math.max(0, ms), undefined, { signal: timer.signal })]);
+  } finally {
+    timer.abort();
+  }
+}
+
+/** The field's label as the submitted form showed it ("Amount in USD"), or the field's name. */
+function fieldLabel(view: ViewOutput, field: string): string {
+  const block = (view.blocks as Array<{ type?: string; block_id?: string; label?: { text?: string } }>).find(
+    (candidate) => candidate.type === 'input' && candidate.block_id === field,
+  );
+  return block?.label?.text ?? field;
+}
+
+/**
+ * The outcome of a form that Slack was answered for before it was checked: the same answer as in time, except that
+ * field errors cannot go back onto the form (it is gone), so they are listed with a way to start again. A failure is
+ * shown the same way. Each comes with a direct message for when the window was closed meanwhile.
+ */
+async function lateOutcome(
+  ctx: AccountActionContext,
+  input: { answering: Promise<FormAnswer>; metadata: FormMetadata; view: ViewOutput; ackedAt: number },
+): Promise<{ view: ModalView; text?: string | undefined; create?: PreparedAction | undefined }> {
+  const settled = await input.answering.then(
+    (answer) => ({ answer }),
+    (error: unknown) => ({ error }),
+  );
+  await sleep(Math.max(0, input.ackedAt + SETTLE_MS - Date.now()));
+  const what = `Your request (${ACTION_LABELS[input.metadata.kind].toLowerCase()} for \`${input.metadata.customer}\`)`;
+  if ('error' in settled) {
+    ctx.logger.warn({ err: settled.error }, 'checking an account action failed after Slack was answered');
+    const failure = userFacingText(settled.error);
+    return {
+      view: startAgainModal('Not sent', `${failure}\nYour request was not sent.`, input.metadata),
+      text: `${what} was not sent. ${failure}`,
+    };
+  }
+  const { answer } = settled;
+  if (!answer.errors) return { view: answer.view, text: answer.notice, create: answer.create };
+  const lines = Object.entries(answer.errors)
+    .map(([field, error]) => `• *${escapeMrkdwn(fieldLabel(input.view, field))}*: ${escapeMrkdwn(error)}`)
+    .join('\n');
+  return {
+    view: startAgainModal(
+      'Not sent',
+      `:warning: Your request was not sent, and nothing was changed. Please fix this:\n${lines}\nPress *Start again* to fill in the form anew.`,
+      input.metadata,
+    ),
+    text: `:warning: ${what} was not sent, and nothing was changed. Please fix this:\n${lines}\nThen press Actions on the customer again.`,
+  };
+}
+
+/** Replaces a view the person has open; false when it cannot be (closed meanwhile, or Slack refused). */
+async function showInView(deps: Deps, ctx: AccountActionContext, viewId: string, view: ModalView) {
+  try {
+    // No hash: Slack does not say the holding view's hash, and nothing else changes this view.
+    await deps.integrations.slack.views.update({ view_id: viewId, view });
+    return true;
+  } catch (error) {
+    ctx.logger.info({ err: error, viewId }, 'could not show an account action outcome in its window');
+    return false;
+  }
+}
 
 /** The Actions button, the picker and form, Approve / Deny / Try again from any message or the App Home. */
 export function registerAccountActions(
@@ -95,6 +245,7 @@ export function registerAccountActions(
   });
 
   app.view(IDS.formModal, async ({ view, body, ack }) => {
+    const receivedAt = Date.now();
     const metadata = parseFormMetadata(view.private_metadata);
     if (!metadata) {
       await ack({
@@ -103,59 +254,25 @@ export function registerAccountActions(
       });
       return;
     }
-    const values = stateValues(view);
-    const read = (block: string) =>
-      selectedOf(values, block, inputId(block)) ?? (textOf(values, block, inputId(block)) || undefined);
-    const formValues: FormValues = metadata.confirmed
-      ? { price: metadata.confirmed.price, reason: metadata.confirmed.reason }
-      : {
-          ...Object.fromEntries(FORM_BLOCKS.map((block) => [block, read(block)])),
-          reason: textOf(values, IDS.reasonBlock, IDS.reasonInput),
-        };
-    const answer = await prepareAction(ctx, { requesterId: body.user.id, metadata, values: formValues });
-    if ('errors' in answer) {
-      if (metadata.confirmed) {
-        // The preview has no fields; its errors go back to the top of a fresh form.
-        await ack({
-          response_action: 'update',
-          view: submittedModal({
-            title: 'Not changed',
-            text: `:warning: ${Object.values(answer.errors).join(' ')}`,
-          }),
-        });
-        return;
-      }
-      await ack({ response_action: 'errors', errors: answer.errors });
+    const requesterId = body.user.id;
+    const answering = prepareAction(ctx, {
+      requesterId,
+      metadata,
+      values: formValuesOf(view, metadata),
+    }).then((prepared) => formAnswer(ctx, metadata, prepared));
+    const early = await answerWithin(answering, receivedAt + ACK_BUDGET_MS - Date.now());
+    if (early) {
+      if (early.errors) await ack({ response_action: 'errors', errors: early.errors });
+      else await ack({ response_action: 'update', view: early.view });
+      if (early.create) await createAction(ctx, early.create);
       return;
     }
-    const { prepared } = answer;
-    const runsNow = prepared.decision.outcome === 'run_now';
-    if (prepared.params.kind === 'upgrade' || prepared.params.kind === 'downgrade') {
-      if (!metadata.confirmed) {
-        await ack({
-          response_action: 'update',
-          view: planChangePreviewModal({
-            metadata: { ...metadata, confirmed: { price: prepared.params.priceId, reason: prepared.reason } },
-            customerName: prepared.customerName,
-            description: describeParams(prepared.params),
-            preview: prepared.preview,
-            decisionReason: prepared.decision.reason,
-            runsNow,
-          }),
-        });
-        return;
-      }
-    }
-    await ack({
-      response_action: 'update',
-      view: submittedModal({
-        title: runsNow ? 'Running it' : 'Sent for approval',
-        text: runsNow
-          ? ':zap: Running it in Stripe now. The result comes to you in a direct message.'
-          : `:hourglass_flowing_sand: ${prepared.decision.reason}\nThe request is in <#${ctx.settings.channels.approvals}>; you are told in a direct message at every step.`,
-      }),
-    });
-    await createAction(ctx, prepared);
+    // Stripe is slow: answer Slack now with a holding view, and show the outcome in it once it is known.
+    await ack({ response_action: 'update', view: checkingModal() });
+    const late = await lateOutcome(ctx, { answering, metadata, view, ackedAt: Date.now() });
+    const shown = await showInView(deps, ctx, view.id, late.view);
+    if (!shown && late.text) await ctx.slack.post({ channel: requesterId, text: late.text });
+    if (late.create) await createAction(ctx, late.create);
   });
 
   app.action<BlockAction<ButtonAction>>(IDS.approve, async ({ action, body, ack }) => {

@@ -338,6 +338,29 @@ export function submittedModal(model: { title: string; text: string }): ModalVie
   return noticeModal(model.title, model.text);
 }
 
+/** What stands in the form's place while Stripe is slow to answer. */
+export function checkingModal(): ModalView {
+  return noticeModal(
+    'Checking with Stripe',
+    ':hourglass_flowing_sand: Checking your request with Stripe, which is slow to answer right now. Nothing has been sent yet.\nThis window shows the outcome in a moment. If you close it, the outcome comes to you in a direct message.',
+  );
+}
+
+/** A notice with a **Start again** button that opens the action picker for the same customer again. */
+export function startAgainModal(title: string, text: string, metadata: FormMetadata): ModalView {
+  const notice = noticeModal(title, text);
+  const open: OpenActions = {
+    customer: metadata.customer,
+    escalation: metadata.escalation,
+    problem: metadata.problem,
+    preset: metadata.preset,
+  };
+  return {
+    ...notice,
+    blocks: [...notice.blocks, { type: 'actions', elements: [accountActionsButton(open, 'Start again')] }],
+  };
+}
+
 export function denyReasonModal(actionId: number, stage: number, summary: string): ModalView {
   return {
     type: 'modal',
