@@ -28,8 +28,8 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     usageHint: 'classify <problem> | update <incident>',
     description: 'Classify a problem as bug or incident, and post incident status updates',
     forms: [
-      '`/incident classify <problem id>` opens the bug-or-incident form for a problem.',
-      '`/incident update <incident id>` opens the status update form for an incident.',
+      '`/incident classify PRB-12` (or `classify 12`) opens the bug-or-incident form for problem PRB-12.',
+      '`/incident update INC-3` (or `update 3`) opens the status update form for incident INC-3.',
     ],
   },
   {

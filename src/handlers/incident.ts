@@ -57,11 +57,42 @@ export function incidentContext(deps: Deps): IncidentContext {
   };
 }
 
-/** `classify PRB-12`, `classify 12`, `update INC-3`, `update 3`. */
-export function parseIncidentCommand(text: string): { verb: 'classify' | 'update'; id: number } | undefined {
-  const match = /^\s*(classify|update)\s+(?:(?:prb|inc)-)?(\d{1,9})\s*$/i.exec(text);
-  if (!match?.[1] || !match[2]) return undefined;
-  return { verb: match[1].toLowerCase() as 'classify' | 'update', id: Number(match[2]) };
+type IncidentVerb = 'classify' | 'update';
+/** What each verb works on, by its reference prefix: classify takes a problem, update an incident. */
+const VERB_TARGET: Record<IncidentVerb, 'PRB' | 'INC'> = { classify: 'PRB', update: 'INC' };
+
+/**
+ * `classify PRB-12`, `classify 12`, `update INC-3`, `update 3`. A reference of another kind (`update PRB-7`) is
+ * answered as `wrongReference`, never read as a number of the verb's own kind.
+ */
+export function parseIncidentCommand(
+  text: string,
+): { verb: IncidentVerb; id: number } | { verb: IncidentVerb; wrongReference: string } | undefined {
+  const match = /^\s*(classify|update)\s+(?:([a-z]+)-)?(\d{1,9})\s*$/i.exec(text);
+  if (!match?.[1] || !match[3]) return undefined;
+  const verb = match[1].toLowerCase() as IncidentVerb;
+  const prefix = match[2]?.toUpperCase();
+  if (prefix !== undefined && prefix !== VERB_TARGET[verb])
+    return { verb, wrongReference: `${prefix}-${Number(match[3])}` };
+  return { verb, id: Number(match[3]) };
+}
+
+const INCIDENT_USAGE =
+  'Use `/incident classify PRB-12` (or `classify 12`) to classify a problem, or `/incident update INC-3` (or `update 3`) to post a status update on an incident.';
+
+/** Why a reference does not fit the verb, and where to find the one that does. */
+function wrongReferenceText(verb: IncidentVerb, reference: string, incidentsChannel: string): string {
+  const kind = reference.split('-')[0];
+  const findIncident = `the incident's message in <#${incidentsChannel}> names its problem and its INC number`;
+  if (kind === 'PRB')
+    return `${reference} is a problem, and \`update\` posts to an incident: ${findIncident}. Then use \`/incident update INC-<number>\`. If ${reference} is not an incident yet, classify it first with \`/incident classify ${reference}\`.`;
+  if (kind === 'INC')
+    return `${reference} is an incident, and \`classify\` works on problems (PRB-…). An incident's problem is already classified; to post news on ${reference} use \`/incident update ${reference}\`.`;
+  if (kind === 'ESC' && verb === 'classify')
+    return `${reference} is an escalation, not a problem. Its card names the problem it is linked to; use \`/incident classify PRB-<number>\`.`;
+  if (kind === 'ESC')
+    return `${reference} is an escalation, not an incident. Its card names the problem it is linked to, and ${findIncident}. Then use \`/incident update INC-<number>\`.`;
+  return `${reference} is not a reference I know. ${INCIDENT_USAGE}`;
 }
 
 function answersOf(values: ViewStateValues): ClassificationAnswers {
@@ -111,12 +142,13 @@ export function registerIncident(app: App, deps: Deps, ctx: IncidentContext = in
     await ack();
     const parsed = parseIncidentCommand(command.text);
     if (!parsed) {
-      await respond({
-        response_type: 'ephemeral',
-        text: 'Use `/incident classify <problem id>` or `/incident update <incident id>`.',
-      });
+      await respond({ response_type: 'ephemeral', text: INCIDENT_USAGE });
       return;
     }
+    if ('wrongReference' in parsed)
+      throw invalidInput(
+        wrongReferenceText(parsed.verb, parsed.wrongReference, deps.settings.channels.incidents),
+      );
     const input = { actorId: command.user_id, triggerId: command.trigger_id };
     if (parsed.verb === 'classify') await openClassification(ctx, { ...input, problemId: parsed.id });
     else await openStatusUpdate(ctx, { ...input, incidentId: parsed.id, resolve: false });
