@@ -25,16 +25,44 @@ export function customerLabel(customer: CustomerSummary): string {
   return parts.join(' · ');
 }
 
-/** How a person's search text is read: a customer id, an email address, or (part of) a name. */
+/**
+ * Stripe's customer search matches part of a name or email only from three characters on; a shorter query is
+ * refused by Stripe, so we refuse it first and tell the person what to type instead.
+ */
+export const MIN_SEARCH_CHARACTERS = 3;
+
+/** How a person's search text is read: a customer id, an email address, (part of) a name, or too little to search. */
 export type CustomerQuery =
   | { kind: 'id'; id: string }
   | { kind: 'email'; email: string }
-  | { kind: 'name'; text: string };
+  | { kind: 'name'; text: string }
+  | { kind: 'too_short'; text: string };
 
 export function readCustomerQuery(text: string): CustomerQuery | undefined {
   const trimmed = text.trim();
   if (!trimmed) return undefined;
   if (/^cus_[A-Za-z0-9]+$/.test(trimmed)) return { kind: 'id', id: trimmed };
   if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(trimmed)) return { kind: 'email', email: trimmed.toLowerCase() };
+  // Counted in characters as a person sees them, not UTF-16 units: "Zoë" is three, an emoji is one.
+  if ([...trimmed].length < MIN_SEARCH_CHARACTERS) return { kind: 'too_short', text: trimmed };
   return { kind: 'name', text: trimmed };
+}
+
+/**
+ * The customer search would not run what was typed: too short to search (refused before Stripe is asked), or a query
+ * Stripe itself rejected as invalid. Either way the person has to type something else; trying again will not help.
+ */
+export class CustomerSearchRefused extends Error {
+  constructor(
+    readonly reason: 'too_short' | 'rejected',
+    options?: { cause?: unknown },
+  ) {
+    super(
+      reason === 'too_short'
+        ? `a customer search needs at least ${MIN_SEARCH_CHARACTERS} characters`
+        : 'the customer search was rejected',
+      options,
+    );
+    this.name = 'CustomerSearchRefused';
+  }
 }

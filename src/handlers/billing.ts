@@ -4,7 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Deps } from '../deps.js';
 import { readCustomerQuery } from '../domain/customers.js';
 import { PLAYBOOK_LABELS, type PlaybookKind } from '../domain/playbooks.js';
-import { invalidInput, upstreamFailed, userFacingText } from '../errors.js';
+import { invalidInput, userFacingText } from '../errors.js';
 import { createStripeBillingPort } from '../integrations/stripe/billing.js';
 import {
   type BillingServiceContext,
@@ -14,6 +14,7 @@ import {
   summariseBillingContext,
 } from '../services/billingContext.js';
 import { runPlaybook } from '../services/billingPlaybooks.js';
+import { findCustomers } from '../services/customers.js';
 import {
   BILLING_IDS,
   parseCustomerId,
@@ -94,9 +95,7 @@ export function registerBilling(
       else await respond({ response_type: 'ephemeral', ...billingCardMessage(model) });
       return;
     }
-    const found = await ctx.port.search(query).catch((error) => {
-      throw upstreamFailed('Stripe did not answer the customer search; try again in a moment.', error);
-    });
+    const found = await findCustomers((text) => ctx.port.search(text), query);
     const [only] = found;
     if (!only) await respond({ response_type: 'ephemeral', text: noCustomerMessage(query) });
     else if (found.length > 1)

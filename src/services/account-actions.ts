@@ -65,6 +65,7 @@ import {
   type StageView,
 } from '../views/account-actions.js';
 import { forgetBillingContext } from './billingContext.js';
+import { findCustomers } from './customers.js';
 import type { Directory } from './people.js';
 
 /**
@@ -884,7 +885,7 @@ export async function auditTrail(
   if (!roles.some((role) => AUDIT_ROLES.includes(role)))
     throw notPermitted('The audit trail is for support managers, VPs and legal.');
   if (!query.trim()) throw invalidInput('Name the customer: `/frontline audit <email | name | cus_…>`.');
-  const found = await ctx.searchCustomers(query.trim());
+  const found = await findCustomers(ctx.searchCustomers, query.trim());
   const customer = found[0];
   if (!customer) throw notFound(`No Stripe customer matches "${query.trim()}".`);
   if (found.length > 1 && !query.trim().startsWith('cus_'))
