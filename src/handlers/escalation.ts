@@ -11,6 +11,7 @@ import {
   type Trigger,
   validateEscalation,
 } from '../domain/escalation.js';
+import { answerToMention, mentionsUser } from '../domain/mentions.js';
 import { invalidInput } from '../errors.js';
 import { createSlackMessenger } from '../integrations/slack/messenger.js';
 import { fetchCustomerFacts } from '../integrations/stripe/customer-facts.js';
@@ -110,7 +111,7 @@ export function registerEscalation(app: App, deps: Deps, ctx: EscalationContext 
     );
   });
 
-  app.message(async ({ message }) => {
+  app.message(async ({ message, context }) => {
     const m = message as {
       subtype?: string;
       bot_id?: string;
@@ -122,18 +123,24 @@ export function registerEscalation(app: App, deps: Deps, ctx: EscalationContext 
     };
     const post = { ...m, botId: m.bot_id, threadTs: m.thread_ts };
     if (!isIntakeRequest(post, intake) || !m.text) return;
+    // A post that mentions Frontline also arrives as `app_mention`: answer it there unless it is a plain intake post.
+    const mentioned = context.botUserId !== undefined && mentionsUser(m.text, context.botUserId);
+    if (mentioned && answerToMention(m.text, post, intake).kind !== 'intake') return;
     await suggestForMessage(ctx, { channel: m.channel, ts: m.ts, text: m.text, kind: 'intake' });
   });
 
   app.event('app_mention', async ({ event }) => {
-    const words = event.text.replace(/<@[A-Z0-9]+>/g, '').trim();
-    if (!/^escalate\b/i.test(words) || event.bot_id) return;
-    // A top-level mention in an intake channel is also an intake message; answer it once.
-    if (intake.has(event.channel) && !event.thread_ts) return;
+    if (event.bot_id) return;
+    const answer = answerToMention(
+      event.text,
+      { channel: event.channel, ts: event.ts, threadTs: event.thread_ts },
+      intake,
+    );
+    if (answer.kind !== 'escalate') return;
     await suggestForMessage(ctx, {
       channel: event.channel,
       ts: event.thread_ts ?? event.ts,
-      text: words.replace(/^escalate\b[:\s]*/i, ''),
+      text: answer.text,
       kind: 'mention',
     });
   });

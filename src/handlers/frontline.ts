@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../deps.js';
+import { answerToMention } from '../domain/mentions.js';
 import { describeRoles } from '../domain/roles.js';
 import type { Feature, FrontlineSubcommand } from '../features.js';
 import { SLACK_POST_JOB, type SlackPost } from '../jobs/slack-post.js';
@@ -47,17 +48,19 @@ export function registerFrontlineCommand(app: App, deps: Deps, features: readonl
     });
   });
 
-  // "@Frontline help" (or a bare mention) answers in the thread of the mention.
+  // "@Frontline help" (or a bare mention) answers in the thread of the mention, and so does a word Frontline does not
+  // know, with a note saying so; `escalate …` and new posts in intake channels are answered by the intake.
   // The reply goes out through a durable job, keyed by the mention, so it survives a crash and is posted once.
+  const intakeChannels = new Set(deps.settings.channels.intake);
   app.event('app_mention', async ({ event }) => {
-    const words = event.text
-      .replace(/<@[A-Z0-9]+>/g, '')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean);
-    const first = words[0]?.toLowerCase();
-    if ((first !== undefined && first !== 'help') || !event.user) return;
-    const help = await renderHelp(deps, event.user);
+    if (!event.user) return;
+    const answer = answerToMention(
+      event.text,
+      { channel: event.channel, ts: event.ts, threadTs: event.thread_ts },
+      intakeChannels,
+    );
+    if (answer.kind !== 'help' && answer.kind !== 'unknown') return;
+    const help = await renderHelp(deps, event.user, answer.kind === 'unknown' ? answer.word : undefined);
     const post: SlackPost = {
       key: `mention-help:${event.channel}:${event.ts}`,
       channel: event.channel,
