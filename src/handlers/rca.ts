@@ -160,26 +160,27 @@ export function registerRca(app: App, deps: Deps) {
     // rules say without refreshing the form. Saving then would store a decision the engineer did not see: the form
     // comes back with the current suggestion instead.
     const suggestion = suggestReleaseForDraft(form);
-    if (
-      form.decision === 'suggested' &&
-      selectedLabelOf(stateValues(view), B.decision, I.decision) !== followRulesLabel(suggestion)
-    ) {
-      const model = await assessmentPreview(ctx, {
-        problemId: target.p,
-        actorId: body.user.id,
-        values: form,
-      });
-      await ack({
-        response_action: 'update',
-        view: assessmentModal({
-          ...model,
-          notice: `With your latest answers the rules suggest *${suggestion ? RELEASE_LABELS[suggestion.decision] : 'nothing yet'}*, not what the form showed. Save again to follow them, or pick a decision.`,
-        }),
-      });
-      return;
-    }
     try {
-      // Validation errors come back from the service before anything is written; show them on the fields.
+      if (
+        form.decision === 'suggested' &&
+        selectedLabelOf(stateValues(view), B.decision, I.decision) !== followRulesLabel(suggestion)
+      ) {
+        const model = await assessmentPreview(ctx, {
+          problemId: target.p,
+          actorId: body.user.id,
+          values: form,
+        });
+        await ack({
+          response_action: 'update',
+          view: assessmentModal({
+            ...model,
+            notice: `With your latest answers the rules suggest *${suggestion ? RELEASE_LABELS[suggestion.decision] : 'nothing yet'}*, not what the form showed. Save again to follow them, or pick a decision.`,
+          }),
+        });
+        return;
+      }
+      // Validation errors, and a problem merged or closed since the form opened, come back from the service before
+      // anything is written; show them on the fields.
       await saveAssessment(ctx, {
         problemId: target.p,
         actorId: body.user.id,

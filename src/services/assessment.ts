@@ -5,6 +5,7 @@ import { getProblem, problemImpact } from '../db/repositories/problems.js';
 import { escalations, problemAssessments, problems, rcaTickets } from '../db/schema/index.js';
 import { problemRef } from '../domain/escalation.js';
 import { formatMoney } from '../domain/money.js';
+import { rcaWorkRefusal } from '../domain/problem-standing.js';
 import {
   type Assessment,
   assessedSeverity,
@@ -13,7 +14,7 @@ import {
   suggestRelease,
   suggestReleaseForDraft,
 } from '../domain/release.js';
-import { invalidInput, notFound, notPermitted } from '../errors.js';
+import { FrontlineError, invalidInput, notFound, notPermitted } from '../errors.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { SLACK_POST_JOB, type SlackPost } from '../jobs/slack-post.js';
 import {
@@ -55,13 +56,29 @@ async function requireEngineer(deps: AssessmentDeps, actorId: string): Promise<v
   if (!roles.includes('engineer')) throw notPermitted('Only engineers can assess a problem.');
 }
 
+/**
+ * Refuses an assessment of a merged duplicate (its cases, and their RCA, went to the other problem) or of a closed
+ * problem; the message also sits on the form's decision, for a form opened before the problem moved on.
+ */
+function refuseIfDone(problem: { id: number; status: string; mergedIntoId: number | null }): void {
+  const refusal = rcaWorkRefusal(problem);
+  if (refusal) throw new FrontlineError('conflict', refusal, { [RCA_IDS.blocks.decision]: refusal });
+}
+
+/** The problem, if it still takes an assessment. */
+async function assessableProblem(db: Executor, problemId: number) {
+  const problem = await getProblem(db, problemId);
+  if (!problem) throw notFound(`${problemRef(problemId)} does not exist.`);
+  refuseIfDone(problem);
+  return problem;
+}
+
 export async function assessmentForm(
   deps: AssessmentDeps,
   { problemId, actorId }: { problemId: number; actorId: string },
 ): Promise<AssessmentModalModel> {
   await requireEngineer(deps, actorId);
-  const problem = await getProblem(deps.db, problemId);
-  if (!problem) throw notFound(`${problemRef(problemId)} does not exist.`);
+  const problem = await assessableProblem(deps.db, problemId);
   const stored = await getAssessment(deps.db, problemId);
   const answers = stored?.answers as AssessmentAnswers | undefined;
   // Opened again, the form holds the decision as saved: an override and its reason stay unless the engineer
@@ -87,8 +104,7 @@ export async function assessmentPreview(
   { problemId, actorId, values }: { problemId: number; actorId: string; values: AssessmentFormValues },
 ): Promise<AssessmentModalModel> {
   await requireEngineer(deps, actorId);
-  const problem = await getProblem(deps.db, problemId);
-  if (!problem) throw notFound(`${problemRef(problemId)} does not exist.`);
+  const problem = await assessableProblem(deps.db, problemId);
   return { problemId, title: problem.title, values, suggestion: suggestReleaseForDraft(values) };
 }
 
@@ -232,6 +248,8 @@ export async function saveAssessment(
     // One assessment of a problem at a time: the previous decision decides whether the product channel hears.
     const [problem] = await tx.select().from(problems).where(eq(problems.id, problemId)).for('update');
     if (!problem) throw notFound(`${problemRef(problemId)} does not exist.`);
+    // Merged or closed while the form was open: said on the form, where the engineer is, and nothing is saved.
+    refuseIfDone(problem);
     const previous = await getAssessment(tx, problemId);
     const values = {
       answers: input.answers as unknown as Record<string, unknown>,

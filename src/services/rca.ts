@@ -3,12 +3,14 @@ import type { Version3Client } from 'jira.js';
 import { z } from 'zod';
 import type { Settings } from '../config.js';
 import { type Database, type Executor, queryRows } from '../db/client.js';
+import { lockProblem } from '../db/repositories/incidents.js';
 import { getProblem, problemImpact } from '../db/repositories/problems.js';
 import { incidents, problemAssessments, problems, rcaTickets } from '../db/schema/index.js';
 import { escalationRef, problemRef } from '../domain/escalation.js';
 import { formatMoney } from '../domain/money.js';
+import { rcaWorkRefusal } from '../domain/problem-standing.js';
 import { type Assessment, RELEASE_LABELS, type ReleaseDecision, releaseWording } from '../domain/release.js';
-import { notFound, notPermitted } from '../errors.js';
+import { conflict, notFound, notPermitted } from '../errors.js';
 import {
   addComment,
   createTicket,
@@ -20,6 +22,7 @@ import {
 import type { JobDefinition, JobQueue } from '../jobs/queue.js';
 import { SLACK_POST_JOB, type SlackPost } from '../jobs/slack-post.js';
 import type { Logger } from '../logger.js';
+import { escapeMrkdwn } from '../views/mrkdwn.js';
 import { FIX_VERSION_LABEL, type TicketChange, ticketChangeNotice } from '../views/rca.js';
 import {
   factsChangedComment,
@@ -360,7 +363,7 @@ export async function applyTicketState(
     ticket.jiraStatus !== null &&
     isDone(deps.settings, { status: ticket.jiraStatus, statusCategory: undefined });
   if (isDone(deps.settings, state) && !wasDone && problem.status !== 'closed')
-    await fixReleased(tx, deps, problem.id, { by: `Jira (${state.key} → ${state.status})` });
+    await fixReleased(tx, deps, problem.id, { by: `Jira (${state.key} → ${escapeMrkdwn(state.status)})` });
   return { changed: true };
 }
 
@@ -409,7 +412,11 @@ export function rcaJobs(
   return [sync, reconcile];
 }
 
-/** The **Create RCA ticket** button: engineers and managers may ask for the ticket of a problem. */
+/**
+ * The **Create RCA ticket** button: engineers and managers may ask for the ticket of a problem, not of a merged
+ * duplicate (its cases, and its one ticket, belong to the problem it was merged into) nor of a closed one. Checked
+ * under the problem's lock, which a merge takes too.
+ */
 export async function createRcaTicketByHand(
   deps: Pick<RcaDeps, 'db' | 'jobs'> & { directory: import('./people.js').Directory },
   { problemId, actorId }: { problemId: number; actorId: string },
@@ -417,8 +424,12 @@ export async function createRcaTicketByHand(
   const roles = await deps.directory.rolesOf(actorId);
   if (!roles.includes('engineer') && !roles.includes('manager'))
     throw notPermitted('Only engineers and support managers can open an RCA ticket.');
-  const problem = await getProblem(deps.db, problemId);
-  if (!problem) throw notFound(`${problemRef(problemId)} does not exist.`);
-  const kind: ProblemKind = problem.kind === 'incident' ? 'incident' : 'bug';
-  await deps.db.transaction((tx) => requestRcaTicket(tx, deps.jobs, problemId, { kind }));
+  await deps.db.transaction(async (tx) => {
+    const problem = await lockProblem(tx, problemId);
+    if (!problem) throw notFound(`${problemRef(problemId)} does not exist.`);
+    const refusal = rcaWorkRefusal(problem);
+    if (refusal) throw conflict(refusal);
+    const kind: ProblemKind = problem.kind === 'incident' ? 'incident' : 'bug';
+    await requestRcaTicket(tx, deps.jobs, problemId, { kind });
+  });
 }

@@ -2,12 +2,15 @@ import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Settings } from '../config.js';
 import type { Database, Executor } from '../db/client.js';
 import { getEscalation } from '../db/repositories/escalations.js';
+import { lockProblem } from '../db/repositories/incidents.js';
 import { getProblem } from '../db/repositories/problems.js';
 import { escalations, problemAssessments, problems } from '../db/schema/index.js';
 import { escalationRef, problemRef } from '../domain/escalation.js';
+import { rcaWorkRefusal } from '../domain/problem-standing.js';
 import { conflict, notFound, notPermitted } from '../errors.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { SLACK_POST_JOB, type SlackPost } from '../jobs/slack-post.js';
+import { escapeMrkdwn } from '../views/mrkdwn.js';
 import { confirmationAnswered, confirmationRequest } from '../views/rca.js';
 import { problemHomesChanged } from './home.js';
 import type { Directory } from './people.js';
@@ -77,16 +80,27 @@ export async function fixReleased(
   return { released: true };
 }
 
-/** An engineer marks the fix released by hand (e.g. a hotfix outside Jira's workflow). */
+/**
+ * An engineer marks the fix released by hand (e.g. a hotfix outside Jira's workflow). A click that finds the problem
+ * merged away, closed or already released (a card older than the problem) is answered, and changes nothing.
+ */
 export async function markFixReleased(
   deps: ResolutionDeps,
   { problemId, actorId }: { problemId: number; actorId: string },
 ): Promise<void> {
   const roles = await deps.directory.rolesOf(actorId);
   if (!roles.includes('engineer')) throw notPermitted('Only engineers can mark a fix released.');
-  const problem = await getProblem(deps.db, problemId);
-  if (!problem) throw notFound(`${problemRef(problemId)} does not exist.`);
-  await deps.db.transaction((tx) => fixReleased(tx, deps, problemId, { by: `marked by <@${actorId}>` }));
+  await deps.db.transaction(async (tx) => {
+    const problem = await lockProblem(tx, problemId);
+    if (!problem) throw notFound(`${problemRef(problemId)} does not exist.`);
+    const refusal = rcaWorkRefusal(problem);
+    if (refusal) throw conflict(refusal);
+    const { released } = await fixReleased(tx, deps, problemId, { by: `marked by <@${actorId}>` });
+    if (!released)
+      throw conflict(
+        `The fix for ${problemRef(problemId)} is already marked released; its requesters were asked to confirm with their customers.`,
+      );
+  });
 }
 
 async function mayAnswer(deps: ResolutionDeps, requesterId: string, actorId: string): Promise<void> {
@@ -184,7 +198,8 @@ export async function stillBroken(
       .returning();
     if (!problem) return false;
     const owner = await problemOwner(tx, problem);
-    const text = `:leftwards_arrow_with_hook: ${problemRef(problemId)} is reopened: <@${actorId}> reports ${escalation.customerName} still has the problem after the fix. "${reason}"`;
+    // The customer's name and the reason are people's words: escaped, so they cannot mention anyone or hide a link.
+    const text = `:leftwards_arrow_with_hook: ${problemRef(problemId)} is reopened: <@${actorId}> reports ${escapeMrkdwn(escalation.customerName)} still has the problem after the fix. "${escapeMrkdwn(reason)}"`;
     const ownerPost: SlackPost = { key: `reopened-owner:${problemId}:${count}`, channel: owner, text };
     await deps.jobs.enqueue(tx, SLACK_POST_JOB, ownerPost);
     await postToProblemThread(tx, deps.jobs, deps.settings, problem, {

@@ -18,10 +18,21 @@ const { blocks: B, inputs: I, actions: A } = RCA_IDS;
 const plain = (text: string) => ({ type: 'plain_text' as const, text: truncate(text, 75), emoji: true });
 const option = (value: string, text: string): PlainTextOption => ({ text: plain(text), value });
 const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text: truncate(text, 3000) });
+/** When the fix ships, for mrkdwn: the fix version in it was typed by an engineer or came from Jira. */
+const wording = (decision: ReleaseDecision, fixVersion: string | undefined) =>
+  escapeMrkdwn(releaseWording(decision, fixVersion));
 
-/** The RCA buttons on a problem's triage card. */
-export function rcaProblemButtons(problem: { id: number; status: string }): Button[] {
-  if (problem.status === 'closed') return [];
+/**
+ * The RCA buttons on a problem's triage card: none on a closed problem or a merged duplicate, whose RCA work is done
+ * or belongs to the problem it was merged into (the services refuse it too, for cards posted before).
+ */
+export function rcaProblemButtons(problem: {
+  id: number;
+  status: string;
+  mergedIntoId?: number | null;
+}): Button[] {
+  if (problem.status === 'closed' || problem.status === 'merged' || (problem.mergedIntoId ?? null) !== null)
+    return [];
   const value = encodeProblem(problem.id);
   const buttons: Button[] = [
     { type: 'button', action_id: A.createTicket, text: plain('Create RCA ticket'), value },
@@ -272,11 +283,11 @@ export function assessmentSummary(view: DecisionView): { text: string; blocks: K
   const lines = [
     `:clipboard: <@${view.assessedBy}> assessed ${ref}: severity *${view.severity}*.`,
     `Release: ${decisionLine(view)}.`,
-    `The fix ships in ${releaseWording(view.decision, view.fixVersion)}.`,
+    `The fix ships in ${wording(view.decision, view.fixVersion)}.`,
   ];
   if (view.workaround) lines.push(`Workaround for agents: ${escapeMrkdwn(view.workaround)}`);
   return {
-    text: `${ref}: ${RELEASE_LABELS[view.decision]} — ${releaseWording(view.decision, view.fixVersion)}`,
+    text: `${ref}: ${RELEASE_LABELS[view.decision]} — ${wording(view.decision, view.fixVersion)}`,
     blocks: [{ type: 'section', text: mrkdwn(lines.join('\n')) }],
   };
 }
@@ -286,7 +297,7 @@ export function productPatchNotice(view: DecisionView): { text: string; blocks: 
   const ref = problemRef(view.problemId);
   const ticket = view.jiraKey ? ` · RCA ticket ${view.jiraKey}` : '';
   return {
-    text: `Patch needed for ${ref}: ${view.title}`,
+    text: `Patch needed for ${ref}: ${escapeMrkdwn(view.title)}`,
     blocks: [
       {
         type: 'section',
@@ -312,10 +323,10 @@ export interface ImpactView {
 export function marketingNotice(view: ImpactView): { text: string; blocks: KnownBlock[] } {
   const ref = problemRef(view.problemId);
   const release = view.decision
-    ? `Expected fix: ${releaseWording(view.decision, view.fixVersion)}.`
+    ? `Expected fix: ${wording(view.decision, view.fixVersion)}.`
     : 'No release decision yet.';
   return {
-    text: `Large customer impact: ${ref} ${view.title}`,
+    text: `Large customer impact: ${ref} ${escapeMrkdwn(view.title)}`,
     blocks: [
       {
         type: 'section',
@@ -354,12 +365,12 @@ export function requesterDecisionReply(view: DecisionView & { escalationId: numb
   const reply = customerReply(view);
   const tentative = view.decision === 'patch' ? '' : ' Versions are tentative until released.';
   return {
-    text: `${ref}: ${RELEASE_LABELS[view.decision]} — ${releaseWording(view.decision, view.fixVersion)}`,
+    text: `${ref}: ${RELEASE_LABELS[view.decision]} — ${wording(view.decision, view.fixVersion)}`,
     blocks: [
       {
         type: 'section',
         text: mrkdwn(
-          `:calendar: Engineering decided how ${ref} gets fixed: *${RELEASE_LABELS[view.decision]}* — ${releaseWording(view.decision, view.fixVersion)}.${tentative}`,
+          `:calendar: Engineering decided how ${ref} gets fixed: *${RELEASE_LABELS[view.decision]}* — ${wording(view.decision, view.fixVersion)}.${tentative}`,
         ),
       },
       { type: 'section', text: mrkdwn(`*Ready to send to the customer:*\n>${escapeMrkdwn(reply)}`) },
@@ -376,7 +387,7 @@ export function confirmationRequest(view: {
 }): { text: string; blocks: KnownBlock[] } {
   const value = encodeEscalationRef(view.escalationId);
   return {
-    text: `The fix for ${problemRef(view.problemId)} is released: please confirm with ${view.customerName}`,
+    text: `The fix for ${problemRef(view.problemId)} is released: please confirm with ${escapeMrkdwn(view.customerName)}`,
     blocks: [
       {
         type: 'section',
@@ -436,9 +447,11 @@ export function ticketChangeNotice(view: {
     view.decision === 'patch'
       ? ''
       : ` (tentative: ${view.decision ? `the release decision is ${RELEASE_LABELS[view.decision].toLowerCase()}` : 'no release decision yet'})`;
+  // Statuses, versions and names come from Jira, where anyone with access can type them.
+  const value = (text: string | undefined) => (text === undefined ? 'none' : escapeTruncated(text, 200));
   const lines = view.changes.map(
     (change) =>
-      `• ${change.label}: ${change.before ?? 'none'} → *${change.after ?? 'none'}*${change.label === FIX_VERSION_LABEL && change.after ? tentative : ''}`,
+      `• ${change.label}: ${value(change.before)} → *${value(change.after)}*${change.label === FIX_VERSION_LABEL && change.after ? tentative : ''}`,
   );
   return `:jira: <${view.jiraUrl}|${view.jiraKey}> changed in Jira:\n${lines.join('\n')}`;
 }
