@@ -19,6 +19,7 @@ import { refreshEscalationCard } from '../services/escalation.js';
 import {
   type ClassificationInput,
   changeSeverity,
+  classificationConflicts,
   classificationErrors,
   classifyProblem,
   type IncidentContext,
@@ -34,6 +35,7 @@ import { mergeProblem, openMerge } from '../services/merge.js';
 import {
   componentStateBlockId,
   INCIDENT_IDS,
+  parseClassifyForm,
   parseIncident,
   parseProblem,
   parseSnooze,
@@ -216,10 +218,11 @@ export function registerIncident(app: App, deps: Deps, ctx: IncidentContext = in
       const view = (
         body as { view?: { id: string; hash?: string; private_metadata?: string; state?: unknown } }
       ).view;
-      const target = parseProblem(view?.private_metadata);
+      const target = parseClassifyForm(view?.private_metadata);
       if (!view || !target) return;
       const values = stateValues(view);
       await refreshClassification(ctx, {
+        basedOn: target.c,
         viewId: view.id,
         hash: view.hash,
         problemId: target.p,
@@ -231,7 +234,7 @@ export function registerIncident(app: App, deps: Deps, ctx: IncidentContext = in
   }
 
   app.view(M.classify, async ({ view, body, ack }) => {
-    const target = parseProblem(view.private_metadata);
+    const target = parseClassifyForm(view.private_metadata);
     if (!target) {
       await ack({
         response_action: 'errors',
@@ -239,8 +242,10 @@ export function registerIncident(app: App, deps: Deps, ctx: IncidentContext = in
       });
       return;
     }
-    const input = classificationInput(stateValues(view), target.p, body.user.id);
-    const { errors } = classificationErrors(input, deps.settings);
+    const input = { ...classificationInput(stateValues(view), target.p, body.user.id), basedOn: target.c };
+    // The form's own mistakes first, then whether the problem moved on while the form was open.
+    let { errors } = classificationErrors(input, deps.settings);
+    if (Object.keys(errors).length === 0) errors = await classificationConflicts(ctx, input);
     if (Object.keys(errors).length > 0) {
       await ack({ response_action: 'errors', errors });
       return;

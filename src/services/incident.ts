@@ -46,6 +46,7 @@ import {
   type Suggestion,
   suggestClassification,
 } from '../domain/policy.js';
+import { checkClassification, classificationRefusal } from '../domain/problem-standing.js';
 import { conflict, invalidInput, notFound, notPermitted } from '../errors.js';
 import { type SlackMessenger, slackErrorCode } from '../integrations/slack/messenger.js';
 import type { JobQueue } from '../jobs/queue.js';
@@ -63,7 +64,7 @@ import {
   statusUpdateModal,
   type UpdateView,
 } from '../views/incident.js';
-import { componentStateBlockId } from '../views/incident-actions.js';
+import { componentStateBlockId, INCIDENT_IDS } from '../views/incident-actions.js';
 import { problemHomesChanged } from './home.js';
 import type { Directory } from './people.js';
 import { requestRcaTicket } from './rca.js';
@@ -183,10 +184,12 @@ export async function openClassification(
   await assertResponder(ctx, actorId, 'classify problems');
   const problem = await getProblem(ctx.db, problemId);
   if (!problem) throw notFound(`${problemRef(problemId)} does not exist.`);
-  if (problem.mergedIntoId)
-    throw conflict(`${problemRef(problemId)} was merged into ${problemRef(problem.mergedIntoId)}.`);
-  if (problem.kind === 'incident') throw conflict(`${problemRef(problemId)} is already an incident.`);
-  const answers = await defaultAnswers(ctx, problemId);
+  const refusal = classificationRefusal(problem);
+  if (refusal) throw conflict(refusal);
+  const [answers, latest] = await Promise.all([
+    defaultAnswers(ctx, problemId),
+    latestClassification(ctx.db, problemId),
+  ]);
   const suggestion = suggestClassification(answers, ctx.settings.policy);
   await ctx.slack.openView(
     triggerId,
@@ -197,6 +200,7 @@ export async function openClassification(
       suggestion,
       components: componentsOf(ctx.settings),
       ownerId: actorId,
+      basedOn: latest?.id ?? null,
     }),
   );
 }
@@ -211,6 +215,8 @@ export async function refreshClassification(
     answers: ClassificationAnswers;
     ownerId: string;
     chosen: { outcome?: string; severity?: string };
+    /** What the form was opened against, kept as it was (see `ClassificationInput.basedOn`). */
+    basedOn: number | null | undefined;
   },
 ): Promise<Suggestion> {
   const problem = await getProblem(ctx.db, input.problemId);
@@ -223,6 +229,7 @@ export async function refreshClassification(
     suggestion,
     components: componentsOf(ctx.settings),
     ownerId: input.ownerId,
+    basedOn: input.basedOn,
   });
   await ctx.client.views.update({
     view_id: input.viewId,
@@ -235,6 +242,11 @@ export async function refreshClassification(
 export interface ClassificationInput {
   problemId: number;
   actorId: string;
+  /**
+   * The latest classification of the problem when the form opened (null: none yet); undefined when the form does not
+   * say. A decision made meanwhile by someone else refuses the submission instead of being overwritten.
+   */
+  basedOn?: number | null | undefined;
   answers: ClassificationAnswers;
   outcome: Outcome;
   severity: Severity;
@@ -270,6 +282,24 @@ export function classificationErrors(
 }
 
 /**
+ * Field errors for a classification form whose problem moved on while it was open (merged, closed, declared an
+ * incident, or classified by someone else), read before the form closes; `classifyProblem` decides again under the
+ * problem's lock. Empty when the decision may be stored, or is already stored (a repeated submission).
+ */
+export async function classificationConflicts(
+  ctx: Pick<IncidentContext, 'db'>,
+  input: Pick<ClassificationInput, 'problemId' | 'actorId' | 'outcome' | 'severity' | 'basedOn'>,
+): Promise<Record<string, string>> {
+  const [problem, latest] = await Promise.all([
+    getProblem(ctx.db, input.problemId),
+    latestClassification(ctx.db, input.problemId),
+  ]);
+  if (!problem) return { [INCIDENT_IDS.blocks.outcome]: `${problemRef(input.problemId)} does not exist.` };
+  const check = checkClassification(problem, latest, input);
+  return check.verdict === 'refuse' ? { [INCIDENT_IDS.blocks.outcome]: check.reason } : {};
+}
+
+/**
  * Records the decision and acts on it in one transaction: a bug stays a bug (card updated, requesters told); an
  * incident gets its record, its first (investigating) update, its message in the incidents channel, the fan-out of
  * that update, and optionally a dedicated channel.
@@ -285,9 +315,13 @@ export async function classifyProblem(
   const result = await ctx.db.transaction(async (tx) => {
     const problem = await lockProblem(tx, input.problemId);
     if (!problem) throw notFound(`${problemRef(input.problemId)} does not exist.`);
-    if (problem.mergedIntoId)
-      throw conflict(`${problemRef(problem.id)} was merged into ${problemRef(problem.mergedIntoId)}.`);
-    if (problem.kind === 'incident') throw conflict(`${problemRef(problem.id)} is already an incident.`);
+    const latest = await latestClassification(tx, problem.id);
+    const check = checkClassification(problem, latest, input);
+    if (check.verdict === 'refuse') throw conflict(check.reason);
+    if (check.verdict === 'already_done') {
+      const incident = await incidentOfProblem(tx, problem.id);
+      return { outcome: input.outcome, ...(incident ? { incidentId: incident.id } : {}) };
+    }
     const classification = await insertClassification(tx, {
       problemId: problem.id,
       answers: { ...input.answers },
@@ -323,6 +357,8 @@ export async function classifyProblem(
     await requestRcaTicket(tx, ctx.jobs, problem.id, { kind: input.outcome });
 
     if (input.outcome === 'bug') {
+      // Requesters hear that it is a bug once: a bug classified again (another severity) is news for the card only.
+      if (problem.kind === 'bug') return { outcome: 'bug' as const };
       for (const thread of await escalationThreads(tx, problem.id)) {
         const post: SlackPost = {
           key: `classified:${classification.id}:${thread.channel}:${thread.threadTs}`,

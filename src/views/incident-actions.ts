@@ -78,6 +78,18 @@ export const INCIDENT_IDS = {
 export const componentStateBlockId = (componentId: string) =>
   `${INCIDENT_IDS.blocks.componentState}_${componentId}`;
 
+/**
+ * The classification form: its problem, and the latest classification when it opened (null: none yet), so that a
+ * decision someone made while it was open is not overwritten unseen. A form without `c` predates it.
+ */
+const classifyFormValue = z.object({
+  p: z.number().int().positive(),
+  c: z.number().int().positive().nullable().optional(),
+});
+export const encodeClassifyForm = (problemId: number, basedOn: number | null | undefined) =>
+  JSON.stringify({ p: problemId, ...(basedOn === undefined ? {} : { c: basedOn }) });
+export const parseClassifyForm = (value: string | undefined) => parseJson(classifyFormValue, value);
+
 const incidentValue = z.object({ i: z.number().int().positive() });
 export const encodeIncident = (incidentId: number) => JSON.stringify({ i: incidentId });
 export const parseIncident = (value: string | undefined) => parseJson(incidentValue, value);

@@ -20,6 +20,7 @@ import {
 } from '../domain/policy.js';
 import {
   componentStateBlockId,
+  encodeClassifyForm,
   encodeIncident,
   encodeProblem,
   encodeSnooze,
@@ -84,15 +85,19 @@ function severityChoice(
 // ---------------------------------------------------------------------------------------------------------------
 // Triage card buttons
 
-/** The buttons this feature puts on a problem's triage card. */
+/**
+ * The buttons this feature puts on a problem's triage card: none on a merged duplicate, and no (re)classifying of an
+ * incident or of a closed problem (the services refuse both too).
+ */
 export function triageButtons(problem: {
   id: number;
   kind: string | null;
+  status: string;
   mergedIntoId: number | null;
 }): Button[] {
   if (problem.mergedIntoId !== null) return [];
   const buttons: Button[] = [];
-  if (problem.kind !== 'incident') {
+  if (problem.kind !== 'incident' && problem.status !== 'closed') {
     buttons.push({
       type: 'button',
       action_id: A.classify,
@@ -138,6 +143,11 @@ export interface ClassificationFormModel {
   ownerId: string;
   /** Values already chosen (kept when the form is re-rendered after an answer changes). */
   chosen?: { outcome?: string; severity?: string };
+  /**
+   * The latest classification when the form first opened (null: none), carried through every re-render so that a
+   * decision made meanwhile by someone else is refused on submit; undefined only for a form that never carried it.
+   */
+  basedOn?: number | null | undefined;
 }
 
 function answerOptions(): PlainTextOption[] {
@@ -279,7 +289,7 @@ export function classificationModal(model: ClassificationFormModel): ModalView {
   return {
     type: 'modal',
     callback_id: M.classify,
-    private_metadata: encodeProblem(model.problemId),
+    private_metadata: encodeClassifyForm(model.problemId, model.basedOn),
     title: plain('Classify problem'),
     submit: plain('Decide'),
     close: plain('Cancel'),
@@ -404,7 +414,7 @@ export function incidentMessage(
   }
   blocks.push({ type: 'context', elements: [mrkdwn(timeline.join(' · '))] });
   return {
-    text: `${ref} (${severityLabel(incident.severity)}, ${stateLabel(incident.state)}): ${incident.publicTitle}`,
+    text: `${ref} (${severityLabel(incident.severity)}, ${stateLabel(incident.state)}): ${escapeMrkdwn(incident.publicTitle)}`,
     blocks,
   };
 }
@@ -437,7 +447,10 @@ export function updatePost(
   if (audience === 'requester')
     context.push('You can share the text above with the customer; it is what the status page says.');
   if (context.length > 0) blocks.push({ type: 'context', elements: context.map((text) => mrkdwn(text)) });
-  return { text: `${ref} ${stateLabel(update.state)}: ${truncate(update.publicMessage, 200)}`, blocks };
+  return {
+    text: `${ref} ${stateLabel(update.state)}: ${escapeTruncated(update.publicMessage, 200)}`,
+    blocks,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -617,17 +630,20 @@ export function mergeModal(model: {
 // ---------------------------------------------------------------------------------------------------------------
 // Requester notices and reminders
 
+// These go out as plain `text`, which Slack reads as mrkdwn: everything people wrote is escaped, so a title or a
+// workaround cannot mention @channel or disguise a link.
+
 export function bugNotice(problem: { id: number; title: string; workaround: string | null }): string {
-  const workaround = problem.workaround ? ` Known workaround: ${problem.workaround}` : '';
-  return `:beetle: ${problemRef(problem.id)} (${problem.title}) was confirmed as a bug. Engineering fixes it through its RCA ticket; no public incident is opened. I will post here when the fix ships.${workaround}`;
+  const workaround = problem.workaround ? ` Known workaround: ${escapeMrkdwn(problem.workaround)}` : '';
+  return `:beetle: ${problemRef(problem.id)} (${escapeMrkdwn(problem.title)}) was confirmed as a bug. Engineering fixes it through its RCA ticket; no public incident is opened. I will post here when the fix ships.${workaround}`;
 }
 
 export function mergeNotice(
   from: { id: number },
   into: { id: number; title: string; workaround: string | null },
 ): string {
-  const workaround = into.workaround ? ` Known workaround: ${into.workaround}` : '';
-  return `:twisted_rightwards_arrows: ${problemRef(from.id)} turned out to be the same as ${problemRef(into.id)} (${into.title}). This case now follows ${problemRef(into.id)}; its updates will come here.${workaround}`;
+  const workaround = into.workaround ? ` Known workaround: ${escapeMrkdwn(into.workaround)}` : '';
+  return `:twisted_rightwards_arrows: ${problemRef(from.id)} turned out to be the same as ${problemRef(into.id)} (${escapeMrkdwn(into.title)}). This case now follows ${problemRef(into.id)}; its updates will come here.${workaround}`;
 }
 
 export function reminderMessage(
