@@ -30,7 +30,7 @@ import {
   encodeLink,
   type FormSource,
 } from './escalation-actions.js';
-import { escapeMrkdwn, escapeTruncated, truncate } from './mrkdwn.js';
+import { escapeMrkdwn, escapeTruncated, mrkdwnLink, truncate } from './mrkdwn.js';
 import { rcaProblemButtons } from './rca.js';
 
 const { blocks: B, inputs: I, actions: A } = ESCALATION_IDS;
@@ -224,7 +224,7 @@ function problemStatusText(kind: string | null, status: string): string {
 function caseText(caseRef: string | null): string {
   if (!caseRef) return '_no case given_';
   return /^https?:\/\//.test(caseRef)
-    ? `<${caseRef}|${escapeTruncated(caseRef.replace(/^https?:\/\//, ''), 60)}>`
+    ? mrkdwnLink(caseRef, truncate(caseRef.replace(/^https?:\/\//, ''), 60))
     : escapeMrkdwn(caseRef);
 }
 
@@ -238,7 +238,7 @@ function escalationFacts(escalation: EscalationView): SectionBlock {
     fields: [
       {
         type: 'mrkdwn',
-        text: `*Customer*\n${escapeMrkdwn(escalation.customerName)} (\`${escalation.customerId}\`)`,
+        text: `*Customer*\n${escapeMrkdwn(escalation.customerName)} (\`${escapeMrkdwn(escalation.customerId)}\`)`,
       },
       { type: 'mrkdwn', text: `*Case*\n${caseText(escalation.caseRef)}` },
       {
@@ -308,7 +308,7 @@ export function escalationCard(model: EscalationCardModel): { text: string; bloc
     context.push(
       escalation.evidenceLinks
         .slice(0, 5)
-        .map((link, index) => `<${link}|evidence ${index + 1}>`)
+        .map((link, index) => mrkdwnLink(link, `evidence ${index + 1}`))
         .join(' · '),
     );
   }
@@ -436,7 +436,7 @@ export function intakeReply(model: IntakeReplyModel): { text: string; blocks: Kn
   });
   const text =
     model.matches.length > 0
-      ? `Possible known problem: ${model.matches[0]?.title ?? ''}`
+      ? `Possible known problem: ${escapeTruncated(model.matches[0]?.title ?? '', 250)}`
       : 'No known problem matches; escalate with the button.';
   return { text: truncate(text, 300), blocks };
 }
@@ -511,7 +511,7 @@ export function triageCard(model: TriageCardModel): { text: string; blocks: Know
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `Reported by <@${problem.createdBy}>` }],
   });
-  return { text: `${ref}: ${problem.title} (${impact.customers} customers)`, blocks };
+  return { text: `${ref}: ${escapeMrkdwn(problem.title)} (${impact.customers} customers)`, blocks };
 }
 
 /** Posted to the incidents channel at once for an escalation with a seed-001 trigger, matched or not. */
@@ -543,14 +543,14 @@ export function urgentNotice(
       ],
     },
   ];
-  return { text: `Urgent escalation ${ref}: ${escalation.summary}`, blocks };
+  return { text: `Urgent escalation ${ref}: ${escapeMrkdwn(escalation.summary)}`, blocks };
 }
 
-/** The thread reply a requester gets when their case is linked to a known problem. */
+/** The thread reply a requester gets when their case is linked to a known problem (plain text, read as mrkdwn). */
 export function linkedReply(problem: LinkedProblemView): string {
   const ref = problemRef(problem.id);
   const workaround = problem.workaround
-    ? `Known workaround: ${problem.workaround}`
+    ? `Known workaround: ${escapeMrkdwn(problem.workaround)}`
     : 'No workaround is known yet; the team is on it.';
-  return `:link: This case is now part of ${ref} (${problem.title}). ${workaround} I will post every update on ${ref} here.`;
+  return `:link: This case is now part of ${ref} (${escapeMrkdwn(problem.title)}). ${workaround} I will post every update on ${ref} here.`;
 }

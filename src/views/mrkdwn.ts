@@ -35,3 +35,11 @@ export function escapeTruncated(text: string, max: number): string {
   }
   return `${kept}…`;
 }
+
+/**
+ * A mrkdwn link to a URL someone typed, labelled with text: the URL's `&`, `<` and `>` are escaped and its `|` is
+ * percent-encoded, so it can neither end the link early (and go on with a mention) nor bring a label of its own.
+ */
+export function mrkdwnLink(url: string, label: string): string {
+  return `<${escapeMrkdwn(url).replaceAll('|', '%7C')}|${escapeMrkdwn(label)}>`;
+}
