@@ -237,6 +237,14 @@ export async function saveAssessment(
     overrideReason: input.overrideReason,
   });
   if (!outcome.ok) throw invalidInput(outcome.error, { [B.overrideReason]: outcome.error });
+  // Slack's required check takes a few spaces as an answer; the form's two required texts must say something.
+  const unanswered: Record<string, string> = {};
+  if (!answers.startedAt.trim())
+    unanswered[B.startedAt] = 'Say when it started: a date, or e.g. "since release 7.2".';
+  if (!answers.affectedFunctionality.trim())
+    unanswered[B.functionality] = 'Name what does not work, e.g. "invoice PDFs" or "card renewals".';
+  if (Object.keys(unanswered).length > 0)
+    throw invalidInput('Answer the questions the form needs before saving.', unanswered);
   if (answers.workaroundEasy && !answers.workaround.trim())
     throw invalidInput('Describe the workaround, or untick "easy".', {
       [B.workaround]: 'Describe the workaround you call easy.',

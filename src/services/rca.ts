@@ -429,6 +429,14 @@ export async function createRcaTicketByHand(
     if (!problem) throw notFound(`${problemRef(problemId)} does not exist.`);
     const refusal = rcaWorkRefusal(problem);
     if (refusal) throw conflict(refusal);
+    // One ticket per problem: a click on a card that already has it says where it is. A ticket still on its way to
+    // Jira is asked for again, which retries it at once.
+    const [existing] = await tx
+      .select({ jiraKey: rcaTickets.jiraKey })
+      .from(rcaTickets)
+      .where(eq(rcaTickets.problemId, problemId));
+    if (existing?.jiraKey)
+      throw conflict(`${problemRef(problemId)} already has its RCA ticket, ${existing.jiraKey}.`);
     const kind: ProblemKind = problem.kind === 'incident' ? 'incident' : 'bug';
     await requestRcaTicket(tx, deps.jobs, problemId, { kind });
   });

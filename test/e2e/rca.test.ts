@@ -190,6 +190,21 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
         issue.labels.includes(`frontline-problem-${problemId}`),
       ),
     ).toHaveLength(1);
+    // Another click once the ticket exists says which it is and opens nothing.
+    await app.driver.clickButton({
+      user: app.people.engineer,
+      channel: 'C0INCIDENTS',
+      messageTs: triageTs,
+      actionId: 'rca_create_ticket',
+    });
+    await eventually(() =>
+      app.slack
+        .ephemerals(app.people.engineer)
+        .some((e) => e.text?.includes(`already has its RCA ticket, ${jiraKey}`)),
+    );
+    expect(
+      app.jira.requests.filter((r) => r.method === 'POST' && r.path === '/rest/api/3/issue'),
+    ).toHaveLength(1);
     const issue = app.jira.issue(jiraKey);
     expect(issue.issueType.name).toBe('Bug');
     expect(issue.properties.get('frontline')).toEqual({ problemId });
@@ -303,6 +318,25 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
     expect(refused.body).toMatchObject({
       response_action: 'errors',
       errors: { override_reason: expect.stringContaining('Next customer compile') },
+    });
+    expect(await db().select().from(problemAssessments)).toHaveLength(0);
+    // Spaces get past Slack's required check; the app asks for a real answer and stores nothing.
+    const blank = await app.driver.submitView({
+      user: app.people.engineer,
+      viewId,
+      values: {
+        ...answers,
+        started_at_input: '   ',
+        functionality_input: ' \n ',
+        decision_select: 'suggested',
+      },
+    });
+    expect(blank.body).toMatchObject({
+      response_action: 'errors',
+      errors: {
+        started_at: expect.stringContaining('when it started'),
+        functionality: expect.stringContaining('what does not work'),
+      },
     });
     expect(await db().select().from(problemAssessments)).toHaveLength(0);
 
