@@ -16,6 +16,10 @@ import { assertResponder, type IncidentContext } from './incident.js';
 import { afterEscalationsJoined } from './problem-links.js';
 import { SYNC_TRIAGE_CARD_JOB } from './triage.js';
 
+/** A closed problem keeps its record as it is: its customers confirmed the fix, so there is nothing to fold away. */
+const CLOSED_NOT_MERGED = (problemId: number) =>
+  `${problemRef(problemId)} is closed: its customers confirmed the fix, so it stays as it is and is not merged.`;
+
 export async function openMerge(
   ctx: IncidentContext,
   { problemId, actorId, triggerId }: { problemId: number; actorId: string; triggerId: string },
@@ -25,6 +29,7 @@ export async function openMerge(
   if (!problem) throw notFound(`${problemRef(problemId)} does not exist.`);
   if (problem.mergedIntoId)
     throw conflict(`${problemRef(problemId)} was already merged into ${problemRef(problem.mergedIntoId)}.`);
+  if (problem.status === 'closed') throw conflict(CLOSED_NOT_MERGED(problemId));
   const candidates = await mergeCandidates(ctx.db, problemId);
   await ctx.slack.openView(triggerId, mergeModal({ problemId, title: problem.title, candidates }));
 }
@@ -53,11 +58,17 @@ export async function mergeProblem(
     if (!from || !into) throw notFound('One of the two problems does not exist.');
     if (from.mergedIntoId)
       throw conflict(`${problemRef(from.id)} was already merged into ${problemRef(from.mergedIntoId)}.`);
+    if (from.status === 'closed') throw conflict(CLOSED_NOT_MERGED(from.id));
     if (into.mergedIntoId || into.status === 'closed')
       throw conflict(`${problemRef(into.id)} is closed or merged; pick another problem.`);
     if (await incidentOfProblem(tx, from.id))
       throw conflict(`${problemRef(from.id)} is an incident; merge the other problem into it instead.`);
-    const moved = await moveEscalations(tx, { fromProblemId: from.id, intoProblemId: into.id, now });
+    const moved = await moveEscalations(tx, {
+      fromProblemId: from.id,
+      intoProblemId: into.id,
+      intoFixReleased: into.status === 'fix_released',
+      now,
+    });
     await tx
       .update(problems)
       .set({ mergedIntoId: into.id, status: 'merged', updatedAt: now, closedAt: now })

@@ -86,8 +86,8 @@ function severityChoice(
 // Triage card buttons
 
 /**
- * The buttons this feature puts on a problem's triage card: none on a merged duplicate, and no (re)classifying of an
- * incident or of a closed problem (the services refuse both too).
+ * The buttons this feature puts on a problem's triage card: none on a merged duplicate or a closed problem, and no
+ * (re)classifying of an incident (the services refuse each of these too).
  */
 export function triageButtons(problem: {
   id: number;
@@ -95,9 +95,10 @@ export function triageButtons(problem: {
   status: string;
   mergedIntoId: number | null;
 }): Button[] {
-  if (problem.mergedIntoId !== null) return [];
+  // A closed problem is done (its customers confirmed the fix): nothing to classify, nothing to merge away.
+  if (problem.mergedIntoId !== null || problem.status === 'closed') return [];
   const buttons: Button[] = [];
-  if (problem.kind !== 'incident' && problem.status !== 'closed') {
+  if (problem.kind !== 'incident') {
     buttons.push({
       type: 'button',
       action_id: A.classify,

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getEscalation } from '../../src/db/repositories/escalations.js';
 import { getProblem } from '../../src/db/repositories/problems.js';
 import {
   escalations,
@@ -133,6 +134,24 @@ describe.each(DATABASE_KINDS)('what merged and closed problems, stale forms and 
       10_000,
     );
 
+  /** An engineer clicks Fix released on the card; answers the first case and the question its requester got. */
+  async function releaseByHand(engineer: string, p: SeededProblem & { cardTs: string }) {
+    await app.driver.clickButton({
+      user: engineer,
+      channel: 'C0INCIDENTS',
+      messageTs: p.cardTs,
+      actionId: 'rca_fix_released',
+    });
+    const escalation = p.escalations[0];
+    if (!escalation) throw new Error('no escalation');
+    const ask = await eventually(() =>
+      app.slack
+        .thread(escalation.channel, escalation.threadTs)
+        .find((m) => text(m.blocks).includes('rca_customer_confirmed')),
+    );
+    return { escalation, ask };
+  }
+
   /** The texts Frontline posted in an escalation's thread. */
   const threadTexts = (e: { channel: string; threadTs: string }) =>
     app.slack
@@ -222,6 +241,43 @@ describe.each(DATABASE_KINDS)('what merged and closed problems, stale forms and 
     expect(rcaButtons(card(into.cardTs))).toEqual(['rca_create_ticket', 'rca_assess', 'rca_fix_released']);
   });
 
+  it("a case waiting to confirm a duplicate's fix waits for the other problem's fix after a merge", async () => {
+    const { engineer, manager } = app.people;
+    const into = await problemWithCard('Seat count on the renewal ignores removed seats', [
+      { channel: 'C0SUPPORT', requesterId: app.people.l1 },
+    ]);
+    const dup = await problemWithCard('Renewal still bills for seats that were removed', [
+      { channel: 'C0SUPPORT', requesterId: app.people.l1b },
+    ]);
+    // The duplicate's fix is released by hand: its requester is asked to confirm with the customer.
+    const { escalation: moved, ask } = await releaseByHand(engineer, dup);
+    expect((await getEscalation(db(), moved.id))?.status).toBe('awaiting_confirmation');
+
+    const merge = await openFromButton(manager, 'C0INCIDENTS', dup.cardTs, 'problem_merge');
+    const merged = await app.driver.submitView({
+      user: manager,
+      viewId: merge,
+      values: { merge_target_input: String(into.problemId) },
+    });
+    expect(merged.body).toBeFalsy();
+    await eventually(async () => (await getProblem(db(), dup.problemId))?.mergedIntoId === into.problemId);
+    expect(await getEscalation(db(), moved.id)).toMatchObject({
+      problemId: into.problemId,
+      status: 'linked',
+    });
+
+    // The old question is answered after the merge: it confirms nothing, and the open problem stays open.
+    await app.driver.clickButton({
+      user: app.people.l1b,
+      channel: moved.channel,
+      messageTs: ask.ts,
+      actionId: 'rca_customer_confirmed',
+    });
+    await sleep(1500);
+    expect((await getEscalation(db(), moved.id))?.status).toBe('linked');
+    expect((await getProblem(db(), into.problemId))?.status).not.toBe('closed');
+  });
+
   it('a closed problem takes no more RCA work or classification; its old buttons, forms and /incident say so', async () => {
     const { engineer } = app.people;
     const p = await problemWithCard('Credit note PDF shows an old VAT number', [
@@ -238,17 +294,7 @@ describe.each(DATABASE_KINDS)('what merged and closed problems, stale forms and 
     const assessment = await openFromButton(engineer, 'C0INCIDENTS', p.cardTs, 'rca_assess');
 
     // The fix is released by hand and the only customer confirms it: the problem closes.
-    await app.driver.clickButton({
-      user: engineer,
-      channel: 'C0INCIDENTS',
-      messageTs: p.cardTs,
-      actionId: 'rca_fix_released',
-    });
-    const e = p.escalations[0];
-    if (!e) throw new Error('no escalation');
-    const ask = await eventually(() =>
-      app.slack.thread(e.channel, e.threadTs).find((m) => text(m.blocks).includes('rca_customer_confirmed')),
-    );
+    const { escalation: e, ask } = await releaseByHand(engineer, p);
     await app.driver.clickButton({
       user: app.people.l1,
       channel: e.channel,
@@ -258,7 +304,13 @@ describe.each(DATABASE_KINDS)('what merged and closed problems, stale forms and 
     await eventually(async () => (await getProblem(db(), p.problemId))?.status === 'closed');
 
     const closed = `PRB-${p.problemId} is closed`;
-    for (const actionId of ['rca_fix_released', 'rca_create_ticket', 'rca_assess', 'problem_classify']) {
+    for (const actionId of [
+      'rca_fix_released',
+      'rca_create_ticket',
+      'rca_assess',
+      'problem_classify',
+      'problem_merge',
+    ]) {
       const seen = app.slack.ephemerals(engineer).length;
       await clickOn(engineer, 'C0INCIDENTS', before, actionId);
       await toldEphemerally(engineer, seen, closed);
@@ -309,6 +361,7 @@ describe.each(DATABASE_KINDS)('what merged and closed problems, stale forms and 
     // The card says closed and offers neither RCA work nor classifying.
     await eventually(() => text(card(p.cardTs)?.blocks).includes('unclassified, closed'));
     expect(actionIds(card(p.cardTs))).not.toContain('problem_classify');
+    expect(actionIds(card(p.cardTs))).not.toContain('problem_merge');
     expect(rcaButtons(card(p.cardTs))).toEqual([]);
   });
 

@@ -147,11 +147,21 @@ export async function openIncidents(db: Executor): Promise<IncidentRow[]> {
 /** Moves every escalation of one problem to another; answers the moved escalations. */
 export async function moveEscalations(
   tx: Executor,
-  { fromProblemId, intoProblemId, now }: { fromProblemId: number; intoProblemId: number; now: Date },
+  {
+    fromProblemId,
+    intoProblemId,
+    intoFixReleased,
+    now,
+  }: { fromProblemId: number; intoProblemId: number; intoFixReleased: boolean; now: Date },
 ) {
+  // A case waiting for its customer to confirm the duplicate's fix waits for the other problem's fix instead, unless
+  // that is out too: a confirmation of the wrong fix must not close the problem the case now belongs to.
+  const status = intoFixReleased
+    ? escalations.status
+    : sql`case when ${escalations.status} = 'awaiting_confirmation' then 'linked' else ${escalations.status} end`;
   return tx
     .update(escalations)
-    .set({ problemId: intoProblemId, updatedAt: now })
+    .set({ problemId: intoProblemId, status, updatedAt: now })
     .where(eq(escalations.problemId, fromProblemId))
     .returning();
 }
