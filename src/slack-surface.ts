@@ -25,7 +25,7 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
   },
   {
     command: '/incident',
-    usageHint: 'classify <problem> | update <incident>',
+    usageHint: 'classify PRB-<n> | update INC-<n>',
     description: 'Classify a problem as bug or incident, and post incident status updates',
     forms: [
       '`/incident classify PRB-12` (or `classify 12`) opens the bug-or-incident form for problem PRB-12.',

@@ -1,6 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Deps } from '../deps.js';
-import { customerLabel } from '../domain/customers.js';
+import { CustomerSearchRefused, customerLabel } from '../domain/customers.js';
 import {
   CATEGORIES,
   type Category,
@@ -185,10 +185,18 @@ export function registerEscalation(app: App, deps: Deps, ctx: EscalationContext 
   });
 
   app.options(I.customer, async ({ options, ack }) => {
-    const found = await searchCustomers(deps.integrations.stripe, options.value, 20).catch(() => []);
+    // The menu can only show options: a search Stripe refuses or does not answer shows none. Only the latter is
+    // worth a log line (a refused search is what the person typed).
+    const found = await searchCustomers(deps.integrations.stripe, options.value, 20).catch(
+      (error: unknown) => {
+        if (!(error instanceof CustomerSearchRefused))
+          deps.logger.warn({ err: error }, 'customer search for the escalation form failed');
+        return [];
+      },
+    );
     await ack({
       options: found.map((customer) => ({
-        text: { type: 'plain_text', text: customerLabel(customer).slice(0, 75) },
+        text: { type: 'plain_text', text: cutAt(customerLabel(customer), 75) },
         value: customer.id,
       })),
     });

@@ -6,6 +6,7 @@ import type {
   PlainTextOption,
   SectionBlock,
 } from '@slack/types';
+import { MIN_SEARCH_CHARACTERS } from '../domain/customers.js';
 import {
   CATEGORIES,
   CATEGORY_LABELS,
@@ -63,7 +64,7 @@ export function escalationModal(model: EscalationFormModel): ModalView {
       element: {
         type: 'external_select',
         action_id: I.customer,
-        min_query_length: 2,
+        min_query_length: MIN_SEARCH_CHARACTERS,
         placeholder: plain('Search Stripe customers'),
       },
     },
