@@ -78,7 +78,7 @@ export function helpMessage(model: HelpViewModel): { text: string; blocks: Known
     },
   );
   return {
-    text: 'What Frontline can do: /escalate, /billing, /incident, /frontline and the "Escalate to billing" shortcut.',
+    text: `${model.unknownSubcommand ? `"${escapeTruncated(model.unknownSubcommand, 100)}" is not something I know. ` : ''}What Frontline can do: /escalate, /billing, /incident, /frontline and the "Escalate to billing" shortcut.`,
     blocks,
   };
 }

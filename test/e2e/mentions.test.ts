@@ -89,6 +89,8 @@ describe.each(DATABASE_KINDS)('answers to mentions (%s)', (kind) => {
     const reply = await onlyReply({ channel: 'C0SUPPORT', text: 'status please' });
     expect(blocksOf(reply)).toContain('`status` is not something I know');
     expect(blocksOf(reply)).toContain(HELP_HEADER);
+    // The notification text says so too.
+    expect(reply.text).toContain('"status" is not something I know');
   });
 
   it('an unknown word in a thread of an intake channel gets the note and the help in that thread', async () => {
