@@ -52,6 +52,11 @@ export const problems = pgTable(
   (table) => [
     index('problems_status_idx').on(table.status),
     index('problems_priority_idx').on(table.status, table.priorityScore),
+    // The ranked queue (App Home, /frontline queue): open problems by score. Closed ones pile up for ever, so the
+    // index holds only the rows the queue can show.
+    index('problems_open_rank_idx')
+      .on(table.priorityScore.desc().nullsFirst(), table.createdAt, table.id)
+      .where(sql`merged_into_id is null and status <> 'closed'`),
     index('problems_search_vector_idx').using('gin', table.searchVector),
     index('problems_created_idx').on(table.createdAt),
   ],

@@ -1,0 +1,1 @@
+CREATE INDEX "problems_open_rank_idx" ON "problems" USING btree ("priority_score" DESC NULLS FIRST,"created_at","id") WHERE merged_into_id is null and status <> 'closed';
