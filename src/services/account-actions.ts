@@ -32,7 +32,7 @@ import {
   SUBSCRIPTION_KINDS,
   validateActionForm,
 } from '../domain/account-actions.js';
-import type { CustomerSummary } from '../domain/customers.js';
+import { type CustomerSummary, readCustomerQuery } from '../domain/customers.js';
 import { formatMoney } from '../domain/money.js';
 import {
   type ApprovalStage,
@@ -876,6 +876,35 @@ async function refreshMessages(ctx: AccountActionContext, actionId: number, chan
 
 const AUDIT_ROLES: readonly RoleName[] = ['manager', 'vp', 'legal'];
 
+/**
+ * The customer an audit asks about. The trail is Frontline's own record, so a `cus_` id is answered from it even when
+ * Stripe no longer knows the customer (deleted) or does not answer: Stripe only lends the name. A name or email must
+ * be found in Stripe, and must name one customer.
+ */
+async function auditedCustomer(
+  ctx: AccountActionContext,
+  query: string,
+): Promise<Pick<CustomerSummary, 'id' | 'name' | 'email'>> {
+  if (readCustomerQuery(query)?.kind === 'id') {
+    const known = await ctx.searchCustomers(query).catch(() => []);
+    const customer = known[0];
+    if (customer) return { id: customer.id, name: customer.name, email: customer.email };
+    if ((await auditTrailOf(ctx.db, query, 1)).length > 0) return { id: query, name: '', email: undefined };
+    throw notFound(`No Stripe customer or audit record matches "${query}".`);
+  }
+  const found = await findCustomers(ctx.searchCustomers, query);
+  const customer = found[0];
+  if (!customer) throw notFound(`No Stripe customer matches "${query}".`);
+  if (found.length > 1)
+    throw invalidInput(
+      `"${query}" matches ${found.length} customers (${found
+        .slice(0, 5)
+        .map((c) => `${c.name || c.email} \`${c.id}\``)
+        .join(', ')}); give the customer id.`,
+    );
+  return { id: customer.id, name: customer.name, email: customer.email };
+}
+
 /** `/frontline audit <customer>`: the customer's account-action trail, for managers (and VP and legal). */
 export async function auditTrail(
   ctx: AccountActionContext,
@@ -885,16 +914,7 @@ export async function auditTrail(
   if (!roles.some((role) => AUDIT_ROLES.includes(role)))
     throw notPermitted('The audit trail is for support managers, VPs and legal.');
   if (!query.trim()) throw invalidInput('Name the customer: `/frontline audit <email | name | cus_…>`.');
-  const found = await findCustomers(ctx.searchCustomers, query.trim());
-  const customer = found[0];
-  if (!customer) throw notFound(`No Stripe customer matches "${query.trim()}".`);
-  if (found.length > 1 && !query.trim().startsWith('cus_'))
-    throw invalidInput(
-      `"${query.trim()}" matches ${found.length} customers (${found
-        .slice(0, 5)
-        .map((c) => `${c.name || c.email} \`${c.id}\``)
-        .join(', ')}); give the customer id.`,
-    );
+  const customer = await auditedCustomer(ctx, query.trim());
   const events = await auditTrailOf(ctx.db, customer.id, 40);
   return auditTrailMessage({
     customerId: customer.id,

@@ -917,5 +917,30 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
     expect(text).toContain('requested');
     expect(text).toContain('executed');
     expect(text).toContain('$600.00');
+
+    // The trail is Frontline's own record: a customer since deleted in Stripe still has it, asked for by id.
+    await app.running.deps.integrations.stripe.customers.del(HALCYON);
+    const seen = app.slack.ephemerals(app.people.manager).length;
+    await app.driver.command({
+      user: app.people.manager,
+      channel: 'C0SUPPORT',
+      command: '/frontline',
+      text: `audit ${HALCYON}`,
+    });
+    const kept = await eventually(() =>
+      app.slack
+        .ephemerals(app.people.manager)
+        .slice(seen)
+        .find((e) => e.text.includes('Audit trail for')),
+    );
+    expect(JSON.stringify(kept)).toContain('$600.00');
+    // An id with no trail and no customer is still told plainly.
+    await app.driver.command({
+      user: app.people.manager,
+      channel: 'C0SUPPORT',
+      command: '/frontline',
+      text: 'audit cus_NobodyAtAll',
+    });
+    await ephemeralFor(app.people.manager, /No Stripe customer or audit record matches/, seen);
   });
 });
