@@ -12,6 +12,7 @@ import { seedKnownProblem } from '../support/seed.js';
 /**
  * A Link that arrives while the problem is being merged away (or closed) must not leave the case on a problem nobody
  * works on: the link waits for the merge and then refuses, so the agent can pick the problem it was merged into.
+ * Only the Postgres run can show a race: the embedded database runs one transaction at a time.
  */
 const NOW = new Date('2026-11-23T12:00:00Z');
 
@@ -24,21 +25,7 @@ describe.each(DATABASE_KINDS)('a Link racing a merge (%s)', (kind) => {
     await app?.stop();
   });
 
-  it('refuses a link to a problem a concurrent transaction merged, and leaves the case unlinked', async () => {
-    const { db } = app.running.deps;
-    const ctx = escalationContext(app.running.deps);
-    const known = await seedKnownProblem(db, {
-      title: 'Renewal charged twice after a gateway timeout',
-      symptoms: 'Two identical charges minutes apart.',
-      category: 'duplicate_charge',
-      now: new Date('2026-11-20T08:00:00Z'),
-    });
-    const survivor = await seedKnownProblem(db, {
-      title: 'Duplicate renewal charges on retried payments',
-      symptoms: 'The renewal is charged again after a retry.',
-      category: 'duplicate_charge',
-      now: new Date('2026-11-20T09:00:00Z'),
-    });
+  async function newCase(ctx: ReturnType<typeof escalationContext>) {
     const draft = validateEscalation({
       customerId: 'cus_DemoCorvidRobotics',
       caseRef: '',
@@ -57,6 +44,42 @@ describe.each(DATABASE_KINDS)('a Link racing a merge (%s)', (kind) => {
       source: { kind: 'command' },
       customerLabel: 'Corvid Robotics',
     });
+    return escalation;
+  }
+
+  it('links many cases to one problem at once, each exactly once (no lock waits on another)', async () => {
+    const { db } = app.running.deps;
+    const ctx = escalationContext(app.running.deps);
+    const known = await seedKnownProblem(db, {
+      title: 'Card payments fail with a processing error',
+      symptoms: 'Every card payment is declined with processing_error.',
+      category: 'payment_failed',
+      now: new Date('2026-11-21T08:00:00Z'),
+    });
+    const cases = await Promise.all(Array.from({ length: 8 }, () => newCase(ctx)));
+    const outcomes = await Promise.allSettled(
+      cases.map((c) => linkEscalation(ctx, { escalationId: c.id, problemId: known, actorId: app.people.l1 })),
+    );
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    for (const c of cases) expect((await getEscalation(db, c.id))?.problemId).toBe(known);
+  });
+
+  it('refuses a link to a problem a concurrent transaction merged, and leaves the case unlinked', async () => {
+    const { db } = app.running.deps;
+    const ctx = escalationContext(app.running.deps);
+    const known = await seedKnownProblem(db, {
+      title: 'Renewal charged twice after a gateway timeout',
+      symptoms: 'Two identical charges minutes apart.',
+      category: 'duplicate_charge',
+      now: new Date('2026-11-20T08:00:00Z'),
+    });
+    const survivor = await seedKnownProblem(db, {
+      title: 'Duplicate renewal charges on retried payments',
+      symptoms: 'The renewal is charged again after a retry.',
+      category: 'duplicate_charge',
+      now: new Date('2026-11-20T09:00:00Z'),
+    });
+    const escalation = await newCase(ctx);
 
     let link: Promise<unknown> | undefined;
     await db.transaction(async (tx) => {

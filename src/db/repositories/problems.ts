@@ -231,7 +231,8 @@ export async function addLinkedCaseText(
     })
     .from(problems)
     .where(eq(problems.id, problemId))
-    .for('update');
+    // The row's key does not change: this lock still lets a case reference the problem meanwhile.
+    .for('no key update');
   if (!current) return;
   const searchText = `${text.replaceAll('\n', ' ').trim()}\n${current.searchText}`.slice(
     0,
@@ -311,9 +312,10 @@ export async function isLinkable(
         ne(problems.status, 'closed'),
       ),
     );
-  // A shared lock waits for a merge or close holding the problem, then reads the problem as it left it; links
-  // to one problem still run side by side.
-  const [row] = lock ? await query.for('share') : await query;
+  // The lock waits for a merge or close holding the problem, then reads the problem as it left it. It is the lock
+  // a link's later write to the problem takes anyway (its search text), taken first: two links to one problem
+  // queue for a moment instead of each holding a share the other must wait out (a deadlock).
+  const [row] = lock ? await query.for('no key update') : await query;
   return row !== undefined;
 }
 
