@@ -443,7 +443,13 @@ export async function linkEscalation(
     // Again under a lock: a merge or close that committed since the check above would otherwise leave this case
     // on a problem nobody works on any more.
     if (!(await isLinkable(tx, problemId, { lock: true }))) throw notLinkable();
-    const row = await linkEscalationOnce(tx, { escalationId, problemId, status: 'linked', now });
+    const row = await linkEscalationOnce(tx, {
+      escalationId,
+      problemId,
+      status: 'linked',
+      joinedAs: 'duplicate',
+      now,
+    });
     if (!row) return undefined;
     const text = matchText(row);
     await addLinkedCaseText(tx, problemId, { text, signals: extractSignals(text), now });
@@ -501,7 +507,13 @@ export async function reportNewProblem(
         signals: escalation.signals,
         now,
       });
-      const row = await linkEscalationOnce(tx, { escalationId, problemId: problem.id, status: 'open', now });
+      const row = await linkEscalationOnce(tx, {
+        escalationId,
+        problemId: problem.id,
+        status: 'open',
+        joinedAs: 'reported',
+        now,
+      });
       if (!row) {
         // Someone linked or reported it a moment ago: undo this problem and keep theirs.
         tx.rollback();

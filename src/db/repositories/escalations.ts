@@ -1,6 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import { escalations } from '../schema/index.js';
+import { type EscalationJoinedAs, escalations } from '../schema/index.js';
 
 export type EscalationRow = typeof escalations.$inferSelect;
 export type NewEscalation = typeof escalations.$inferInsert;
@@ -18,7 +18,9 @@ export async function getEscalation(db: Executor, id: number): Promise<Escalatio
 
 /**
  * Links an escalation that is not linked yet; answers the updated row, or undefined when it was already linked
- * (a second click, a retry, or someone else first) — the caller then reads the current state.
+ * (a second click, a retry, or someone else first) — the caller then reads the current state. `joinedAs` records for
+ * good how the case joined (it reported the problem, or was a duplicate of a known one): the report reads it, and a
+ * later merge moves the case without changing it (docs/metrics.md).
  */
 export async function linkEscalationOnce(
   tx: Executor,
@@ -26,12 +28,19 @@ export async function linkEscalationOnce(
     escalationId,
     problemId,
     status,
+    joinedAs,
     now,
-  }: { escalationId: number; problemId: number; status: 'linked' | 'open'; now: Date },
+  }: {
+    escalationId: number;
+    problemId: number;
+    status: 'linked' | 'open';
+    joinedAs: EscalationJoinedAs;
+    now: Date;
+  },
 ): Promise<EscalationRow | undefined> {
   const [row] = await tx
     .update(escalations)
-    .set({ problemId, status, linkedAt: now, updatedAt: now })
+    .set({ problemId, status, joinedAs, linkedAt: now, updatedAt: now })
     .where(and(eq(escalations.id, escalationId), isNull(escalations.problemId)))
     .returning();
   return row;

@@ -159,6 +159,8 @@ export async function moveEscalations(
   const status = intoFixReleased
     ? escalations.status
     : sql`case when ${escalations.status} = 'awaiting_confirmation' then 'linked' else ${escalations.status} end`;
+  // `joined_as` and `linked_at` stay as they are: how and when a case joined is history, and the report's past months
+  // are computed from it (docs/metrics.md, "Merges").
   return tx
     .update(escalations)
     .set({ problemId: intoProblemId, status, updatedAt: now })

@@ -47,10 +47,12 @@ const textList = (values: readonly string[]) =>
 const millis = (later: SQL, earlier: SQL) => sql`extract(epoch from (${later} - ${earlier})) * 1000`;
 
 /**
- * An escalation is a duplicate avoided when it was linked to a problem that existed before the link; the first case
- * of a problem it reported is linked in the same instant the problem is created, so it is not.
+ * How a case joined its problem is recorded with the link (`joined_as`): `duplicate` when it was linked to a problem
+ * that already existed, `reported` when it was the first case of a problem it reported. A merge moves cases to
+ * another problem but never changes this, so a past month's figures do not move when problems are merged later.
  */
-const DUPLICATE = sql`(e.problem_id is not null and e.linked_at > p.created_at)`;
+const DUPLICATE = sql`(e.problem_id is not null and e.joined_as = 'duplicate')`;
+const REPORTED = sql`(e.problem_id is not null and e.joined_as = 'reported')`;
 
 async function escalationCohort(db: Executor, period: ReportPeriod) {
   return queryRows<{
@@ -63,8 +65,8 @@ async function escalationCohort(db: Executor, period: ReportPeriod) {
     sql`select e.category,
           count(*) as total,
           count(*) filter (where ${DUPLICATE} or (e.problem_id is null and e.closed_at is not null)) as without_engineering,
-          count(*) filter (where e.problem_id is not null and not ${DUPLICATE}) as escalated
-        from escalations e left join problems p on p.id = e.problem_id
+          count(*) filter (where ${REPORTED}) as escalated
+        from escalations e
         where ${inPeriod(sql`e.created_at`, period)}
         group by e.category`,
   );
@@ -88,8 +90,8 @@ async function duplicatesAvoided(db: Executor, period: ReportPeriod) {
   return queryRows<{ category: string; duplicates: Num }>(
     db,
     sql`select e.category, count(*) as duplicates
-        from escalations e join problems p on p.id = e.problem_id
-        where ${inPeriod(sql`e.linked_at`, period)} and e.linked_at > p.created_at
+        from escalations e
+        where ${inPeriod(sql`e.linked_at`, period)} and ${DUPLICATE}
         group by e.category`,
   );
 }
@@ -97,7 +99,11 @@ async function duplicatesAvoided(db: Executor, period: ReportPeriod) {
 async function problemKinds(db: Executor, period: ReportPeriod) {
   return queryRows<{ kind: string | null; count: Num }>(
     db,
-    sql`select kind, count(*) as count from problems where ${inPeriod(sql`created_at`, period)} group by kind`,
+    // A problem merged into another was the same issue: its cases count with the problem they were merged into, and it
+    // is not counted a second time.
+    sql`select kind, count(*) as count from problems
+        where ${inPeriod(sql`created_at`, period)} and merged_into_id is null
+        group by kind`,
   );
 }
 
@@ -362,8 +368,8 @@ export async function weeklyTrend(db: Executor, period: ReportPeriod): Promise<W
     queryRows<{ week: string; count: Num }>(
       db,
       sql`select ${week(sql`e.linked_at`)} as week, count(*) as count
-          from escalations e join problems p on p.id = e.problem_id
-          where ${inPeriod(sql`e.linked_at`, period)} and e.linked_at > p.created_at group by 1`,
+          from escalations e
+          where ${inPeriod(sql`e.linked_at`, period)} and ${DUPLICATE} group by 1`,
     ),
   ]);
   const raisedBy = new Map(raised.map((row) => [row.week, num(row.count)]));
@@ -406,7 +412,7 @@ export async function reportRows(db: Executor, period: ReportPeriod): Promise<Re
           e.status, e.problem_id, coalesce(${DUPLICATE}, false) as duplicate_avoided,
           ${iso(sql`e.closed_at`)} as finished_at, ${minutes(sql`e.closed_at`, sql`e.created_at`)} as duration_minutes,
           null::bigint as amount_minor, null::text as currency, null::text as reason, e.requester_id as person
-        from escalations e left join problems p on p.id = e.problem_id
+        from escalations e
         where (${inPeriod(sql`e.created_at`, period)}) or (${inPeriod(sql`e.closed_at`, period)})
           or (${inPeriod(sql`e.linked_at`, period)})
       union all

@@ -1,7 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { createdAt, instant } from './columns.js';
 import { problems, type StoredSignals } from './problems.js';
+
+/** How an escalation joined its problem: it reported the problem, or it was linked to a problem already known. */
+export type EscalationJoinedAs = 'reported' | 'duplicate';
 
 /** An agent's request for engineering help on one case for one customer. */
 export const escalations = pgTable(
@@ -48,6 +51,13 @@ export const escalations = pgTable(
     createdAt: createdAt(),
     updatedAt: instant('updated_at').notNull().defaultNow(),
     linkedAt: instant('linked_at'),
+    /**
+     * How the case joined a problem, recorded with its first link and never changed afterwards (a merge moves the
+     * case to another problem but keeps this): `reported` for the case that created the problem (Report new problem),
+     * `duplicate` for a case linked to a problem that already existed. Null while the case has no problem. The report
+     * (docs/metrics.md) reads it, so merges cannot rewrite a past month's figures.
+     */
+    joinedAs: text('joined_as').$type<EscalationJoinedAs>(),
     closedAt: instant('closed_at'),
   },
   (table) => [
@@ -63,12 +73,23 @@ export const escalations = pgTable(
       table.problemId,
       table.linkedAt,
       table.closedAt,
+      table.joinedAs,
     ),
-    index('escalations_report_linked_idx').on(table.linkedAt, table.category, table.problemId),
+    index('escalations_report_linked_idx').on(
+      table.linkedAt,
+      table.category,
+      table.problemId,
+      table.joinedAs,
+    ),
     index('escalations_report_closed_idx').on(table.closedAt, table.category, table.createdAt),
     // App Home: a requester's escalations that are not closed, newest first.
     index('escalations_requester_open_idx')
       .on(table.requesterId, table.createdAt)
       .where(sql`status <> 'closed'`),
+    check('escalations_joined_as_check', sql`${table.joinedAs} in ('reported', 'duplicate')`),
+    check(
+      'escalations_linked_joined_as_check',
+      sql`${table.problemId} is null or ${table.joinedAs} is not null`,
+    ),
   ],
 );
