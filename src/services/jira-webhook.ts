@@ -18,6 +18,8 @@ export interface JiraWebhookDeps {
 
 const payloadSchema = z.object({
   webhookEvent: z.string(),
+  /** When Jira made the event (ms); stands in for the issue's `updated` time when a payload leaves that out. */
+  timestamp: z.number().optional(),
   issue: z
     .object({
       id: z.union([z.string(), z.number()]),
@@ -40,7 +42,7 @@ export async function receiveJiraWebhook(
     deps.logger.info({ identifier }, 'ignored a Jira webhook of an unexpected shape');
     return { duplicate: false, applied: false };
   }
-  const { webhookEvent, issue } = parsed.data;
+  const { webhookEvent, issue, timestamp } = parsed.data;
   return deps.db.transaction(async (tx) => {
     const inserted = await tx
       .insert(jiraWebhookDeliveries)
@@ -49,7 +51,8 @@ export async function receiveJiraWebhook(
       .returning({ identifier: jiraWebhookDeliveries.identifier });
     if (inserted.length === 0) return { duplicate: true, applied: false };
     if (!issue || !webhookEvent.startsWith('jira:issue_')) return { duplicate: false, applied: false };
-    const state = toTicketState({ id: String(issue.id), key: issue.key, fields: issue.fields as never });
+    const read = toTicketState({ id: String(issue.id), key: issue.key, fields: issue.fields as never });
+    const state = read.updatedAt || timestamp === undefined ? read : { ...read, updatedAt: new Date(timestamp) };
     const result = await applyTicketState(deps, tx, state);
     return { duplicate: false, applied: result.changed };
   });

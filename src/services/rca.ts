@@ -319,32 +319,43 @@ export async function applyTicketState(
     .where(or(eq(rcaTickets.jiraKey, state.key), eq(rcaTickets.jiraId, state.id)))
     .for('update');
   if (!ticket) return { changed: false };
-  const changes: TicketChange[] = [];
-  const compare = (label: string, before: string | null, after: string | undefined) => {
-    if ((before ?? undefined) !== after) changes.push({ label, before: before ?? undefined, after });
+  // Jira retries a failed delivery later, so an older state can arrive after a newer one (and a reconcile read can
+  // land after a webhook); whatever is older than what was applied is stale.
+  if (state.updatedAt && ticket.jiraUpdatedAt && state.updatedAt < ticket.jiraUpdatedAt) return { changed: false };
+  // A field the issue did not carry keeps its value.
+  const next = {
+    jiraStatus: state.sent.status ? state.status : ticket.jiraStatus,
+    fixVersion: state.sent.fixVersion ? (state.fixVersion ?? null) : ticket.fixVersion,
+    assignee: state.sent.assignee ? (state.assignee ?? null) : ticket.assignee,
+    dueDate: state.sent.dueDate ? (state.dueDate ?? null) : ticket.dueDate,
   };
-  compare('Status', ticket.jiraStatus, state.status || undefined);
-  compare(FIX_VERSION_LABEL, ticket.fixVersion, state.fixVersion);
-  compare('Assignee', ticket.assignee, state.assignee);
-  compare('Due date', ticket.dueDate, state.dueDate);
-  if (changes.length === 0) return { changed: false };
+  const changes: TicketChange[] = [];
+  const compare = (label: string, before: string | null, after: string | null) => {
+    if (before !== after) changes.push({ label, before: before ?? undefined, after: after ?? undefined });
+  };
+  compare('Status', ticket.jiraStatus, next.jiraStatus);
+  compare(FIX_VERSION_LABEL, ticket.fixVersion, next.fixVersion);
+  compare('Assignee', ticket.assignee, next.assignee);
+  compare('Due date', ticket.dueDate, next.dueDate);
+  // Only a whole state (one that carries the status) moves the mark: a trimmed payload is no reading of the ticket.
+  const newer =
+    state.sent.status && state.updatedAt && (!ticket.jiraUpdatedAt || state.updatedAt > ticket.jiraUpdatedAt);
+  if (changes.length === 0) {
+    if (newer)
+      await tx.update(rcaTickets).set({ jiraUpdatedAt: state.updatedAt }).where(eq(rcaTickets.id, ticket.id));
+    return { changed: false };
+  }
   const now = deps.now();
   await tx
     .update(rcaTickets)
-    .set({
-      jiraStatus: state.status || null,
-      fixVersion: state.fixVersion ?? null,
-      assignee: state.assignee ?? null,
-      dueDate: state.dueDate ?? null,
-      updatedAt: now,
-    })
+    .set({ ...next, ...(newer ? { jiraUpdatedAt: state.updatedAt } : {}), updatedAt: now })
     .where(eq(rcaTickets.id, ticket.id));
   const problem = await getProblem(tx, ticket.problemId);
   if (!problem) return { changed: true };
-  if (state.fixVersion !== (ticket.fixVersion ?? undefined))
+  if (next.fixVersion !== ticket.fixVersion)
     await tx
       .update(problemAssessments)
-      .set({ fixVersion: state.fixVersion ?? null })
+      .set({ fixVersion: next.fixVersion })
       .where(eq(problemAssessments.problemId, problem.id));
   const assessment = await getAssessment(tx, problem.id);
   await postToProblemThread(tx, deps.jobs, deps.settings, problem, {
@@ -362,7 +373,7 @@ export async function applyTicketState(
   const wasDone =
     ticket.jiraStatus !== null &&
     isDone(deps.settings, { status: ticket.jiraStatus, statusCategory: undefined });
-  if (isDone(deps.settings, state) && !wasDone && problem.status !== 'closed')
+  if (state.sent.status && isDone(deps.settings, state) && !wasDone && problem.status !== 'closed')
     await fixReleased(tx, deps, problem.id, { by: `Jira (${state.key} → ${escapeMrkdwn(state.status)})` });
   return { changed: true };
 }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
@@ -523,6 +524,48 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
     const result = await reconcileTickets(rcaDeps(app.running.deps));
     expect(result).toMatchObject({ checked: 1, changed: 1 });
     expect((await ticket())?.fixVersion).toBe('7.4');
+  });
+
+  it('a delivery older than what was applied, or one that leaves the followed fields out, changes nothing', async () => {
+    // Jira retries a failed delivery later: this one describes the ticket before the next change.
+    const stale = app.jira.buildWebhook(jiraKey, [{ field: 'Fix Version', toString: '7.4' }]);
+    await sleep(5);
+    await app.jira.setFixVersion(jiraKey, '7.5', { webhook: false });
+    const fresh = app.jira.buildWebhook(jiraKey, [{ field: 'Fix Version', toString: '7.5' }]);
+    expect(await app.jira.deliverWebhook(fresh.body, fresh.headers)).toBe(200);
+    await eventually(async () => (await ticket())?.fixVersion === '7.5');
+    const notices = () =>
+      app.slack.thread('C0INCIDENTS', triageTs).filter((m) => m.text?.includes('Fix version')).length;
+    await eventually(() =>
+      app.slack.thread('C0INCIDENTS', triageTs).some((m) => m.text?.includes('→ *7.5*')),
+    );
+    const noticesBefore = notices();
+    expect(await app.jira.deliverWebhook(stale.body, stale.headers)).toBe(200);
+
+    // An automation rule's trimmed payload: the issue without status, versions or assignee.
+    const trimmed = JSON.stringify({
+      timestamp: Date.now() + 60_000,
+      webhookEvent: 'jira:issue_updated',
+      issue: {
+        id: String(app.jira.issue(jiraKey).id),
+        key: jiraKey,
+        fields: { summary: 'Renamed by a rule' },
+      },
+    });
+    const signature = `sha256=${createHmac('sha256', 'jira-webhook-secret').update(trimmed).digest('hex')}`;
+    expect(
+      await app.jira.deliverWebhook(trimmed, {
+        'Content-Type': 'application/json',
+        'X-Atlassian-Webhook-Identifier': 'trimmed-1',
+        'X-Hub-Signature': signature,
+      }),
+    ).toBe(200);
+    await sleep(500);
+    expect(await ticket()).toMatchObject({ fixVersion: '7.5' });
+    expect((await ticket())?.jiraStatus).toBeTruthy();
+    expect(notices()).toBe(noticesBefore);
+    // What reconcile reads now is no older than what was applied, and agrees with it.
+    expect(await reconcileTickets(rcaDeps(app.running.deps))).toMatchObject({ changed: 0 });
   });
 
   it('a patch decided again after another decision is news for product: posted once more', async () => {

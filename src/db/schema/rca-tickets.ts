@@ -20,6 +20,11 @@ export const rcaTickets = pgTable(
     fixVersion: text('fix_version'),
     assignee: text('assignee'),
     dueDate: text('due_date'),
+    /**
+     * Jira's `updated` time of the issue state last applied: a delivery or a reconcile read older than it (Jira retries
+     * out of order, a replayed body) is stale and changes nothing.
+     */
+    jiraUpdatedAt: instant('jira_updated_at'),
     /** The facts last written to the ticket (description or comment); a change adds a comment. */
     facts: jsonb('facts').$type<Record<string, string>>(),
     closingCommentedAt: instant('closing_commented_at'),

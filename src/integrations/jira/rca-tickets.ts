@@ -20,9 +20,16 @@ export interface TicketState {
   fixVersion: string | undefined;
   assignee: string | undefined;
   dueDate: string | undefined;
+  /** Jira's `updated` time of the issue this state was read from, when Jira sent it. */
+  updatedAt: Date | undefined;
+  /**
+   * Which of the followed fields the issue carried. A field left out (a trimmed payload from an automation rule) says
+   * nothing about its value; only a field sent empty clears it.
+   */
+  sent: { status: boolean; fixVersion: boolean; assignee: boolean; dueDate: boolean };
 }
 
-const STATE_FIELDS = ['status', 'fixVersions', 'assignee', 'duedate', 'labels'];
+const STATE_FIELDS = ['status', 'fixVersions', 'assignee', 'duedate', 'labels', 'updated'];
 
 interface IssueLike {
   id?: string;
@@ -32,12 +39,14 @@ interface IssueLike {
     fixVersions?: Array<{ name?: string }>;
     assignee?: { displayName?: string } | null;
     duedate?: string | null;
+    updated?: string;
   };
 }
 
 export function toTicketState(issue: IssueLike): TicketState {
   const fields = issue.fields ?? {};
   const versions = (fields.fixVersions ?? []).flatMap((version) => (version.name ? [version.name] : []));
+  const updated = fields.updated ? new Date(fields.updated) : undefined;
   return {
     id: String(issue.id ?? ''),
     key: String(issue.key ?? ''),
@@ -46,6 +55,13 @@ export function toTicketState(issue: IssueLike): TicketState {
     fixVersion: versions.length > 0 ? versions.join(', ') : undefined,
     assignee: fields.assignee?.displayName ?? undefined,
     dueDate: fields.duedate ?? undefined,
+    updatedAt: updated && !Number.isNaN(updated.getTime()) ? updated : undefined,
+    sent: {
+      status: Boolean(fields.status?.name),
+      fixVersion: 'fixVersions' in fields,
+      assignee: 'assignee' in fields,
+      dueDate: 'duedate' in fields,
+    },
   };
 }
 

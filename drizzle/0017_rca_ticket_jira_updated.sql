@@ -1,0 +1,1 @@
+ALTER TABLE "rca_tickets" ADD COLUMN "jira_updated_at" timestamp with time zone;
