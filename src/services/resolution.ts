@@ -132,10 +132,19 @@ export async function customerConfirmed(
   const problemId = escalation.problemId;
   const now = deps.now();
   const result = await deps.db.transaction(async (tx) => {
+    // The problem first: a Link or a merge holding it finishes before the open cases are counted, so the last
+    // confirmation cannot close a problem a case has just joined. A case moved away meanwhile is not closed here.
+    await lockProblem(tx, problemId);
     const [closed] = await tx
       .update(escalations)
       .set({ status: 'closed', closedAt: now, updatedAt: now })
-      .where(and(eq(escalations.id, escalationId), eq(escalations.status, 'awaiting_confirmation')))
+      .where(
+        and(
+          eq(escalations.id, escalationId),
+          eq(escalations.problemId, problemId),
+          eq(escalations.status, 'awaiting_confirmation'),
+        ),
+      )
       .returning();
     if (!closed) return { closed: false, problemClosed: false };
     const [open] = await tx

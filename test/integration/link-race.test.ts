@@ -1,10 +1,12 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getEscalation } from '../../src/db/repositories/escalations.js';
-import { problems } from '../../src/db/schema/index.js';
+import { getProblem } from '../../src/db/repositories/problems.js';
+import { escalations, problems } from '../../src/db/schema/index.js';
 import { validateEscalation } from '../../src/domain/escalation.js';
 import { escalationContext } from '../../src/handlers/escalation.js';
 import { createEscalation, linkEscalation } from '../../src/services/escalation.js';
+import { customerConfirmed } from '../../src/services/resolution.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { seedKnownProblem } from '../support/seed.js';
@@ -62,6 +64,47 @@ describe.each(DATABASE_KINDS)('a Link racing a merge (%s)', (kind) => {
     );
     expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
     for (const c of cases) expect((await getEscalation(db, c.id))?.problemId).toBe(known);
+  });
+
+  it('the last confirmation does not close a problem a case is joining at that moment', async () => {
+    const { db } = app.running.deps;
+    const ctx = escalationContext(app.running.deps);
+    const known = await seedKnownProblem(db, {
+      title: 'Refunds to SEPA accounts stay pending',
+      symptoms: 'The refund shows as pending for weeks.',
+      category: 'refund',
+      now: new Date('2026-11-19T08:00:00Z'),
+    });
+    const first = await newCase(ctx);
+    await linkEscalation(ctx, { escalationId: first.id, problemId: known, actorId: app.people.l1 });
+    // The fix is out and the first case waits for its customer's word.
+    await db.update(problems).set({ status: 'fix_released' }).where(eq(problems.id, known));
+    await db.update(escalations).set({ status: 'awaiting_confirmation' }).where(eq(escalations.id, first.id));
+    const late = await newCase(ctx);
+
+    // A Link whose transaction is still open (its jobs are slow to enqueue) when the confirmation comes.
+    const slow = {
+      ...ctx,
+      jobs: {
+        ...ctx.jobs,
+        enqueue: async (...args: Parameters<typeof ctx.jobs.enqueue>) => {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          return ctx.jobs.enqueue(...args);
+        },
+      },
+    } as typeof ctx;
+    const link = linkEscalation(slow, { escalationId: late.id, problemId: known, actorId: app.people.l1 });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const { deps } = app.running;
+    const confirmed = await customerConfirmed(
+      { db, jobs: deps.jobs, settings: deps.settings, directory: deps.directory, now: deps.now },
+      { escalationId: first.id, actorId: app.people.l1 },
+    );
+    expect(await link).toEqual({ linked: true });
+    expect(confirmed.closed).toBe(true);
+    expect(confirmed.problemClosed).toBe(false);
+    expect((await getProblem(db, known))?.status).toBe('fix_released');
+    expect((await getEscalation(db, late.id))?.problemId).toBe(known);
   });
 
   it('refuses a link to a problem a concurrent transaction merged, and leaves the case unlinked', async () => {
