@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizeRate } from '../domain/exchange-rates.js';
 import { DEFAULT_MATCHING_THRESHOLDS } from '../domain/matching.js';
 import { ACTION_KINDS, DEFAULT_PERMISSIONS, type PermissionMatrix } from '../domain/permissions.js';
 import { DEFAULT_POLICY } from '../domain/policy.js';
@@ -171,8 +172,35 @@ const accountActionsSchema = z
 
 const weight = z.number().min(0).max(1000);
 const unit = z.number().min(0).max(1);
+const currencyCode = z.string().regex(/^[a-z]{3}$/, 'is not a currency code like usd');
+/**
+ * An exchange rate: what one major unit of a currency is worth in major units of the base currency (eur: 1.08 with
+ * base usd). Given as a YAML number or as decimal text ("0.00071"); kept as exact decimal text, never a float.
+ */
+const exchangeRate = z.union([z.number(), z.string()]).transform((value, context) => {
+  const rate = normalizeRate(value);
+  if (rate === undefined) {
+    context.addIssue({
+      code: 'custom',
+      message:
+        'is not an exchange rate; expected a positive decimal with at most 18 decimal places, e.g. 1.08',
+    });
+    return z.NEVER;
+  }
+  return rate;
+});
 const prioritySchema = z
   .strictObject({
+    /**
+     * The currency of every MRR threshold: `fullSize.mrrMinor`, `fullImpact.mrrMinor` and
+     * `notifications.largeImpact.mrrMinor` are minor units of it.
+     */
+    currency: currencyCode.default(DEFAULT_PRIORITY_SETTINGS.currency),
+    /**
+     * Currency code → rate into `currency`. Revenue in a currency without a rate is never compared or added raw: it
+     * is left out of the MRR measures (size counts that customer's seats only) and the explanation names it.
+     */
+    exchangeRates: z.record(currencyCode, exchangeRate).default({}),
     weights: z
       .strictObject({
         size: weight.default(DEFAULT_PRIORITY_SETTINGS.weights.size),
@@ -205,7 +233,11 @@ const prioritySchema = z
       })
       .prefault({}),
   })
-  .prefault({});
+  .prefault({})
+  .refine((priority) => !(priority.currency in priority.exchangeRates), {
+    message: 'exchangeRates names the base currency (priority.currency); it needs no rate',
+    path: ['exchangeRates'],
+  });
 
 const jiraSchema = z
   .strictObject({
@@ -225,7 +257,10 @@ const jiraSchema = z
 
 const notificationsSchema = z
   .strictObject({
-    /** A problem this large is announced to marketing so customer messaging can be prepared. */
+    /**
+     * A problem this large is announced to marketing so customer messaging can be prepared; `mrrMinor` is minor
+     * units of `priority.currency`, other currencies count only through `priority.exchangeRates`.
+     */
     largeImpact: z
       .strictObject({
         customers: z.number().int().positive().default(25),

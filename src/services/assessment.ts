@@ -4,7 +4,7 @@ import type { Database, Executor } from '../db/client.js';
 import { getProblem, problemImpact } from '../db/repositories/problems.js';
 import { escalations, problemAssessments, problems, rcaTickets } from '../db/schema/index.js';
 import { problemRef } from '../domain/escalation.js';
-import { formatMoney } from '../domain/money.js';
+import { largeImpact } from '../domain/priority.js';
 import { rcaWorkRefusal } from '../domain/problem-standing.js';
 import {
   type Assessment,
@@ -115,7 +115,11 @@ export interface AssessmentInput {
   fixVersion: string;
 }
 
-/** Whether a problem is large enough to need customer messaging (settings `notifications.largeImpact`). */
+/**
+ * Whether a problem is large enough to need customer messaging (settings `notifications.largeImpact`). Revenue is
+ * measured in `priority.currency`; other currencies count only at a configured rate (`priority.exchangeRates`), and
+ * the notice names any amount that was not counted.
+ */
 export async function checkLargeImpact(
   tx: Executor,
   deps: Pick<AssessmentDeps, 'jobs' | 'settings'>,
@@ -124,16 +128,14 @@ export async function checkLargeImpact(
   const problem = await getProblem(tx, problemId);
   if (!problem) return false;
   const impact = await problemImpact(tx, problemId);
-  const threshold = deps.settings.notifications.largeImpact;
-  const revenue = impact.revenueAtRisk.reduce((sum, r) => sum + r.amountMinor, 0);
-  if (impact.customers < threshold.customers && revenue < threshold.mrrMinor) return false;
+  const judged = largeImpact(impact, deps.settings.notifications.largeImpact, deps.settings.priority);
+  if (!judged.large) return false;
   const assessment = await getAssessment(tx, problemId);
   const notice = marketingNotice({
     problemId,
     title: problem.title,
     customers: impact.customers,
-    revenueAtRisk:
-      impact.revenueAtRisk.map((r) => `${formatMoney(r.amountMinor, r.currency)}/mo`).join(' + ') || 'none',
+    revenueAtRisk: judged.revenueText,
     workaround: problem.workaround ?? undefined,
     decision: assessment?.decision as ReleaseDecision | undefined,
     fixVersion: assessment?.fixVersion ?? undefined,
