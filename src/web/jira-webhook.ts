@@ -1,6 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { type JiraWebhookDeps, receiveJiraWebhook } from '../services/jira-webhook.js';
+
+/**
+ * The largest Jira delivery read. An issue event carries the whole issue (description, custom fields, changelog), so
+ * it can run to a few hundred kilobytes with long descriptions; 5 MB leaves room for those while refusing, with 413,
+ * bodies no Jira webhook sends. Checked from `Content-Length`, or as a chunked body streams in, without buffering it.
+ */
+export const JIRA_WEBHOOK_MAX_BYTES = 5 * 1024 * 1024;
 
 /** Jira admin webhooks sign the raw body: `X-Hub-Signature: sha256=<hex HMAC-SHA256 with the webhook secret>`. */
 export function validJiraSignature(secret: string, rawBody: string, header: string | undefined): boolean {
@@ -14,22 +22,48 @@ export function validJiraSignature(secret: string, rawBody: string, header: stri
 /** `POST /webhooks/jira`: verified, de-duplicated by `X-Atlassian-Webhook-Identifier`, applied to the RCA ticket. */
 export function jiraWebhookRoutes(deps: JiraWebhookDeps & { secret: string | undefined }): Hono {
   const web = new Hono();
-  web.post('/webhooks/jira', async (c) => {
-    const raw = await c.req.text();
-    if (!deps.secret || !validJiraSignature(deps.secret, raw, c.req.header('x-hub-signature'))) {
-      deps.logger.warn({ path: '/webhooks/jira' }, 'refused a Jira webhook without a valid signature');
-      return c.json({ error: 'invalid_signature' }, 401);
-    }
-    const identifier = c.req.header('x-atlassian-webhook-identifier')?.trim();
-    if (!identifier) return c.json({ error: 'missing_identifier' }, 400);
-    let payload: unknown;
-    try {
-      payload = JSON.parse(raw);
-    } catch {
-      return c.json({ error: 'invalid_json' }, 400);
-    }
-    const result = await receiveJiraWebhook(deps, { identifier, payload });
-    return c.json(result, 200);
-  });
+  const path = '/webhooks/jira';
+  web.post(
+    path,
+    async (c, next) => {
+      // Refused before a byte of the body is read: without a secret no delivery can be verified.
+      if (!deps.secret) {
+        deps.logger.warn({ path }, 'refused a Jira webhook: JIRA_WEBHOOK_SECRET is not set');
+        return c.json({ error: 'invalid_signature' }, 401);
+      }
+      await next();
+    },
+    bodyLimit({
+      maxSize: JIRA_WEBHOOK_MAX_BYTES,
+      onError: (c) => {
+        deps.logger.warn(
+          { path, maxBytes: JIRA_WEBHOOK_MAX_BYTES },
+          'refused a Jira webhook over the size limit',
+        );
+        return c.json({ error: 'payload_too_large' }, 413);
+      },
+    }),
+    async (c) => {
+      const raw = await c.req.text();
+      if (!deps.secret || !validJiraSignature(deps.secret, raw, c.req.header('x-hub-signature'))) {
+        deps.logger.warn({ path }, 'refused a Jira webhook without a valid signature');
+        return c.json({ error: 'invalid_signature' }, 401);
+      }
+      const identifier = c.req.header('x-atlassian-webhook-identifier')?.trim();
+      if (!identifier) {
+        deps.logger.warn({ path }, 'refused a Jira webhook without X-Atlassian-Webhook-Identifier');
+        return c.json({ error: 'missing_identifier' }, 400);
+      }
+      let payload: unknown;
+      try {
+        payload = JSON.parse(raw);
+      } catch {
+        deps.logger.warn({ path, identifier }, 'refused a signed Jira webhook whose body is not JSON');
+        return c.json({ error: 'invalid_json' }, 400);
+      }
+      const result = await receiveJiraWebhook(deps, { identifier, payload });
+      return c.json(result, 200);
+    },
+  );
   return web;
 }

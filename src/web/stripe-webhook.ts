@@ -1,9 +1,17 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type Stripe from 'stripe';
 import type { Database } from '../db/client.js';
 import { recordStripeEvent } from '../db/repositories/stripe-events.js';
 import { isKeptStripeEvent, stripeEventFacts } from '../domain/stripe-events.js';
 import type { Logger } from '../logger.js';
+
+/**
+ * The largest Stripe delivery read. Stripe's events are a few kilobytes (an invoice with many lines stays far below a
+ * megabyte), and the body is read before its signature can be checked, so anyone can send one: larger bodies are
+ * refused with 413 from their `Content-Length`, or as soon as a chunked body passes the limit, without buffering it.
+ */
+export const STRIPE_WEBHOOK_MAX_BYTES = 1024 * 1024;
 
 export interface StripeWebhookDeps {
   db: Database;
@@ -21,29 +29,53 @@ export interface StripeWebhookDeps {
  */
 export function stripeWebhookRoutes(deps: StripeWebhookDeps): Hono {
   const web = new Hono();
-  web.post('/webhooks/stripe', async (c) => {
-    if (!deps.secret)
-      return c.json({ error: 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)' }, 503);
-    const signature = c.req.header('stripe-signature');
-    if (!signature) return c.json({ error: 'missing Stripe-Signature' }, 400);
-    const raw = await c.req.text();
-    let event: Stripe.Event;
-    try {
-      event = await deps.stripe.webhooks.constructEventAsync(raw, signature, deps.secret);
-    } catch {
-      deps.logger.warn('refused a Stripe webhook delivery with an invalid signature');
-      return c.json({ error: 'invalid signature' }, 400);
-    }
-    if (!isKeptStripeEvent(event.type)) return c.json({ received: true, kept: false });
-    const facts = stripeEventFacts(event.type, event.data.object as unknown as Record<string, unknown>);
-    const isNew = await recordStripeEvent(deps.db, {
-      id: event.id,
-      type: event.type,
-      ...facts,
-      occurredAt: new Date(event.created * 1000),
-    });
-    if (isNew && facts.customerId) deps.onCustomerEvent?.(facts.customerId);
-    return c.json({ received: true, kept: true, duplicate: !isNew });
-  });
+  const path = '/webhooks/stripe';
+  web.post(
+    path,
+    async (c, next) => {
+      if (!deps.secret) {
+        deps.logger.warn({ path }, 'refused a Stripe webhook delivery: STRIPE_WEBHOOK_SECRET is not set');
+        return c.json({ error: 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)' }, 503);
+      }
+      if (!c.req.header('stripe-signature')) {
+        deps.logger.warn({ path }, 'refused a Stripe webhook delivery without a Stripe-Signature header');
+        return c.json({ error: 'missing Stripe-Signature' }, 400);
+      }
+      await next();
+    },
+    bodyLimit({
+      maxSize: STRIPE_WEBHOOK_MAX_BYTES,
+      onError: (c) => {
+        deps.logger.warn(
+          { path, maxBytes: STRIPE_WEBHOOK_MAX_BYTES },
+          'refused a Stripe webhook delivery over the size limit',
+        );
+        return c.json({ error: 'payload_too_large' }, 413);
+      },
+    }),
+    async (c) => {
+      const raw = await c.req.text();
+      let event: Stripe.Event;
+      try {
+        // The guard above answered already when either is missing; an empty one here must never verify.
+        const [signature, secret] = [c.req.header('stripe-signature'), deps.secret];
+        if (!signature || !secret) throw new Error('unverifiable');
+        event = await deps.stripe.webhooks.constructEventAsync(raw, signature, secret);
+      } catch {
+        deps.logger.warn({ path }, 'refused a Stripe webhook delivery with an invalid signature');
+        return c.json({ error: 'invalid signature' }, 400);
+      }
+      if (!isKeptStripeEvent(event.type)) return c.json({ received: true, kept: false });
+      const facts = stripeEventFacts(event.type, event.data.object as unknown as Record<string, unknown>);
+      const isNew = await recordStripeEvent(deps.db, {
+        id: event.id,
+        type: event.type,
+        ...facts,
+        occurredAt: new Date(event.created * 1000),
+      });
+      if (isNew && facts.customerId) deps.onCustomerEvent?.(facts.customerId);
+      return c.json({ received: true, kept: true, duplicate: !isNew });
+    },
+  );
   return web;
 }
