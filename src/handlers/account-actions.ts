@@ -4,7 +4,7 @@ import type { ModalView } from '@slack/types';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { ACTION_LABELS, describeParams, type FormField, type FormValues } from '../domain/account-actions.js';
-import { invalidInput, userFacingText } from '../errors.js';
+import { FrontlineError, invalidInput, userFacingText } from '../errors.js';
 import type { FrontlineSubcommand } from '../features.js';
 import { createSlackMessenger } from '../integrations/slack/messenger.js';
 import { createAccountActionGateway } from '../integrations/stripe/actions.js';
@@ -260,7 +260,22 @@ export function registerAccountActions(
       metadata,
       values: formValuesOf(view, metadata),
     }).then((prepared) => formAnswer(ctx, metadata, prepared));
-    const early = await answerWithin(answering, receivedAt + ACK_BUDGET_MS - Date.now());
+    let early: FormAnswer | undefined;
+    try {
+      early = await answerWithin(answering, receivedAt + ACK_BUDGET_MS - Date.now());
+    } catch (error) {
+      // A failure in time is answered in the window, as a late one is (not left to Slack's "trouble connecting").
+      if (error instanceof FrontlineError && error.fieldErrors) {
+        await ack({ response_action: 'errors', errors: error.fieldErrors });
+        return;
+      }
+      ctx.logger.warn({ err: error }, 'checking an account action failed');
+      await ack({
+        response_action: 'update',
+        view: startAgainModal('Not sent', `${userFacingText(error)}\nYour request was not sent.`, metadata),
+      });
+      return;
+    }
     if (early) {
       if (early.errors) await ack({ response_action: 'errors', errors: early.errors });
       else await ack({ response_action: 'update', view: early.view });

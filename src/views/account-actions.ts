@@ -342,7 +342,7 @@ export function submittedModal(model: { title: string; text: string }): ModalVie
 export function checkingModal(): ModalView {
   return noticeModal(
     'Checking with Stripe',
-    ':hourglass_flowing_sand: Checking your request with Stripe, which is slow to answer right now. Nothing has been sent yet.\nThis window shows the outcome in a moment. If you close it, the outcome comes to you in a direct message.',
+    ':hourglass_flowing_sand: Checking your request with Stripe, which is slow to answer right now. Nothing has run yet.\nThis window shows the outcome in a moment. Closing it does not stop the request: the outcome then comes to you in a direct message.',
   );
 }
 
@@ -561,7 +561,7 @@ function retryBlock(actionId: number): KnownBlock {
 
 export function approvalRequestMessage(view: ApprovalRequestView): { text: string; blocks: KnownBlock[] } {
   return {
-    text: `${actionRef(view.actionId)} ${ACTION_LABELS[view.kind]} for ${view.customerName}: ${STATE_LINES[view.state].replace(/^:[a-z_]+: /, '')}`,
+    text: `${actionRef(view.actionId)} ${ACTION_LABELS[view.kind]} for ${escapeMrkdwn(view.customerName)}: ${STATE_LINES[view.state].replace(/^:[a-z_]+: /, '')}`,
     blocks: approvalRequestBlocks(view),
   };
 }
@@ -610,7 +610,7 @@ export function auditTrailMessage(model: { customerId: string; customerName: str
   const header = `Audit trail for ${model.customerName} (${model.customerId})`;
   if (model.lines.length === 0)
     return {
-      text: header,
+      text: escapeMrkdwn(header),
       blocks: [
         {
           type: 'section',
@@ -642,5 +642,5 @@ export function auditTrailMessage(model: { customerId: string; customerName: str
     chunk.push(row);
   }
   if (chunk.length > 0) blocks.push({ type: 'section', text: mrkdwn(chunk.join('\n')) });
-  return { text: header, blocks: blocks.slice(0, 50) };
+  return { text: escapeMrkdwn(header), blocks: blocks.slice(0, 50) };
 }

@@ -215,6 +215,33 @@ describe.each(DATABASE_KINDS)('the account-action form (%s)', (kind) => {
       expect(creditsOf(HALCYON)).toHaveLength(creditsBefore);
     });
 
+    it('a Stripe failure before Slack is answered is shown in the window too, and nothing is stored', async () => {
+      const before = (await rows()).length;
+      const viewId = await openForm(app.people.l2, HALCYON, 'credit');
+      app.stripe.inject({
+        match: (request) => request.method === 'GET' && request.path.endsWith('/balance_transactions'),
+        times: 1,
+        response: {
+          status: 400,
+          body: { error: { type: 'invalid_request_error', message: 'Something Stripe did not like' } },
+        },
+      });
+      const submitted = await app.driver.submitView({
+        user: app.people.l2,
+        viewId,
+        values: { amount_input: '3.00', reason_input: 'Goodwill for the broken invoice link' },
+      });
+      expect(submitted.status).toBe(200);
+      expect(submitted.body).toMatchObject({
+        response_action: 'update',
+        view: { title: { text: 'Not sent' } },
+      });
+      expect(blocksText((submitted.body as { view?: { blocks?: unknown } }).view?.blocks)).toContain(
+        'account_actions_open',
+      );
+      expect((await rows()).length).toBe(before);
+    });
+
     it('a plan change shows its invoice preview in the window, and confirming it stores one request', async () => {
       const before = new Set((await rows()).map((row) => row.id));
       const viewId = await openForm(app.people.l2, JUNIPER, 'upgrade');
