@@ -8,6 +8,8 @@
 const COMMAND = /^(help|escalate)\b[:\s]*/i;
 /** A user mention as Slack writes it in message text: `<@U123>` or, in older payloads, `<@U123|name>`. */
 const USER_MENTION = /<@[A-Z0-9]+(?:\|[^>]*)?>/g;
+/** A mention at the very start of the text: the message is addressed to whoever it names. */
+const LEADING_MENTION = /^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*/;
 
 export type MentionAnswer =
   /** The help, for `help` or a bare mention. */
@@ -17,7 +19,9 @@ export type MentionAnswer =
   /** A note that `word` is not a command, then the help. */
   | { kind: 'unknown'; word: string }
   /** A new post in an intake channel that also mentions Frontline: the intake answers it as any other post there. */
-  | { kind: 'intake' };
+  | { kind: 'intake' }
+  /** Frontline is named in passing ("thanks @Frontline"), not addressed: no answer. */
+  | { kind: 'none' };
 
 export interface MentionPlace {
   channel: string;
@@ -27,23 +31,28 @@ export interface MentionPlace {
 }
 
 /**
- * How to answer a message that mentions Frontline. A command is answered as a mention, wherever it is. Any other text
- * at the top of an intake channel is a case being raised there, answered by the intake; elsewhere it gets a note that
- * the word is unknown, with the help.
+ * How to answer a message that mentions Frontline. A message addressed to it (starting with the mention) that names a
+ * command is answered as a mention, wherever it is. Any other text at the top of an intake channel is a case being
+ * raised there, answered by the intake; elsewhere an addressed message gets a note that the word is unknown, with the
+ * help, and a passing mention gets no answer.
  */
 export function answerToMention(
   text: string,
   place: MentionPlace,
   intakeChannels: ReadonlySet<string>,
 ): MentionAnswer {
-  const words = text.replace(USER_MENTION, ' ').trim();
+  const topLevel = !place.threadTs || place.threadTs === place.ts;
+  const intakePost = topLevel && intakeChannels.has(place.channel);
+  // Only a message that starts with the mention speaks to Frontline; "Help! … cc @Frontline" is a case.
+  const lead = LEADING_MENTION.exec(text);
+  if (!lead) return intakePost ? { kind: 'intake' } : { kind: 'none' };
+  const words = text.slice(lead[0].length).replace(USER_MENTION, ' ').trim();
   if (!words) return { kind: 'help' };
   const command = COMMAND.exec(words);
   if (command?.[1]?.toLowerCase() === 'help') return { kind: 'help' };
   if (command) return { kind: 'escalate', text: words.slice(command[0].length).trim() };
-  const topLevel = !place.threadTs || place.threadTs === place.ts;
-  if (topLevel && intakeChannels.has(place.channel)) return { kind: 'intake' };
-  return { kind: 'unknown', word: words.split(/\s+/)[0] ?? words };
+  if (intakePost) return { kind: 'intake' };
+  return { kind: 'unknown', word: (words.split(/\s+/)[0] ?? words).replaceAll('`', '') };
 }
 
 /** Whether message text mentions the user (the bot) `userId`. */

@@ -76,6 +76,15 @@ describe.each(DATABASE_KINDS)('answers to mentions (%s)', (kind) => {
     expect(blocksOf(reply)).toContain(INTAKE_BUTTON);
   });
 
+  it('a case that starts with "Help!" and tags Frontline at the end is a case, answered once by the intake', async () => {
+    const reply = await onlyReply({
+      channel: 'C0INTAKE',
+      text: `Help! Acme Corp was charged twice for the renewal, cc <@${BOT}>`,
+    });
+    expect(blocksOf(reply)).toContain(INTAKE_BUTTON);
+    expect(blocksOf(reply)).not.toContain(HELP_HEADER);
+  });
+
   it('a case posted in an intake channel that mentions Frontline is answered once, as an intake post', async () => {
     const reply = await onlyReply({
       channel: 'C0INTAKE',

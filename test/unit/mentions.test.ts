@@ -26,6 +26,23 @@ describe('answerToMention', () => {
     });
   });
 
+  it('reads a command only right after the mention: a case that starts with "Help!" is a case', () => {
+    expect(
+      answerToMention('Help! Acme was charged twice for the renewal, cc <@U0BOT>', top('C0INTAKE'), INTAKE),
+    ).toEqual({ kind: 'intake' });
+    expect(answerToMention('Escalate this please: <@U0BOT> acme', top('C0INTAKE'), INTAKE)).toEqual({
+      kind: 'intake',
+    });
+    // Named in passing outside an intake post: no answer at all.
+    expect(answerToMention('thanks <@U0BOT>!', inThread('C0SUPPORT'), INTAKE)).toEqual({ kind: 'none' });
+    expect(answerToMention('help, <@U0BOT> is down?', top('C0SUPPORT'), INTAKE)).toEqual({ kind: 'none' });
+    // A backtick in the word cannot break the note's formatting.
+    expect(answerToMention('<@U0BOT> what`s up', top('C0SUPPORT'), INTAKE)).toEqual({
+      kind: 'unknown',
+      word: 'whats',
+    });
+  });
+
   it('names the unknown word anywhere else', () => {
     expect(answerToMention('<@U0BOT> status please', top('C0SUPPORT'), INTAKE)).toEqual({
       kind: 'unknown',
