@@ -52,7 +52,8 @@ export async function receiveJiraWebhook(
     if (inserted.length === 0) return { duplicate: true, applied: false };
     if (!issue || !webhookEvent.startsWith('jira:issue_')) return { duplicate: false, applied: false };
     const read = toTicketState({ id: String(issue.id), key: issue.key, fields: issue.fields as never });
-    const state = read.updatedAt || timestamp === undefined ? read : { ...read, updatedAt: new Date(timestamp) };
+    const state =
+      read.updatedAt || timestamp === undefined ? read : { ...read, updatedAt: new Date(timestamp) };
     const result = await applyTicketState(deps, tx, state);
     return { duplicate: false, applied: result.changed };
   });

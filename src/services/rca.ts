@@ -321,7 +321,8 @@ export async function applyTicketState(
   if (!ticket) return { changed: false };
   // Jira retries a failed delivery later, so an older state can arrive after a newer one (and a reconcile read can
   // land after a webhook); whatever is older than what was applied is stale.
-  if (state.updatedAt && ticket.jiraUpdatedAt && state.updatedAt < ticket.jiraUpdatedAt) return { changed: false };
+  if (state.updatedAt && ticket.jiraUpdatedAt && state.updatedAt < ticket.jiraUpdatedAt)
+    return { changed: false };
   // A field the issue did not carry keeps its value.
   const next = {
     jiraStatus: state.sent.status ? state.status : ticket.jiraStatus,
