@@ -32,20 +32,28 @@ function today(now: Date): ReportPeriod {
   return { month: from.toISOString().slice(0, 10), from, to: new Date(from.getTime() + 86_400_000) };
 }
 
+/** How many of a person's open escalations and waiting approvals App Home lists (the newest, the oldest first). */
+export const HOME_LISTS = { escalations: 15, approvals: 10 } as const;
+
 export async function homeModel(deps: HomeDeps, userId: string): Promise<HomeModel> {
   const roles = await deps.directory.rolesOf(userId);
   const roleSections = homeSections(roles);
   const deciding = approverRoles(roles);
   const now = deps.now();
   const { db } = deps;
-  const [escalations, actionRequests, approvals, figures, problems, incidents] = await Promise.all([
-    roleSections.agent ? openEscalationsOf(db, userId) : [],
+  // One more than is shown, to know whether the list goes on.
+  const [escalationRows, actionRequests, approvalRows, figures, problems, incidents] = await Promise.all([
+    roleSections.agent ? openEscalationsOf(db, userId, HOME_LISTS.escalations + 1) : [],
     roleSections.agent ? pendingActionRequestsOf(db, userId) : [],
-    deciding.length > 0 ? approvalsWaitingFor(db, { userId, roles: deciding, now }) : [],
+    deciding.length > 0
+      ? approvalsWaitingFor(db, { userId, roles: deciding, now, limit: HOME_LISTS.approvals + 1 })
+      : [],
     roleSections.figures ? periodFigures(db, today(now)) : null,
     roleSections.engineer ? topProblems(db, 10) : [],
     activeIncidents(db),
   ]);
+  const escalations = escalationRows.slice(0, HOME_LISTS.escalations);
+  const approvals = approvalRows.slice(0, HOME_LISTS.approvals);
   const sections = { ...roleSections, approver: roleSections.approver || approvals.length > 0 };
   return {
     userId,
@@ -53,8 +61,10 @@ export async function homeModel(deps: HomeDeps, userId: string): Promise<HomeMod
     sections,
     now,
     escalations,
+    moreEscalations: escalationRows.length > escalations.length,
     actionRequests,
     approvals,
+    moreApprovals: approvalRows.length > approvals.length,
     today: figures,
     problems,
     incidents,

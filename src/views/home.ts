@@ -54,8 +54,12 @@ export interface HomeModel {
       | 'incidentState'
     >
   >;
+  /** More open escalations than are listed (the oldest are left out). */
+  moreEscalations?: boolean;
   actionRequests: Array<Omit<HomeActionRequest, 'createdAt'>>;
   approvals: HomeApproval[];
+  /** More approvals are waiting than are listed (the newest are left out). */
+  moreApprovals?: boolean;
   today: PeriodFigures | null;
   problems: HomeProblem[];
   incidents: Array<Omit<HomeIncident, 'lastUpdateAt'>>;
@@ -92,6 +96,12 @@ function agentBlocks(model: HomeModel): KnownBlock[] {
       ),
     );
   }
+  if (model.moreEscalations)
+    blocks.push(
+      context(
+        `:warning: You have more open escalations than these ${model.escalations.length}, the newest; older ones are not listed here.`,
+      ),
+    );
   blocks.push(header('Your account-action requests'));
   if (model.actionRequests.length === 0) blocks.push(context('No requests waiting.'));
   for (const a of model.actionRequests) {
@@ -153,6 +163,12 @@ function approverBlocks(model: HomeModel): KnownBlock[] {
       },
     );
   }
+  if (model.moreApprovals)
+    blocks.push(
+      context(
+        `:warning: More requests are waiting for you than these ${model.approvals.length}, the oldest; each one decided makes room for the next.`,
+      ),
+    );
   return blocks;
 }
 

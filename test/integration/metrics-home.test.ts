@@ -4,7 +4,7 @@ import { approvalsWaitingFor } from '../../src/db/repositories/home.js';
 import { accountActions, approvals, escalations, incidents, problems } from '../../src/db/schema/index.js';
 import type { RoleName } from '../../src/domain/roles.js';
 import { blocksText } from '../../src/sandbox/fakes/slack-fake.js';
-import { type HomeDeps, homeModel } from '../../src/services/home.js';
+import { HOME_LISTS, type HomeDeps, homeModel } from '../../src/services/home.js';
 import { homeView } from '../../src/views/home.js';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/database.js';
 import { storedParameters } from '../support/metrics-data.js';
@@ -20,12 +20,14 @@ const SPECIALIST = 'U0HOMEBIL';
 const VP = 'U0HOMEVP';
 const LEGAL = 'U0HOMELGL';
 const AGENT = 'U0HOMEL2';
+const BUSY = 'U0HOMEBUSY';
 const ROLES: Record<string, RoleName[]> = {
   [MANAGER]: ['manager'],
   [SPECIALIST]: ['billing_specialist'],
   [VP]: ['vp'],
   [LEGAL]: ['legal'],
   [AGENT]: ['l2'],
+  [BUSY]: ['l1'],
 };
 
 describe.each(DATABASE_KINDS)('App Home from the database (%s)', (kind) => {
@@ -330,5 +332,34 @@ describe.each(DATABASE_KINDS)('App Home from the database (%s)', (kind) => {
     const agent = blocksText(homeView(await homeModel(deps, AGENT)).blocks);
     expect(agent).toContain('waiting for Support manager or Billing specialist approval (stage 1)');
     expect(agent).toContain('waiting for VP approval (stage 2)');
+  });
+
+  it('says so when a list goes on beyond what the Home shows', async () => {
+    const more = 'more open escalations than these';
+    const open = async (count: number, from: number) => {
+      for (let n = from; n < from + count; n += 1)
+        await deps.db.insert(escalations).values({
+          customerId: `cus_BUSY${n}`,
+          customerName: `Busy customer ${n}`,
+          priority: 'p3',
+          category: 'refund',
+          summary: `Busy case ${n}`,
+          requesterId: BUSY,
+          source: 'command',
+          status: 'open',
+          createdAt: new Date(NOW.getTime() - (100 - n) * 60_000),
+          updatedAt: NOW,
+        });
+    };
+    await open(HOME_LISTS.escalations, 0);
+    const full = blocksText(homeView(await homeModel(deps, BUSY)).blocks);
+    expect(full).toContain(`Busy case ${HOME_LISTS.escalations - 1}`);
+    expect(full).not.toContain(more);
+    await open(1, HOME_LISTS.escalations);
+    const over = blocksText(homeView(await homeModel(deps, BUSY)).blocks);
+    expect(over).toContain(`${more} ${HOME_LISTS.escalations}, the newest`);
+    expect(over).toContain(`Busy case ${HOME_LISTS.escalations}`);
+    // The oldest is the one left out.
+    expect(over).not.toMatch(/Busy case 0\b/);
   });
 });
