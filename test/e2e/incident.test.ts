@@ -724,7 +724,7 @@ describe.each(DATABASE_KINDS)('triage, incidents and status updates (%s)', (kind
       actorId: app.people.engineer,
       input: {
         answers: {
-          startedAt: '',
+          startedAt: 'Since the refunds release on 3 November',
           causedBy: '',
           applicationRunning: true,
           financial: true,

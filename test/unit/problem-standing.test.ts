@@ -66,9 +66,9 @@ describe('the buttons on a problem card', () => {
     expect(rcaProblemButtons(closed)).toEqual([]);
   });
 
-  it('offers no (re)classifying of a closed problem', () => {
+  it('offers no (re)classifying or merging of a closed problem', () => {
     expect(ids(triageButtons(open))).toEqual(['problem_classify', 'problem_merge']);
-    expect(ids(triageButtons(closed))).toEqual(['problem_merge']);
+    expect(triageButtons(closed)).toEqual([]);
     expect(triageButtons(merged)).toEqual([]);
   });
 });
