@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import { WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import {
@@ -124,17 +124,6 @@ export async function postOnce(
   return ts;
 }
 
-// As `singlePostClient(…, 'wait')`: only rate-limited calls are retried (a timeout may come after Slack posted).
-const RATE_LIMITED = /rate limit was exceeded/i;
-const rateLimitOnlyRetries = {
-  retries: 10,
-  minTimeout: 0,
-  maxTimeout: 0,
-  onFailedAttempt: (error: Error) => {
-    if (!RATE_LIMITED.test(error.message)) throw error;
-  },
-};
-
 /**
  * A client for one attempt, like `singlePostClient(slack, 'wait')` but bound to the attempt's signal: every request
  * is aborted with it, and none starts after it (the SDK's `Retry-After` wait cannot be interrupted, but the request
@@ -142,12 +131,8 @@ const rateLimitOnlyRetries = {
  * so a client-wide hook could not tell which attempt a queued request belongs to.
  */
 function attemptClient(shared: WebClient, signal: AbortSignal, logger: Logger | undefined): WebClient {
-  return new WebClient(shared.token, {
-    slackApiUrl: shared.slackApiUrl,
+  return singlePostClient(shared, 'wait', {
     ...(logger ? { logger: boltLogger(logger) } : {}),
-    timeout: 15_000,
-    rejectRateLimitedCalls: false,
-    retryConfig: rateLimitOnlyRetries,
     fetch: (input, init) => {
       signal.throwIfAborted();
       return fetch(input, {

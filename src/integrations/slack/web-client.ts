@@ -45,7 +45,7 @@ const derived = new WeakMap<WebClient, Map<string, WebClient>>();
 export function singlePostClient(
   shared: WebClient,
   rateLimited: 'wait' | 'reject',
-  extra: Pick<WebClientOptions, 'logger' | 'maxRequestConcurrency'> = {},
+  extra: Pick<WebClientOptions, 'logger' | 'maxRequestConcurrency' | 'fetch'> = {},
 ): WebClient {
   const build = () =>
     new WebClient(shared.token, {
@@ -56,8 +56,8 @@ export function singlePostClient(
         ? { rejectRateLimitedCalls: false, retryConfig: rateLimitOnlyRetries }
         : { rejectRateLimitedCalls: true, retryConfig: { retries: 0 } }),
     });
-  // Clients with their own logger or concurrency are the caller's to keep; plain ones are made once per client.
-  if (extra.logger || extra.maxRequestConcurrency) return build();
+  // Clients with their own logger, concurrency or fetch are the caller's to keep; plain ones are made once per client.
+  if (extra.logger || extra.maxRequestConcurrency || extra.fetch) return build();
   const byMode = derived.get(shared) ?? new Map<string, WebClient>();
   derived.set(shared, byMode);
   let client = byMode.get(rateLimited);
