@@ -1,4 +1,4 @@
-import { CustomerSearchRefused, MIN_SEARCH_CHARACTERS, readCustomerQuery } from '../domain/customers.js';
+import { CustomerSearchRefused, MIN_SEARCH_CHARACTERS } from '../domain/customers.js';
 import { FrontlineError, findFrontlineError, upstreamFailed } from '../errors.js';
 
 const TOO_SHORT = `Type at least ${MIN_SEARCH_CHARACTERS} characters of the customer's name, or paste their full email address or Stripe customer id (cus_…).`;
@@ -6,13 +6,11 @@ const REJECTED =
   "Stripe couldn't search for that. Try the customer's full email address, their Stripe customer id (cus_…), or a longer part of their name.";
 
 /**
- * Runs a customer search for what a person typed, with `search` (any of the Stripe customer searches). Text too short
- * to search is refused before Stripe is asked; a search Stripe refuses is the person's to change (`invalid_input`);
+ * Runs a customer search for what a person typed, with `search` (any of the Stripe customer searches, which refuse
+ * text too short to search before Stripe is asked). A refused search is the person's to change (`invalid_input`);
  * any other failure means Stripe did not answer (`upstream_failed`).
  */
 export async function findCustomers<T>(search: (text: string) => Promise<T[]>, text: string): Promise<T[]> {
-  const query = readCustomerQuery(text);
-  if (query?.kind === 'too_short') throw refusal(TOO_SHORT);
   try {
     return await search(text.trim());
   } catch (error) {
