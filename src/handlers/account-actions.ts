@@ -155,6 +155,10 @@ async function answerWithin<T>(work: Promise<T>, ms: number): Promise<T | undefi
   }
 }
 
+/** What replaces the form when checking it failed, early or late: the failure, and a way to start again. */
+const failedModal = (error: unknown, metadata: FormMetadata) =>
+  startAgainModal('Not sent', `${userFacingText(error)}\nYour request was not sent.`, metadata);
+
 /** The field's label as the submitted form showed it ("Amount in USD"), or the field's name. */
 function fieldLabel(view: ViewOutput, field: string): string {
   const block = (view.blocks as Array<{ type?: string; block_id?: string; label?: { text?: string } }>).find(
@@ -182,7 +186,7 @@ async function lateOutcome(
     ctx.logger.warn({ err: settled.error }, 'checking an account action failed after Slack was answered');
     const failure = userFacingText(settled.error);
     return {
-      view: startAgainModal('Not sent', `${failure}\nYour request was not sent.`, input.metadata),
+      view: failedModal(settled.error, input.metadata),
       text: `${what} was not sent. ${failure}`,
     };
   }
@@ -272,7 +276,7 @@ export function registerAccountActions(
       ctx.logger.warn({ err: error }, 'checking an account action failed');
       await ack({
         response_action: 'update',
-        view: startAgainModal('Not sent', `${userFacingText(error)}\nYour request was not sent.`, metadata),
+        view: failedModal(error, metadata),
       });
       return;
     }
