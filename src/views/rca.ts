@@ -1,5 +1,6 @@
 import type { Button, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { problemRef } from '../domain/escalation.js';
+import { rcaWorkRefusal } from '../domain/problem-standing.js';
 import {
   type AssessmentDraft,
   IMPACT_SCOPE_LABELS,
@@ -31,8 +32,7 @@ export function rcaProblemButtons(problem: {
   status: string;
   mergedIntoId?: number | null;
 }): Button[] {
-  if (problem.status === 'closed' || problem.status === 'merged' || (problem.mergedIntoId ?? null) !== null)
-    return [];
+  if (rcaWorkRefusal({ ...problem, mergedIntoId: problem.mergedIntoId ?? null })) return [];
   const value = encodeProblem(problem.id);
   const buttons: Button[] = [
     { type: 'button', action_id: A.createTicket, text: plain('Create RCA ticket'), value },
