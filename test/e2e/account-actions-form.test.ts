@@ -185,25 +185,32 @@ describe.each(DATABASE_KINDS)('the account-action form (%s)', (kind) => {
       expect((await rows()).length).toBe(before);
     });
 
-    it('a Stripe failure after the holding view is shown in the window, and nothing is stored', async () => {
-      const before = (await rows()).length;
-      const creditsBefore = creditsOf(HALCYON).length;
-      const viewId = await openForm(app.people.l2, HALCYON, 'credit');
-      // The customer answers at once; the credit history answers late, with an error the SDK does not retry.
+    /**
+     * Submits a $3.00 credit while Stripe answers the credit history, after `delayMs`, with an error the SDK does not
+     * retry (the customer itself answers at once).
+     */
+    async function submitCreditFailingHistory(viewId: string, delayMs: number) {
       app.stripe.inject({
         match: (request) => request.method === 'GET' && request.path.endsWith('/balance_transactions'),
         times: 1,
-        delayMs: 2_500,
+        delayMs,
         response: {
           status: 400,
           body: { error: { type: 'invalid_request_error', message: 'Something Stripe did not like' } },
         },
       });
-      const submitted = await app.driver.submitView({
+      return app.driver.submitView({
         user: app.people.l2,
         viewId,
         values: { amount_input: '3.00', reason_input: 'Goodwill for the broken invoice link' },
       });
+    }
+
+    it('a Stripe failure after the holding view is shown in the window, and nothing is stored', async () => {
+      const before = (await rows()).length;
+      const creditsBefore = creditsOf(HALCYON).length;
+      const viewId = await openForm(app.people.l2, HALCYON, 'credit');
+      const submitted = await submitCreditFailingHistory(viewId, 2_500);
       expect(submitted.status).toBe(200);
       expect(submitted.elapsedMs).toBeLessThan(3_000);
 
@@ -218,19 +225,7 @@ describe.each(DATABASE_KINDS)('the account-action form (%s)', (kind) => {
     it('a Stripe failure before Slack is answered is shown in the window too, and nothing is stored', async () => {
       const before = (await rows()).length;
       const viewId = await openForm(app.people.l2, HALCYON, 'credit');
-      app.stripe.inject({
-        match: (request) => request.method === 'GET' && request.path.endsWith('/balance_transactions'),
-        times: 1,
-        response: {
-          status: 400,
-          body: { error: { type: 'invalid_request_error', message: 'Something Stripe did not like' } },
-        },
-      });
-      const submitted = await app.driver.submitView({
-        user: app.people.l2,
-        viewId,
-        values: { amount_input: '3.00', reason_input: 'Goodwill for the broken invoice link' },
-      });
+      const submitted = await submitCreditFailingHistory(viewId, 0);
       expect(submitted.status).toBe(200);
       expect(submitted.body).toMatchObject({
         response_action: 'update',
