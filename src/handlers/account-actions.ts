@@ -38,10 +38,12 @@ import {
   checkingModal,
   denyReasonModal,
   planChangePreviewModal,
+  preparingFormModal,
   startAgainModal,
   submittedModal,
 } from '../views/account-actions.js';
 import { escapeMrkdwn } from '../views/mrkdwn.js';
+import { openWhileLoading } from './modal-loading.js';
 import { selectedOf, stateValues, textOf } from './view-state.js';
 
 export function accountActionContext(deps: Deps): AccountActionContext {
@@ -227,13 +229,15 @@ export function registerAccountActions(
     await ack();
     const open = parseOpenActions(action.value);
     if (!open) throw invalidInput('That Actions button is not valid; open the card again.');
-    // A playbook's refund button sits in a modal: the form goes on top of it (like billing's modals from a modal).
-    await ctx.slack.openView(body.trigger_id, await openActionsModal(ctx, { userId: body.user.id, open }), {
-      fromModal: body.view?.type === 'modal',
-    });
+    // The picker needs the customer from Stripe, which may outlast the trigger id: the window opens first. A
+    // playbook's refund button sits in a modal: the form goes on top of it (like billing's modals from a modal).
+    await openWhileLoading(deps.integrations.slack, ctx.logger, body, 'Account action', () =>
+      openActionsModal(ctx, { userId: body.user.id, open }),
+    );
   });
 
   app.view(IDS.pickModal, async ({ view, body, ack }) => {
+    const receivedAt = Date.now();
     const open = parseOpenActions(view.private_metadata);
     const kind = selectedOf(stateValues(view), IDS.kindBlock, IDS.kindSelect) ?? '';
     if (!open) {
@@ -243,9 +247,33 @@ export function registerAccountActions(
       });
       return;
     }
-    const next = await actionFormFor(ctx, { userId: body.user.id, open, kind });
-    if ('error' in next) await ack({ response_action: 'errors', errors: { [IDS.kindBlock]: next.error } });
-    else await ack({ response_action: 'update', view: next });
+    const building = actionFormFor(ctx, { userId: body.user.id, open, kind });
+    const failed = (error: unknown) => {
+      ctx.logger.warn({ err: error }, 'preparing an account action form failed');
+      return startAgainModal('Not opened', `${userFacingText(error)}\nNothing was changed.`, open);
+    };
+    let early: Awaited<typeof building> | undefined;
+    try {
+      early = await answerWithin(building, receivedAt + ACK_BUDGET_MS - Date.now());
+    } catch (error) {
+      await ack({ response_action: 'update', view: failed(error) });
+      return;
+    }
+    if (early) {
+      if ('error' in early)
+        await ack({ response_action: 'errors', errors: { [IDS.kindBlock]: early.error } });
+      else await ack({ response_action: 'update', view: early });
+      return;
+    }
+    // Stripe is slow: answer Slack with a holding view, and put the form (or why there is none) in its place.
+    await ack({ response_action: 'update', view: preparingFormModal() });
+    const ackedAt = Date.now();
+    const late = await building.then(
+      (next) => ('error' in next ? startAgainModal('Not opened', `:warning: ${next.error}`, open) : next),
+      failed,
+    );
+    await sleep(Math.max(0, ackedAt + SETTLE_MS - Date.now()));
+    await showInView(deps, ctx, view.id, late);
   });
 
   app.view(IDS.formModal, async ({ view, body, ack }) => {

@@ -1,10 +1,8 @@
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
-import type { ModalView } from '@slack/types';
-import type { WebClient } from '@slack/web-api';
 import type { Deps } from '../deps.js';
 import { readCustomerQuery } from '../domain/customers.js';
 import { PLAYBOOK_LABELS, type PlaybookKind } from '../domain/playbooks.js';
-import { invalidInput, userFacingText } from '../errors.js';
+import { invalidInput } from '../errors.js';
 import { createStripeBillingPort } from '../integrations/stripe/billing.js';
 import {
   type BillingServiceContext,
@@ -26,12 +24,11 @@ import {
   billingCardMessage,
   billingCardModal,
   customerPickList,
-  errorModal,
   lifecycleModal,
-  loadingModal,
   noCustomerMessage,
   playbookModal,
 } from '../views/billingCard.js';
+import { openWhileLoading } from './modal-loading.js';
 
 const { actions: A } = BILLING_IDS;
 
@@ -42,31 +39,6 @@ export function billingServiceContext(deps: Deps): BillingServiceContext {
     logger: deps.logger,
     now: deps.now,
   };
-}
-
-/**
- * Opens a modal at once (the trigger id lasts three seconds) with a loading text, then replaces it with what
- * `render` builds; a failure is shown in the modal itself. From inside a modal the new one is pushed on top.
- */
-async function modalFromStripe(
-  slack: WebClient,
-  body: BlockAction,
-  title: string,
-  render: () => Promise<ModalView>,
-): Promise<void> {
-  const loading = loadingModal(title);
-  const opened = body.view
-    ? await slack.views.push({ trigger_id: body.trigger_id, view: loading })
-    : await slack.views.open({ trigger_id: body.trigger_id, view: loading });
-  const viewId = opened.view?.id;
-  if (!viewId) return;
-  let view: ModalView;
-  try {
-    view = await render();
-  } catch (error) {
-    view = errorModal(title, userFacingText(error));
-  }
-  await slack.views.update({ view_id: viewId, view });
 }
 
 /** `/billing <customer>`, the billing card, its Lifecycle view and the six playbooks. */
@@ -128,7 +100,7 @@ export function registerBilling(
     await ack();
     const customerId = parseCustomerId(action.value);
     if (!customerId) throw invalidInput('This escalation has no Stripe customer.');
-    await modalFromStripe(slack, body, 'Billing context', async () =>
+    await openWhileLoading(slack, deps.logger, body, 'Billing context', async () =>
       billingCardModal(await card(customerId)),
     );
   });
@@ -137,7 +109,7 @@ export function registerBilling(
     await ack();
     const customerId = parseCustomerId(action.value);
     if (!customerId) throw invalidInput('That button does not name a Stripe customer.');
-    await modalFromStripe(slack, body, 'Lifecycle', async () =>
+    await openWhileLoading(slack, deps.logger, body, 'Lifecycle', async () =>
       lifecycleModal(await getLifecycle(ctx, customerId)),
     );
   });
@@ -147,7 +119,7 @@ export function registerBilling(
     const kind: PlaybookKind | undefined = parsePlaybookActionId(action.action_id);
     const customerId = parseCustomerId(action.value);
     if (!kind || !customerId) throw invalidInput('That playbook button is not valid any more.');
-    await modalFromStripe(slack, body, PLAYBOOK_LABELS[kind], async () =>
+    await openWhileLoading(slack, deps.logger, body, PLAYBOOK_LABELS[kind], async () =>
       playbookModal(
         await runPlaybook(ctx, { customerId, kind, viewerRoles: await deps.directory.rolesOf(body.user.id) }),
       ),

@@ -339,6 +339,14 @@ export function submittedModal(model: { title: string; text: string }): ModalVie
 }
 
 /** What stands in the form's place while Stripe is slow to answer. */
+/** Holds the window while the chosen action's form waits for Stripe. */
+export function preparingFormModal(): ModalView {
+  return noticeModal(
+    'Preparing the form',
+    ':hourglass_flowing_sand: Reading this customer from Stripe, which is slow to answer right now. The form appears here in a moment.',
+  );
+}
+
 export function checkingModal(): ModalView {
   return noticeModal(
     'Checking with Stripe',
@@ -347,13 +355,13 @@ export function checkingModal(): ModalView {
 }
 
 /** A notice with a **Start again** button that opens the action picker for the same customer again. */
-export function startAgainModal(title: string, text: string, metadata: FormMetadata): ModalView {
+export function startAgainModal(title: string, text: string, from: OpenActions): ModalView {
   const notice = noticeModal(title, text);
   const open: OpenActions = {
-    customer: metadata.customer,
-    escalation: metadata.escalation,
-    problem: metadata.problem,
-    preset: metadata.preset,
+    customer: from.customer,
+    escalation: from.escalation,
+    problem: from.problem,
+    preset: from.preset,
   };
   return {
     ...notice,

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { accountActions } from '../../src/db/schema/index.js';
 import { accountActionsButton } from '../../src/views/account-actions.js';
-import { eventually, startTestApp, type TestApp } from '../support/app.js';
+import { eventually, loadedView, startTestApp, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/database.js';
 
 /**
@@ -51,7 +51,7 @@ describe.each(DATABASE_KINDS)('the account-action form (%s)', (kind) => {
       actionId: 'account_actions_open',
     });
     expect(clicked.status).toBe(200);
-    const viewId = await eventually(() => app.slack.openViews(user).find((view) => !seen.has(view.id))?.id);
+    const viewId = (await loadedView(app, user, seen)).id;
     const picked = await app.driver.submitView({ user, viewId, values: { kind_select: kindName } });
     expect(picked.status).toBe(200);
     expect(app.slack.view(viewId)?.callback_id).toBe('account_action_form');
@@ -95,6 +95,94 @@ describe.each(DATABASE_KINDS)('the account-action form (%s)', (kind) => {
   });
 
   describe('with Stripe slow to answer', () => {
+    it('the Actions button opens its window at once, and the picker fills it when Stripe answers', async () => {
+      const posted = await app.running.deps.integrations.slack.chat.postMessage({
+        channel: 'C0SUPPORT',
+        text: 'Billing card',
+        blocks: [{ type: 'actions', elements: [accountActionsButton({ customer: HALCYON })] }],
+      });
+      const seen = new Set(app.slack.openViews(app.people.l2).map((view) => view.id));
+      // Longer than the trigger id lasts: opening the window only after Stripe answered would lose the click.
+      app.stripe.latencyMs = 3_300;
+      const clicked = await app.driver.clickButton({
+        user: app.people.l2,
+        channel: 'C0SUPPORT',
+        messageTs: String(posted.ts),
+        actionId: 'account_actions_open',
+      });
+      expect(clicked.status).toBe(200);
+      const opened = await eventually(
+        () => app.slack.openViews(app.people.l2).find((view) => !seen.has(view.id)),
+        2_500,
+      );
+      expect(blocksText(opened.blocks)).toContain('Reading Stripe');
+      const picker = await loadedView(app, app.people.l2, seen);
+      expect(picker.id).toBe(opened.id);
+      expect(picker.callback_id).toBe('account_action_pick');
+      expect(blocksText(picker.blocks)).toContain('Halcyon');
+    });
+
+    it('choosing a plan change is answered within 3 s, and its form replaces the holding view', async () => {
+      const posted = await app.running.deps.integrations.slack.chat.postMessage({
+        channel: 'C0SUPPORT',
+        text: 'Billing card',
+        blocks: [{ type: 'actions', elements: [accountActionsButton({ customer: JUNIPER })] }],
+      });
+      const seen = new Set(app.slack.openViews(app.people.l2).map((view) => view.id));
+      await app.driver.clickButton({
+        user: app.people.l2,
+        channel: 'C0SUPPORT',
+        messageTs: String(posted.ts),
+        actionId: 'account_actions_open',
+      });
+      const { id: viewId } = await loadedView(app, app.people.l2, seen);
+      // The upgrade form reads the customer, its subscription and the plans: three rounds of Stripe calls.
+      app.stripe.latencyMs = SLOW_STRIPE_MS;
+      const picked = await app.driver.submitView({
+        user: app.people.l2,
+        viewId,
+        values: { kind_select: 'upgrade' },
+      });
+      expect(picked.status).toBe(200);
+      expect(picked.elapsedMs).toBeLessThan(3_000);
+      expect(app.slack.view(viewId)?.title?.text).toBe('Preparing the form');
+      await eventually(() => app.slack.view(viewId)?.callback_id === 'account_action_form');
+      expect(blocksText(app.slack.view(viewId)?.blocks)).toContain('price_DemoGrowthMonthly');
+    });
+
+    it('a Stripe failure while the form is prepared is shown in the window, with a button to start again', async () => {
+      const posted = await app.running.deps.integrations.slack.chat.postMessage({
+        channel: 'C0SUPPORT',
+        text: 'Billing card',
+        blocks: [{ type: 'actions', elements: [accountActionsButton({ customer: HALCYON })] }],
+      });
+      const seen = new Set(app.slack.openViews(app.people.l2).map((view) => view.id));
+      await app.driver.clickButton({
+        user: app.people.l2,
+        channel: 'C0SUPPORT',
+        messageTs: String(posted.ts),
+        actionId: 'account_actions_open',
+      });
+      const { id: viewId } = await loadedView(app, app.people.l2, seen);
+      app.stripe.inject({
+        match: (request) => request.method === 'GET' && request.path.endsWith(`/customers/${HALCYON}`),
+        times: 1,
+        delayMs: 2_500,
+        response: { status: 400, body: { error: { type: 'invalid_request_error', message: 'Not today' } } },
+      });
+      const picked = await app.driver.submitView({
+        user: app.people.l2,
+        viewId,
+        values: { kind_select: 'credit' },
+      });
+      expect(picked.status).toBe(200);
+      expect(picked.elapsedMs).toBeLessThan(3_000);
+      await eventually(() => app.slack.view(viewId)?.title?.text === 'Not opened');
+      const text = blocksText(app.slack.view(viewId)?.blocks);
+      expect(text).toContain('Nothing was changed');
+      expect(text).toContain('account_actions_open');
+    });
+
     it('a credit is answered within 3 s with a holding view, then runs once and the window says so', async () => {
       const before = new Set((await rows()).map((row) => row.id));
       const creditsBefore = creditsOf(HALCYON).length;

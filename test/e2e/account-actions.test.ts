@@ -7,7 +7,7 @@ import { findAction } from '../../src/sandbox/fakes/slack-fake.js';
 import { SANDBOX_PEOPLE } from '../../src/sandbox/people.js';
 import { sweepAccountActions } from '../../src/services/account-actions.js';
 import { accountActionsButton } from '../../src/views/account-actions.js';
-import { eventually, startTestApp, type TestApp } from '../support/app.js';
+import { eventually, loadedView, startTestApp, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/database.js';
 
 const HALCYON = 'cus_DemoHalcyonFreight';
@@ -66,7 +66,7 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
       actionId: 'account_actions_open',
     });
     expect(clicked.status).toBe(200);
-    return eventually(() => app.slack.openViews(user).find((view) => !seen.has(view.id))?.id);
+    return (await loadedView(app, user, seen)).id;
   }
 
   /**
@@ -398,17 +398,14 @@ describe.each(DATABASE_KINDS)('account actions and approvals (%s)', (kind) => {
     });
     expect(clicked.status).toBe(200);
     // Pushed on top: the playbook stays open underneath, and closing the form goes back to it.
-    const stack = await eventually(() => {
-      const views = app.slack.openViews(app.people.l2);
-      return views.length === 2 ? views : undefined;
-    });
-    expect(stack[0]?.id).toBe(playbook.id);
-    const form = stack[1];
-    expect(form?.previous_view_id).toBe(playbook.id);
-    expect(form?.callback_id).toBe('account_action_form');
-    expect(blocksText(form?.blocks)).toContain(charge);
-    expect(blocksText(form?.blocks)).toContain('"initial_value":"399.00"');
-    await app.driver.closeView({ user: app.people.l2, viewId: String(form?.id) });
+    const form = await loadedView(app, app.people.l2, new Set([playbook.id]));
+    const stack = app.slack.openViews(app.people.l2);
+    expect(stack.map((view) => view.id)).toEqual([playbook.id, form.id]);
+    expect(form.previous_view_id).toBe(playbook.id);
+    expect(form.callback_id).toBe('account_action_form');
+    expect(blocksText(form.blocks)).toContain(charge);
+    expect(blocksText(form.blocks)).toContain('"initial_value":"399.00"');
+    await app.driver.closeView({ user: app.people.l2, viewId: form.id });
     expect(app.slack.openViews(app.people.l2).map((view) => view.id)).toEqual([playbook.id]);
   });
 

@@ -5,7 +5,7 @@ import { createStripeBillingPort } from '../../src/integrations/stripe/billing.j
 import type { SlackEphemeral, SlackViewOutput } from '../../src/sandbox/fakes/slack/types.js';
 import { forgetBillingContext } from '../../src/services/billingContext.js';
 import { lifecycleModal } from '../../src/views/billingCard.js';
-import { eventually, startTestApp, type TestApp } from '../support/app.js';
+import { eventually, loadedView, startTestApp, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/database.js';
 
 const HALCYON = 'cus_DemoHalcyonFreight';
@@ -75,11 +75,7 @@ describe.each(DATABASE_KINDS)('billing context and playbooks (%s)', (kind) => {
   ): Promise<SlackViewOutput> {
     const seen = new Set(app.slack.openViews(user).map((view) => view.id));
     await app.driver.clickButton({ user, ...source, actionId });
-    const id = await eventually(() => app.slack.openViews(user).find((view) => !seen.has(view.id))?.id);
-    return eventually(() => {
-      const view = app.slack.view(id);
-      return view && !text(view.blocks).includes('Reading Stripe') ? view : undefined;
-    });
+    return loadedView(app, user, seen);
   }
 
   async function playbook(customer: string, kind: string): Promise<SlackViewOutput> {

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { type RunningFrontline, startFrontline } from '../../src/runtime.js';
 import { seedStripeDemo } from '../../src/sandbox/demo/stripe-demo.js';
 import { JiraFake } from '../../src/sandbox/fakes/jira-fake.js';
+import type { SlackViewOutput } from '../../src/sandbox/fakes/slack/types.js';
 import { SlackFake } from '../../src/sandbox/fakes/slack-fake.js';
 import { StripeFake } from '../../src/sandbox/fakes/stripe-fake.js';
 import { SANDBOX_PEOPLE } from '../../src/sandbox/people.js';
@@ -173,6 +174,17 @@ export async function openEscalationForm(app: TestApp, user: string, text: strin
   const answer = await app.driver.command({ user, channel: 'C0SUPPORT', command: '/escalate', text });
   if (answer.status !== 200) throw new Error(`/escalate was answered ${answer.status}: ${answer.text}`);
   return eventually(() => app.slack.openViews(user).find((view) => !seen.has(view.id))?.id);
+}
+
+/**
+ * The view a click opened for `user` (one not in `seen`), once what the app read from Stripe has replaced its loading
+ * text.
+ */
+export function loadedView(app: TestApp, user: string, seen: ReadonlySet<string>): Promise<SlackViewOutput> {
+  return eventually(() => {
+    const view = app.slack.openViews(user).find((candidate) => !seen.has(candidate.id));
+    return view && !JSON.stringify(view.blocks ?? []).includes('Reading Stripe') ? view : undefined;
+  });
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
