@@ -14,6 +14,7 @@ import { registerIncident } from './handlers/incident.js';
 import { queueSubcommand, rcaDeps, registerRca } from './handlers/rca.js';
 import { reportSubcommand } from './handlers/reports.js';
 import { fetchCustomerFacts } from './integrations/stripe/customer-facts.js';
+import { pruneDeliveriesJob } from './jobs/housekeeping.js';
 import { incidentJobs } from './jobs/incident-jobs.js';
 import { refreshTermStatsJob } from './jobs/matching-stats.js';
 import type { JobDefinition } from './jobs/queue.js';
@@ -60,7 +61,10 @@ export const FEATURES: Feature[] = [
   {
     name: 'core',
     register: (app, deps) => registerFrontlineCommand(app, deps, FEATURES),
-    jobs: (deps) => [slackPostJob({ db: deps.db, slack: deps.integrations.slack })],
+    jobs: (deps) => [
+      slackPostJob({ db: deps.db, slack: deps.integrations.slack }),
+      pruneDeliveriesJob({ db: deps.db, logger: deps.logger, now: deps.now }),
+    ],
     routes: (deps) => healthRoutes({ database: deps.database, startedAt: deps.now() }),
   },
   {
