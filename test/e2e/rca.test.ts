@@ -912,6 +912,7 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
         .some((e) => e.text?.includes('Only engineers can mark a fix released')),
     );
     expect((await getProblem(db(), id))?.status).not.toBe('fix_released');
+    const staleCard = structuredClone(app.slack.message('C0INCIDENTS', cardTs));
     await app.driver.clickButton({
       user: engineer,
       channel: 'C0INCIDENTS',
@@ -937,6 +938,34 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
     await eventually(
       () => !blocksText(app.slack.message('C0INCIDENTS', cardTs)?.blocks).includes('rca_fix_released'),
     );
+    // A second click, from a copy of the card still showing the button, is answered and changes nothing.
+    const released = (m: { text?: string }) => m.text?.includes('is released') === true;
+    const releasedNotes = app.slack.thread('C0INCIDENTS', cardTs).filter(released).length;
+    if (!staleCard) throw new Error('the card was not found before the fix was released');
+    const staleButton = (
+      staleCard.blocks as Array<{ block_id?: string; elements?: Array<Record<string, unknown>> }>
+    )
+      .flatMap((block) =>
+        (block.elements ?? []).map(
+          (element): Record<string, unknown> => ({ block_id: block.block_id, ...element }),
+        ),
+      )
+      .find((element) => element.action_id === 'rca_fix_released');
+    expect(staleButton).toBeDefined();
+    await app.driver.blockAction({
+      user: engineer,
+      channel: 'C0INCIDENTS',
+      message: staleCard,
+      actions: [{ ...staleButton, action_ts: String(Date.now() / 1000) }],
+    });
+    await eventually(() =>
+      app.slack.ephemerals(engineer).some((e) => e.text?.includes('is already marked released')),
+    );
+    await sleep(300);
+    expect(app.slack.thread('C0INCIDENTS', cardTs).filter(released)).toHaveLength(releasedNotes);
+    expect(
+      (await db().select().from(escalations).where(eq(escalations.problemId, id))).map((row) => row.status),
+    ).toEqual(['awaiting_confirmation', 'awaiting_confirmation']);
     // Each requester's App Home is published again: their case now waits for them.
     for (const requester of new Set(linked.map((row) => row.requesterId)))
       await eventually(() =>
