@@ -33,7 +33,7 @@ function today(now: Date): ReportPeriod {
 }
 
 /** How many of a person's open escalations and waiting approvals App Home lists (the newest, the oldest first). */
-export const HOME_LISTS = { escalations: 15, approvals: 10 } as const;
+export const HOME_LISTS = { escalations: 15, approvals: 10, problems: 10, incidents: 10 } as const;
 
 export async function homeModel(deps: HomeDeps, userId: string): Promise<HomeModel> {
   const roles = await deps.directory.rolesOf(userId);
@@ -42,18 +42,20 @@ export async function homeModel(deps: HomeDeps, userId: string): Promise<HomeMod
   const now = deps.now();
   const { db } = deps;
   // One more than is shown, to know whether the list goes on.
-  const [escalationRows, actionRequests, approvalRows, figures, problems, incidents] = await Promise.all([
+  const [escalationRows, actionRequests, approvalRows, figures, problemRows, incidentRows] = await Promise.all([
     roleSections.agent ? openEscalationsOf(db, userId, HOME_LISTS.escalations + 1) : [],
     roleSections.agent ? pendingActionRequestsOf(db, userId) : [],
     deciding.length > 0
       ? approvalsWaitingFor(db, { userId, roles: deciding, now, limit: HOME_LISTS.approvals + 1 })
       : [],
     roleSections.figures ? periodFigures(db, today(now)) : null,
-    roleSections.engineer ? topProblems(db, 10) : [],
-    activeIncidents(db),
+    roleSections.engineer ? topProblems(db, HOME_LISTS.problems + 1) : [],
+    activeIncidents(db, HOME_LISTS.incidents + 1),
   ]);
   const escalations = escalationRows.slice(0, HOME_LISTS.escalations);
   const approvals = approvalRows.slice(0, HOME_LISTS.approvals);
+  const problems = problemRows.slice(0, HOME_LISTS.problems);
+  const incidents = incidentRows.slice(0, HOME_LISTS.incidents);
   const sections = { ...roleSections, approver: roleSections.approver || approvals.length > 0 };
   return {
     userId,
@@ -67,7 +69,9 @@ export async function homeModel(deps: HomeDeps, userId: string): Promise<HomeMod
     moreApprovals: approvalRows.length > approvals.length,
     today: figures,
     problems,
+    moreProblems: problemRows.length > problems.length,
     incidents,
+    moreIncidents: incidentRows.length > incidents.length,
     ...(deps.config?.publicUrl ? { statusPageUrl: `${deps.config.publicUrl}/status` } : {}),
   };
 }

@@ -62,7 +62,11 @@ export interface HomeModel {
   moreApprovals?: boolean;
   today: PeriodFigures | null;
   problems: HomeProblem[];
+  /** More problems are open than are listed (the lowest ranked are left out). */
+  moreProblems?: boolean;
   incidents: Array<Omit<HomeIncident, 'lastUpdateAt'>>;
+  /** More incidents are active than are listed (the oldest are left out). */
+  moreIncidents?: boolean;
   statusPageUrl?: string;
 }
 
@@ -206,6 +210,12 @@ function engineerBlocks(model: HomeModel): KnownBlock[] {
       ),
     );
   });
+  if (model.moreProblems)
+    blocks.push(
+      context(
+        `More problems are open than these ${model.problems.length}, the highest ranked. \`/frontline queue\` ranks more of them.`,
+      ),
+    );
   return blocks;
 }
 
@@ -219,6 +229,12 @@ function everyoneBlocks(model: HomeModel): KnownBlock[] {
       ),
     );
   }
+  if (model.moreIncidents)
+    blocks.push(
+      context(
+        `:warning: More incidents are active than these ${model.incidents.length}, the newest; the incidents channel and the status page have them all.`,
+      ),
+    );
   if (model.statusPageUrl) blocks.push(context(`<${model.statusPageUrl}|Public status page>`));
   return blocks;
 }

@@ -21,6 +21,7 @@ const VP = 'U0HOMEVP';
 const LEGAL = 'U0HOMELGL';
 const AGENT = 'U0HOMEL2';
 const BUSY = 'U0HOMEBUSY';
+const ENGINEER = 'U0HOMEENG';
 const ROLES: Record<string, RoleName[]> = {
   [MANAGER]: ['manager'],
   [SPECIALIST]: ['billing_specialist'],
@@ -28,6 +29,7 @@ const ROLES: Record<string, RoleName[]> = {
   [LEGAL]: ['legal'],
   [AGENT]: ['l2'],
   [BUSY]: ['l1'],
+  [ENGINEER]: ['engineer'],
 };
 
 describe.each(DATABASE_KINDS)('App Home from the database (%s)', (kind) => {
@@ -361,5 +363,49 @@ describe.each(DATABASE_KINDS)('App Home from the database (%s)', (kind) => {
     expect(over).toContain(`Busy case ${HOME_LISTS.escalations}`);
     // The oldest is the one left out.
     expect(over).not.toMatch(/Busy case 0\b/);
+  });
+  it('says so when more incidents are active, or more problems open, than the Home lists', async () => {
+    const db = deps.db;
+    const incidentsLine = 'More incidents are active than these';
+    const problemsLine = 'More problems are open than these';
+    const before = blocksText(homeView(await homeModel(deps, ENGINEER)).blocks);
+    expect(before).not.toContain(incidentsLine);
+    expect(before).not.toContain(problemsLine);
+
+    const busy: Array<{ id: number }> = [];
+    for (let n = 0; n <= HOME_LISTS.problems; n += 1)
+      busy.push(
+        ...(await db
+          .insert(problems)
+          .values({
+            title: `Busy problem ${n}`,
+            category: 'refund',
+            createdBy: ENGINEER,
+            status: 'open',
+            priorityScore: 50 + n,
+            createdAt: NOW,
+            updatedAt: NOW,
+          })
+          .returning({ id: problems.id })),
+      );
+
+    for (let n = 0; n <= HOME_LISTS.incidents; n += 1)
+      await db.insert(incidents).values({
+        problemId: busy[n]?.id ?? 0,
+        publicTitle: `Busy incident ${n}`,
+        severity: 'minor',
+        state: 'monitoring',
+        ownerId: ENGINEER,
+        createdAt: new Date(at('2026-11-20T00:00:00Z').getTime() + n * 60_000),
+      });
+    const after = blocksText(homeView(await homeModel(deps, ENGINEER)).blocks);
+    expect(after).toContain(`${incidentsLine} ${HOME_LISTS.incidents}, the newest`);
+    expect(after).toContain(`Busy incident ${HOME_LISTS.incidents}`);
+    expect(after).toContain(`${problemsLine} ${HOME_LISTS.problems}, the highest ranked`);
+    expect(after).toContain(`Busy problem ${HOME_LISTS.problems}`);
+    // An agent sees the incidents (everyone does), not the engineers' problem list.
+    const agent = blocksText(homeView(await homeModel(deps, AGENT)).blocks);
+    expect(agent).toContain(incidentsLine);
+    expect(agent).not.toContain(problemsLine);
   });
 });
