@@ -408,4 +408,36 @@ describe.each(DATABASE_KINDS)('App Home from the database (%s)', (kind) => {
     expect(agent).toContain(incidentsLine);
     expect(agent).not.toContain(problemsLine);
   });
+  it('says so when more approvals wait than the Home lists, the oldest first', async () => {
+    const line = 'More requests are waiting for you than these';
+    expect(blocksText(homeView(await homeModel(deps, MANAGER)).blocks)).not.toContain(line);
+    for (let n = 0; n < HOME_LISTS.approvals; n += 1) {
+      const params = { kind: 'credit', amountMinor: 20_000 + n, currency: 'usd' } as const;
+      const [row] = await deps.db
+        .insert(accountActions)
+        .values({
+          kind: 'credit',
+          customerId: 'cus_DemoCorvidRobotics',
+          parameters: storedParameters(params),
+          amountMinor: params.amountMinor,
+          currency: 'usd',
+          reason: `Queued request ${n}`,
+          requesterId: AGENT,
+          state: 'pending_approval',
+          createdAt: new Date(NOW.getTime() - 60_000 + n * 1_000),
+          updatedAt: NOW,
+          expiresAt: at('2026-11-24T12:00:00Z'),
+        })
+        .returning();
+      if (!row) throw new Error('no action');
+      await deps.db
+        .insert(approvals)
+        .values({ actionId: row.id, stage: 1, requiredRole: 'manager,billing_specialist', createdAt: NOW });
+    }
+    const over = blocksText(homeView(await homeModel(deps, MANAGER)).blocks);
+    expect(over).toContain(`${line} ${HOME_LISTS.approvals}, the oldest`);
+    // The newest is the one left out.
+    expect(over).toContain('Queued request 0');
+    expect(over).not.toContain(`Queued request ${HOME_LISTS.approvals - 1}`);
+  });
 });
