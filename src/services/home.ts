@@ -42,16 +42,17 @@ export async function homeModel(deps: HomeDeps, userId: string): Promise<HomeMod
   const now = deps.now();
   const { db } = deps;
   // One more than is shown, to know whether the list goes on.
-  const [escalationRows, actionRequests, approvalRows, figures, problemRows, incidentRows] = await Promise.all([
-    roleSections.agent ? openEscalationsOf(db, userId, HOME_LISTS.escalations + 1) : [],
-    roleSections.agent ? pendingActionRequestsOf(db, userId) : [],
-    deciding.length > 0
-      ? approvalsWaitingFor(db, { userId, roles: deciding, now, limit: HOME_LISTS.approvals + 1 })
-      : [],
-    roleSections.figures ? periodFigures(db, today(now)) : null,
-    roleSections.engineer ? topProblems(db, HOME_LISTS.problems + 1) : [],
-    activeIncidents(db, HOME_LISTS.incidents + 1),
-  ]);
+  const [escalationRows, actionRequests, approvalRows, figures, problemRows, incidentRows] =
+    await Promise.all([
+      roleSections.agent ? openEscalationsOf(db, userId, HOME_LISTS.escalations + 1) : [],
+      roleSections.agent ? pendingActionRequestsOf(db, userId) : [],
+      deciding.length > 0
+        ? approvalsWaitingFor(db, { userId, roles: deciding, now, limit: HOME_LISTS.approvals + 1 })
+        : [],
+      roleSections.figures ? periodFigures(db, today(now)) : null,
+      roleSections.engineer ? topProblems(db, HOME_LISTS.problems + 1) : [],
+      activeIncidents(db, HOME_LISTS.incidents + 1),
+    ]);
   const escalations = escalationRows.slice(0, HOME_LISTS.escalations);
   const approvals = approvalRows.slice(0, HOME_LISTS.approvals);
   const problems = problemRows.slice(0, HOME_LISTS.problems);
