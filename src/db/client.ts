@@ -44,11 +44,24 @@ export interface OpenOptions {
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
-function committedMigrationCount(): number {
-  const journal = JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, 'utf8')) as {
-    entries: unknown[];
+function readJournal(): { entries: Array<{ when: number }> } {
+  return JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, 'utf8')) as {
+    entries: Array<{ when: number }>;
   };
-  return journal.entries.length;
+}
+
+function committedMigrationCount(): number {
+  return readJournal().entries.length;
+}
+
+/**
+ * When the first committed migration was made: a time every instance, restart and database agrees on, for records
+ * that need a creation time before anything has happened (a status component that never changed state).
+ */
+export function schemaEpoch(): Date {
+  const first = readJournal().entries[0];
+  if (!first) throw new Error('the migrations journal has no entries');
+  return new Date(first.when);
 }
 
 /** Rows of a raw query, whichever driver ran it (postgres.js answers an array, PGlite an object with `rows`). */

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { StatusComponent } from '../config/settings.js';
-import type { Executor } from '../db/client.js';
+import { type Executor, schemaEpoch } from '../db/client.js';
 import {
   type ComponentStateChange,
+  componentFirstChanges,
   getPublicIncident,
   listComponentStateChanges,
   listPublicIncidents,
@@ -50,8 +51,10 @@ const maxDate = (dates: Array<Date | null | undefined>, fallback: Date) =>
   dates.reduce<Date>((latest, date) => (date && date > latest ? date : latest), fallback);
 
 /**
- * The page's model from public rows: pure, so the same rows always give the same page. `fallbackTime` stands in
- * for "created/updated" of components that have never changed state (Statuspage requires a time there).
+ * The page's model from public rows: pure, so the same rows always give the same page. A component was created when
+ * it first changed state (`firstChanges`, over all time, so the date does not move as the window slides);
+ * `fallbackTime` stands in for "created/updated" of components that have never changed state (Statuspage requires a
+ * time there) and must be the same on every instance, so that their pages and ETags agree.
  */
 export function buildStatusPageModel({
   settings,
@@ -61,6 +64,7 @@ export function buildStatusPageModel({
   incidents,
   updates,
   changes,
+  firstChanges = new Map(),
 }: {
   settings: StatusPageSettings;
   publicUrl: string;
@@ -69,6 +73,7 @@ export function buildStatusPageModel({
   incidents: readonly PublicIncident[];
   updates: readonly PublicUpdate[];
   changes: readonly ComponentStateChange[];
+  firstChanges?: ReadonlyMap<string, Date>;
 }): StatusPageModel {
   const baseUrl = publicUrl.replace(/\/+$/, '');
   const changesOf = new Map<string, ComponentStateChange[]>();
@@ -84,7 +89,7 @@ export function buildStatusPageModel({
       description: component.description ?? null,
       position: index + 1,
       state: last?.state ?? 'operational',
-      createdAt: history[0]?.at ?? fallbackTime,
+      createdAt: firstChanges.get(component.id) ?? history[0]?.at ?? fallbackTime,
       updatedAt: last?.at ?? fallbackTime,
       uptime: uptimeDays(history, now, STATUS_WINDOW_DAYS),
     };
@@ -195,14 +200,15 @@ export async function loadStatusPageModel(
 ): Promise<StatusPageModel> {
   const since = windowStart(options.now);
   const incidents = await listPublicIncidents(db, since);
-  const [updates, changes] = await Promise.all([
+  const [updates, changes, firstChanges] = await Promise.all([
     listPublicUpdates(
       db,
       incidents.map((incident) => incident.id),
     ),
     listComponentStateChanges(db, since),
+    componentFirstChanges(db),
   ]);
-  return buildStatusPageModel({ ...options, incidents, updates, changes });
+  return buildStatusPageModel({ ...options, incidents, updates, changes, firstChanges });
 }
 
 export interface RenderedResource {
@@ -247,7 +253,7 @@ export class StatusPageCache {
       versionTtlMs?: number;
     },
   ) {
-    this.fallbackTime = options.now();
+    this.fallbackTime = schemaEpoch();
   }
 
   /** A resource rendered from the current model; `render` answering undefined means "not found". */

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schemaEpoch } from '../../src/db/client.js';
 import {
   listComponentStateChanges,
   listPublicIncidents,
@@ -8,7 +9,7 @@ import {
 } from '../../src/db/repositories/status-page.js';
 import { incidents } from '../../src/db/schema/index.js';
 import { loadStatusPageModel, StatusPageCache, windowStart } from '../../src/services/status-page.js';
-import { incidentsJson, summaryJson } from '../../src/views/status-page/api.js';
+import { componentsJson, incidentsJson, summaryJson } from '../../src/views/status-page/api.js';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/database.js';
 import { seedIncident } from '../support/status-page-seed.js';
 
@@ -174,6 +175,47 @@ describe.each(DATABASE_KINDS)('status page repository (%s)', (kind) => {
       return incident?.updates.map((update) => update.message).join('|');
     });
     expect(new TextDecoder().decode(rendered?.body)).toBe('Invoices are late.|Invoices are on time again.');
+  });
+
+  it('gives every instance the same component times: the first change ever, else one fixed time', async () => {
+    const settings = {
+      title: 'Billing status',
+      components: [
+        { id: 'invoicing', name: 'Invoices and receipts' },
+        { id: 'never-changed', name: 'Something that never broke' },
+      ],
+    };
+    // Two instances started a day apart, serving at the same moment.
+    let clock = new Date(NOW.getTime() - 2 * DAY);
+    const first = new StatusPageCache({
+      db: database.handle.db,
+      settings,
+      publicUrl: 'https://s.example.test',
+      now: () => clock,
+    });
+    clock = new Date(NOW.getTime() - DAY);
+    const second = new StatusPageCache({
+      db: database.handle.db,
+      settings,
+      publicUrl: 'https://s.example.test',
+      now: () => clock,
+    });
+    clock = NOW;
+    const render = (model: Parameters<typeof componentsJson>[0]) => JSON.stringify(componentsJson(model));
+    const [a, b] = await Promise.all([
+      first.resource('components', render),
+      second.resource('components', render),
+    ]);
+    expect(a?.etag).toBe(b?.etag);
+    const components = (JSON.parse(new TextDecoder().decode(a?.body)) as ReturnType<typeof componentsJson>)
+      .components;
+    // Invoicing last changed 100 days ago, outside the window: its creation is still its first change, 120 days ago.
+    expect(components.find((c) => c.id === 'invoicing')?.created_at).toBe(
+      new Date(NOW.getTime() - 120 * DAY).toISOString(),
+    );
+    const never = components.find((c) => c.id === 'never-changed');
+    expect(never?.created_at).toBe(schemaEpoch().toISOString());
+    expect(never?.updated_at).toBe(schemaEpoch().toISOString());
   });
 
   it('shows a component operational again once the incident that broke it is resolved, if nobody said otherwise', async () => {

@@ -110,6 +110,18 @@ export async function listPublicUpdates(
     .orderBy(asc(statusUpdates.createdAt), asc(statusUpdates.id));
 }
 
+/** When each component first changed state, over all time (a component's creation time on the public API). */
+export async function componentFirstChanges(executor: Executor): Promise<Map<string, Date>> {
+  const rows = await executor
+    .select({
+      componentId: componentStateChanges.componentId,
+      first: sql<Date | string>`min(${componentStateChanges.at})`,
+    })
+    .from(componentStateChanges)
+    .groupBy(componentStateChanges.componentId);
+  return new Map(rows.map((row) => [row.componentId, new Date(row.first)]));
+}
+
 /**
  * Every component's changes since `since`, plus what held each component when the window starts: the last change
  * each incident still open at `since` made to it, and the last change made outside any incident. Oldest first.
