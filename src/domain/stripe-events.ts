@@ -26,7 +26,8 @@ export interface StripeEventFacts {
 
 type Loose = Record<string, unknown>;
 const str = (value: unknown) => (typeof value === 'string' ? value : null);
-const int = (value: unknown) => (typeof value === 'number' && Number.isInteger(value) ? value : null);
+/** An amount in minor units; anything but a whole number Postgres's bigint and JavaScript both hold is unknown. */
+const int = (value: unknown) => (typeof value === 'number' && Number.isSafeInteger(value) ? value : null);
 const idOf = (value: unknown) => str(value) ?? str((value as Loose | null)?.id);
 
 export function isKeptStripeEvent(type: string): type is KeptStripeEvent {
@@ -52,8 +53,10 @@ export function stripeEventFacts(type: KeptStripeEvent, object: Loose): StripeEv
     return { customerId, objectId, currency, amountMinor: int(object.amount_refunded), failureCode: null };
   }
   if (type === 'charge.dispute.created') {
+    // A dispute names its charge; the customer is known only when the charge came expanded.
+    const charge = typeof object.charge === 'object' ? (object.charge as Loose | null) : null;
     return {
-      customerId: null,
+      customerId: idOf(charge?.customer),
       objectId: idOf(object.charge),
       currency,
       amountMinor: int(object.amount),

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type Stripe from 'stripe';
+import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { recordStripeEvent } from '../db/repositories/stripe-events.js';
 import { isKeptStripeEvent, stripeEventFacts } from '../domain/stripe-events.js';
@@ -12,6 +13,14 @@ import type { Logger } from '../logger.js';
  * refused with 413 from their `Content-Length`, or as soon as a chunked body passes the limit, without buffering it.
  */
 export const STRIPE_WEBHOOK_MAX_BYTES = 1024 * 1024;
+
+/** What Frontline reads of an event: Stripe always sends these, so a signed body without them is refused. */
+const eventSchema = z.looseObject({
+  id: z.string().min(1).max(255),
+  type: z.string().min(1).max(255),
+  created: z.number().int().nonnegative().max(32_503_680_000),
+  data: z.looseObject({ object: z.record(z.string(), z.unknown()) }),
+});
 
 export interface StripeWebhookDeps {
   db: Database;
@@ -61,17 +70,31 @@ export function stripeWebhookRoutes(deps: StripeWebhookDeps): Hono {
         const [signature, secret] = [c.req.header('stripe-signature'), deps.secret];
         if (!signature || !secret) throw new Error('unverifiable');
         event = await deps.stripe.webhooks.constructEventAsync(raw, signature, secret);
-      } catch {
+      } catch (error) {
+        // The SDK verifies the signature first, then parses: a signed body that is not JSON is no signature fault.
+        if (error instanceof SyntaxError) {
+          deps.logger.warn({ path }, 'refused a signed Stripe webhook delivery whose body is not JSON');
+          return c.json({ error: 'invalid payload: not JSON' }, 400);
+        }
         deps.logger.warn({ path }, 'refused a Stripe webhook delivery with an invalid signature');
         return c.json({ error: 'invalid signature' }, 400);
       }
-      if (!isKeptStripeEvent(event.type)) return c.json({ received: true, kept: false });
-      const facts = stripeEventFacts(event.type, event.data.object as unknown as Record<string, unknown>);
+      const shaped = eventSchema.safeParse(event);
+      if (!shaped.success) {
+        deps.logger.warn(
+          { path, issues: shaped.error.issues.map((issue) => issue.path.join('.')) },
+          'refused a signed Stripe webhook delivery that is not an event',
+        );
+        return c.json({ error: 'invalid payload: not a Stripe event' }, 400);
+      }
+      const { id, type, created, data } = shaped.data;
+      if (!isKeptStripeEvent(type)) return c.json({ received: true, kept: false });
+      const facts = stripeEventFacts(type, data.object);
       const isNew = await recordStripeEvent(deps.db, {
-        id: event.id,
-        type: event.type,
+        id,
+        type,
         ...facts,
-        occurredAt: new Date(event.created * 1000),
+        occurredAt: new Date(created * 1000),
       });
       if (isNew && facts.customerId) deps.onCustomerEvent?.(facts.customerId);
       return c.json({ received: true, kept: true, duplicate: !isNew });

@@ -93,4 +93,77 @@ describe.each(DATABASE_KINDS)('POST /webhooks/stripe (%s)', (kind) => {
     expect(await answer.json()).toMatchObject({ kept: false });
     expect(await stored('evt_WebhookIgnored')).toEqual([]);
   });
+  it('answers a signed body that is not a Stripe event with 400 and a reason, and stores nothing', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const shapes = {
+      null: 'null',
+      'no data': JSON.stringify({ id: 'evt_NoData', type: 'invoice.paid', created: now }),
+      'null object': JSON.stringify({
+        id: 'evt_NullObject',
+        type: 'invoice.paid',
+        created: now,
+        data: { object: null },
+      }),
+      'created is text': JSON.stringify({
+        id: 'evt_TextCreated',
+        type: 'invoice.paid',
+        created: 'yesterday',
+        data: { object: { id: 'in_1' } },
+      }),
+      'no id': JSON.stringify({ type: 'invoice.paid', created: now, data: { object: { id: 'in_1' } } }),
+    };
+    for (const [name, payload] of Object.entries(shapes)) {
+      const answer = await deliver(payload, sign(payload));
+      expect(answer.status, name).toBe(400);
+      expect(await answer.json(), name).toEqual({ error: 'invalid payload: not a Stripe event' });
+    }
+    const notJson = '{"id": "evt_Broken", ';
+    const answer = await deliver(notJson, sign(notJson));
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toEqual({ error: 'invalid payload: not JSON' });
+    const rows = await app.running.deps.db.select().from(stripeEvents);
+    expect(rows.map((row) => row.id)).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/NoData|NullObject|TextCreated|Broken/)]),
+    );
+  });
+
+  it('keeps an event whose amount is out of range, without the amount', async () => {
+    const payload = invoiceFailed('evt_HugeAmount').replace('24900', '1e20');
+    const answer = await deliver(payload, sign(payload));
+    expect(answer.status).toBe(200);
+    expect(await stored('evt_HugeAmount')).toEqual([expect.objectContaining({ amountMinor: null })]);
+  });
+
+  it("reads a dispute's customer from its charge when the charge comes expanded", async () => {
+    const dispute = (id: string, charge: unknown) =>
+      JSON.stringify({
+        id,
+        object: 'event',
+        type: 'charge.dispute.created',
+        created: Math.floor(Date.now() / 1000),
+        data: {
+          object: {
+            id: `dp_${id}`,
+            object: 'dispute',
+            amount: 4_900,
+            currency: 'usd',
+            reason: 'fraudulent',
+            charge,
+          },
+        },
+      });
+    const expanded = dispute('evt_DisputeExpanded', {
+      id: 'ch_Disputed1',
+      object: 'charge',
+      customer: 'cus_DemoCorvid',
+    });
+    const plain = dispute('evt_DisputePlain', 'ch_Disputed2');
+    for (const payload of [expanded, plain]) expect((await deliver(payload, sign(payload))).status).toBe(200);
+    expect(await stored('evt_DisputeExpanded')).toEqual([
+      expect.objectContaining({ customerId: 'cus_DemoCorvid', objectId: 'ch_Disputed1', amountMinor: 4_900 }),
+    ]);
+    expect(await stored('evt_DisputePlain')).toEqual([
+      expect.objectContaining({ customerId: null, objectId: 'ch_Disputed2' }),
+    ]);
+  });
 });
