@@ -16,6 +16,20 @@ export interface JiraWebhookDeps {
   now: () => Date;
 }
 
+/** The fields Frontline follows, when present, have Jira's types; any other field is left as it is. */
+const fieldsSchema = z.looseObject({
+  status: z
+    .looseObject({
+      name: z.string().optional(),
+      statusCategory: z.looseObject({ key: z.string().optional() }).optional(),
+    })
+    .optional(),
+  fixVersions: z.array(z.looseObject({ name: z.string().optional() })).optional(),
+  assignee: z.looseObject({ displayName: z.string().optional() }).nullable().optional(),
+  duedate: z.string().nullable().optional(),
+  updated: z.string().optional(),
+});
+
 const payloadSchema = z.object({
   webhookEvent: z.string(),
   /** When Jira made the event (ms); stands in for the issue's `updated` time when a payload leaves that out. */
@@ -24,10 +38,13 @@ const payloadSchema = z.object({
     .object({
       id: z.union([z.string(), z.number()]),
       key: z.string(),
-      fields: z.record(z.string(), z.unknown()),
+      fields: fieldsSchema,
     })
     .optional(),
 });
+
+/** The events that carry an issue's new state; a deleted issue (or anything else) changes no ticket. */
+const STATE_EVENTS = new Set(['jira:issue_created', 'jira:issue_updated']);
 
 /**
  * A verified Jira webhook: recorded by its identifier first (a delivery Jira retries, or one replayed, changes
@@ -50,7 +67,7 @@ export async function receiveJiraWebhook(
       .onConflictDoNothing()
       .returning({ identifier: jiraWebhookDeliveries.identifier });
     if (inserted.length === 0) return { duplicate: true, applied: false };
-    if (!issue || !webhookEvent.startsWith('jira:issue_')) return { duplicate: false, applied: false };
+    if (!issue || !STATE_EVENTS.has(webhookEvent)) return { duplicate: false, applied: false };
     const read = toTicketState({ id: String(issue.id), key: issue.key, fields: issue.fields as never });
     const state =
       read.updatedAt || timestamp === undefined ? read : { ...read, updatedAt: new Date(timestamp) };

@@ -568,6 +568,37 @@ describe.each(DATABASE_KINDS)('RCA tickets, assessment and the resolution loop (
     expect(await reconcileTickets(rcaDeps(app.running.deps))).toMatchObject({ changed: 0 });
   });
 
+  it('a deleted issue, or a followed field of the wrong type, changes no ticket and is answered 200', async () => {
+    const before = await ticket();
+    const signed = (payload: unknown, identifier: string) => {
+      const body = JSON.stringify(payload);
+      return app.jira.deliverWebhook(body, {
+        'Content-Type': 'application/json',
+        'X-Atlassian-Webhook-Identifier': identifier,
+        'X-Hub-Signature': `sha256=${createHmac('sha256', 'jira-webhook-secret').update(body).digest('hex')}`,
+      });
+    };
+    const issue = (fields: Record<string, unknown>) => ({
+      id: String(app.jira.issue(jiraKey).id),
+      key: jiraKey,
+      fields: { updated: new Date(Date.now() + 120_000).toISOString(), ...fields },
+    });
+    const deleted = {
+      timestamp: Date.now() + 120_000,
+      webhookEvent: 'jira:issue_deleted',
+      issue: issue({ status: { name: 'Closed', statusCategory: { key: 'done' } } }),
+    };
+    expect(await signed(deleted, 'deleted-1')).toBe(200);
+    const oddVersions = {
+      timestamp: Date.now() + 120_000,
+      webhookEvent: 'jira:issue_updated',
+      issue: issue({ fixVersions: 'oops' }),
+    };
+    expect(await signed(oddVersions, 'odd-versions-1')).toBe(200);
+    await sleep(300);
+    expect(await ticket()).toMatchObject({ jiraStatus: before?.jiraStatus, fixVersion: before?.fixVersion });
+  });
+
   it('a patch decided again after another decision is news for product: posted once more', async () => {
     const viewId = String(await openAssessment(app.people.engineer));
     await app.driver.submitView({
