@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono';
+import Negotiator from 'negotiator';
 import type { Executor } from '../db/client.js';
 import { StatusPageCache, type StatusPageSettings } from '../services/status-page.js';
 import {
@@ -30,6 +31,16 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
   if (ifNoneMatch.trim() === '*') return true;
   return ifNoneMatch.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}
+
+/**
+ * Whether the client takes gzip, by RFC 9110's rules (q-values, `q=0` refusing a coding, `*`, any letter case),
+ * preferring gzip when the two rank alike.
+ */
+function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  if (!acceptEncoding) return false;
+  const negotiator = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } });
+  return negotiator.encoding(['gzip', 'identity']) === 'gzip';
 }
 
 export function statusPageRoutes({
@@ -84,7 +95,7 @@ export function statusPageRoutes({
       });
     }
     // Each encoding is its own representation with its own strong validator.
-    const gzip = /\bgzip\b/.test(c.req.header('Accept-Encoding') ?? '');
+    const gzip = acceptsGzip(c.req.header('Accept-Encoding'));
     const etag = gzip ? `${resource.etag.slice(0, -1)}-gz"` : resource.etag;
     headers.ETag = etag;
     headers.Vary = 'Accept-Encoding';

@@ -1,3 +1,5 @@
+import { get as httpGet } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -287,6 +289,38 @@ describe.each(DATABASE_KINDS)('public status page over HTTP (%s)', (kind) => {
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
     expect(await changed.text()).toContain('Refund emails delayed');
+  });
+
+  it('gzips only for a client that takes gzip, by its q-values and in any letter case', async () => {
+    // node:http, not fetch: fetch asks for gzip itself and hides the encoding it got.
+    const raw = (acceptEncoding: string) =>
+      new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+        const request = httpGet(
+          `${app.url}/api/v2/summary.json`,
+          { headers: { 'Accept-Encoding': acceptEncoding } },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () =>
+              resolve({ encoding: response.headers['content-encoding'], body: Buffer.concat(chunks) }),
+            );
+          },
+        );
+        request.on('error', reject);
+      });
+    const plain = await raw('identity');
+    expect(plain.encoding).toBeUndefined();
+    const summary = JSON.parse(plain.body.toString('utf8'));
+    for (const header of ['gzip', 'GZIP', 'deflate, gzip;q=0.8', 'gzip, deflate, br']) {
+      const answer = await raw(header);
+      expect(answer.encoding, header).toBe('gzip');
+      expect(JSON.parse(gunzipSync(answer.body).toString('utf8'))).toEqual(summary);
+    }
+    for (const header of ['gzip;q=0, identity', 'gzip;q=0', 'br', 'identity;q=1, gzip;q=0.5']) {
+      const answer = await raw(header);
+      expect(answer.encoding, header).toBeUndefined();
+      expect(JSON.parse(answer.body.toString('utf8'))).toEqual(summary);
+    }
   });
 
   it('answers 404 for an unknown or malformed incident id', async () => {
