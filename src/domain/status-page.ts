@@ -22,6 +22,9 @@ export {
   isIncidentState,
 };
 
+/** How many incidents the JSON list of incidents holds: Statuspage's lists the 50 most recent, whatever their age. */
+export const RECENT_INCIDENTS_LIMIT = 50;
+
 /** Statuspage's incident impact and page indicator codes. */
 export type Impact = 'none' | 'minor' | 'major' | 'critical';
 export type Indicator = Impact | 'maintenance';

@@ -9,6 +9,7 @@ import {
   listComponentStateChanges,
   listPublicIncidents,
   listPublicUpdates,
+  listRecentPublicIncidents,
   type PublicIncident,
   type PublicUpdate,
   statusPageVersion,
@@ -21,6 +22,7 @@ import {
   isComponentState,
   isIncidentState,
   pageStatus,
+  RECENT_INCIDENTS_LIMIT,
   startOfUtcDay,
   uptimeDays,
   utcDate,
@@ -62,6 +64,7 @@ export function buildStatusPageModel({
   now,
   fallbackTime,
   incidents,
+  olderIncidents = [],
   updates,
   changes,
   firstChanges = new Map(),
@@ -71,6 +74,8 @@ export function buildStatusPageModel({
   now: Date;
   fallbackTime: Date;
   incidents: readonly PublicIncident[];
+  /** Resolved incidents before the window that are among the most recent (for the JSON list only). */
+  olderIncidents?: readonly PublicIncident[];
   updates: readonly PublicUpdate[];
   changes: readonly ComponentStateChange[];
   firstChanges?: ReadonlyMap<string, Date>;
@@ -125,6 +130,9 @@ export function buildStatusPageModel({
     status,
     components,
     incidents: incidentModels,
+    olderIncidents: olderIncidents.map((incident) =>
+      buildIncident(incident, updatesOf.get(incident.id) ?? [], componentById, baseUrl),
+    ),
     windowDays: STATUS_WINDOW_DAYS,
     now,
   };
@@ -199,16 +207,21 @@ export async function loadStatusPageModel(
   options: { settings: StatusPageSettings; publicUrl: string; now: Date; fallbackTime: Date },
 ): Promise<StatusPageModel> {
   const since = windowStart(options.now);
-  const incidents = await listPublicIncidents(db, since);
+  const [incidents, recent] = await Promise.all([
+    listPublicIncidents(db, since),
+    listRecentPublicIncidents(db, RECENT_INCIDENTS_LIMIT),
+  ]);
+  const shown = new Set(incidents.map((incident) => incident.id));
+  const olderIncidents = recent.filter((incident) => !shown.has(incident.id));
   const [updates, changes, firstChanges] = await Promise.all([
     listPublicUpdates(
       db,
-      incidents.map((incident) => incident.id),
+      [...incidents, ...olderIncidents].map((incident) => incident.id),
     ),
     listComponentStateChanges(db, since),
     componentFirstChanges(db),
   ]);
-  return buildStatusPageModel({ ...options, incidents, updates, changes, firstChanges });
+  return buildStatusPageModel({ ...options, incidents, olderIncidents, updates, changes, firstChanges });
 }
 
 export interface RenderedResource {

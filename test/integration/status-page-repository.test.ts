@@ -218,6 +218,24 @@ describe.each(DATABASE_KINDS)('status page repository (%s)', (kind) => {
     expect(never?.updated_at).toBe(schemaEpoch().toISOString());
   });
 
+  it('lists the most recent incidents in incidents.json whatever their age; the page keeps to its window', async () => {
+    const model = await loadStatusPageModel(database.handle.db, {
+      settings: { title: 'Billing status', components: [{ id: 'invoicing', name: 'Invoices and receipts' }] },
+      publicUrl: 'https://status.example.test',
+      now: NOW,
+      fallbackTime: NOW,
+    });
+    expect(model.incidents.map((incident) => incident.id)).not.toContain(oldId);
+    const listed = incidentsJson(model).incidents;
+    expect(listed.map((incident) => incident.id)).toContain(String(oldId));
+    // Newest first, the old one with its whole public timeline.
+    const times = listed.map((incident) => incident.created_at);
+    expect(times).toEqual([...times].sort().reverse());
+    expect(
+      listed.find((incident) => incident.id === String(oldId))?.incident_updates.map((u) => u.body),
+    ).toEqual(['Invoices are on time again.', 'Invoices are late.']);
+  });
+
   it('shows a component operational again once the incident that broke it is resolved, if nobody said otherwise', async () => {
     await seedIncident(database.handle.db, {
       publicTitle: 'Card payments failing',

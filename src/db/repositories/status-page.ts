@@ -92,6 +92,18 @@ export async function listPublicIncidents(executor: Executor, since: Date): Prom
     .orderBy(desc(incidents.createdAt), desc(incidents.id));
 }
 
+/** The `limit` most recent incidents, whatever their age; newest first. */
+export async function listRecentPublicIncidents(
+  executor: Executor,
+  limit: number,
+): Promise<PublicIncident[]> {
+  return executor
+    .select(publicIncidentColumns)
+    .from(incidents)
+    .orderBy(desc(incidents.createdAt), desc(incidents.id))
+    .limit(limit);
+}
+
 export async function getPublicIncident(executor: Executor, id: number): Promise<PublicIncident | undefined> {
   const [row] = await executor.select(publicIncidentColumns).from(incidents).where(eq(incidents.id, id));
   return row;

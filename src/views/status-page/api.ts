@@ -1,4 +1,10 @@
-import type { ComponentState, Impact, IncidentState, Indicator } from '../../domain/status-page.js';
+import {
+  type ComponentState,
+  type Impact,
+  type IncidentState,
+  type Indicator,
+  RECENT_INCIDENTS_LIMIT,
+} from '../../domain/status-page.js';
 import type { ComponentModel, IncidentModel, StatusPageModel, UpdateModel } from './model.js';
 
 /**
@@ -73,9 +79,6 @@ export interface StatuspageIncident {
   incident_updates: StatuspageIncidentUpdate[];
   components: StatuspageComponent[];
 }
-
-/** Statuspage's incidents endpoint lists the 50 most recent. */
-const INCIDENT_LIMIT = 50;
 
 const iso = (at: Date) => at.toISOString();
 const isoOrNull = (at: Date | null) => (at ? at.toISOString() : null);
@@ -171,7 +174,10 @@ export function componentsJson(model: StatusPageModel) {
 export function incidentsJson(model: StatusPageModel) {
   return {
     page: pageJson(model),
-    incidents: model.incidents.slice(0, INCIDENT_LIMIT).map((incident) => incidentJson(model, incident)),
+    incidents: [...model.incidents, ...(model.olderIncidents ?? [])]
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id)
+      .slice(0, RECENT_INCIDENTS_LIMIT)
+      .map((incident) => incidentJson(model, incident)),
   };
 }
 

@@ -19,6 +19,11 @@ export interface StatusPageModel {
   components: ComponentModel[];
   /** Unresolved incidents and those of the window, newest first. */
   incidents: IncidentModel[];
+  /**
+   * Resolved incidents older than the window that are among the most recent ones, newest first: only the JSON list of
+   * incidents shows them (Statuspage's lists the 50 most recent, whatever their age).
+   */
+  olderIncidents?: IncidentModel[];
   /** Days covered by the uptime bars and the incident history. */
   windowDays: number;
   now: Date;
