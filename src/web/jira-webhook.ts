@@ -65,5 +65,6 @@ export function jiraWebhookRoutes(deps: JiraWebhookDeps & { secret: string | und
       return c.json(result, 200);
     },
   );
+  web.all(path, (c) => c.json({ error: 'method_not_allowed' }, 405, { Allow: 'POST' }));
   return web;
 }

@@ -100,5 +100,6 @@ export function stripeWebhookRoutes(deps: StripeWebhookDeps): Hono {
       return c.json({ received: true, kept: true, duplicate: !isNew });
     },
   );
+  web.all(path, (c) => c.json({ error: 'method_not_allowed' }, 405, { Allow: 'POST' }));
   return web;
 }

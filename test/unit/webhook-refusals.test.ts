@@ -174,3 +174,19 @@ describe('Jira webhook refusals', () => {
     expectLoggedOnce(lines, /size limit/, JIRA_SECRET);
   });
 });
+
+describe('webhook routes and methods', () => {
+  it.each([
+    ['/webhooks/stripe', 'GET'],
+    ['/webhooks/stripe', 'PUT'],
+    ['/webhooks/jira', 'GET'],
+    ['/webhooks/jira', 'DELETE'],
+  ])('%s answers %s with 405 and Allow: POST', async (path, method) => {
+    const { logger } = capturedLogger();
+    const deps = { logger, secret: 'unused' } as never;
+    const web = path.includes('stripe') ? stripeWebhookRoutes(deps) : jiraWebhookRoutes(deps);
+    const answer = await web.request(path, { method });
+    expect(answer.status).toBe(405);
+    expect(answer.headers.get('allow')).toBe('POST');
+  });
+});
