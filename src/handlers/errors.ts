@@ -27,7 +27,28 @@ export function whereabouts(body: unknown): Whereabouts {
   return { ...(userId ? { userId } : {}), ...(channelId ? { channelId } : {}) };
 }
 
-/** Tells the person who asked that their request failed: ephemeral where they are, or a direct message. */
+/** The request's `response_url` (slash commands, and buttons in messages), when it has one. */
+function responseUrlOf(body: unknown): string | undefined {
+  const url = (body as { response_url?: unknown } | null)?.response_url;
+  return typeof url === 'string' && /^https?:\/\//.test(url) ? url : undefined;
+}
+
+/** Answers through a response URL, as an ephemeral that leaves the original message alone. */
+async function answerAt(url: string, text: string): Promise<void> {
+  const answer = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!answer.ok) throw new Error(`the response URL answered ${answer.status}`);
+}
+
+/**
+ * Tells the person who asked that their request failed, where they are: through the request's response URL (which
+ * works in channels Frontline is not in, such as private channels and direct messages between people), else as an
+ * ephemeral in the channel, else in a direct message. Each way is tried in turn until one is taken.
+ */
 export async function tellUserAboutError(
   slack: WebClient,
   body: unknown,
@@ -37,14 +58,22 @@ export async function tellUserAboutError(
   const { userId, channelId } = whereabouts(body);
   if (!userId) return;
   const text = userFacingText(error);
-  try {
-    if (channelId) {
-      await slack.chat.postEphemeral({ channel: channelId, user: userId, text });
-    } else {
-      await slack.chat.postMessage({ channel: userId, text });
+  const responseUrl = responseUrlOf(body);
+  const ways: Array<{ way: string; tell: () => Promise<unknown> }> = [];
+  if (responseUrl) ways.push({ way: 'response URL', tell: () => answerAt(responseUrl, text) });
+  if (channelId)
+    ways.push({
+      way: 'ephemeral',
+      tell: () => slack.chat.postEphemeral({ channel: channelId, user: userId, text }),
+    });
+  ways.push({ way: 'direct message', tell: () => slack.chat.postMessage({ channel: userId, text }) });
+  for (const { way, tell } of ways) {
+    try {
+      await tell();
+      return;
+    } catch (notifyError) {
+      logger.warn({ err: notifyError, way }, 'could not tell the user about a failure this way');
     }
-  } catch (notifyError) {
-    logger.warn({ err: notifyError }, 'could not tell the user about a failure');
   }
 }
 
