@@ -139,6 +139,7 @@ const permissionsSchema = z
       .string()
       .regex(/^[a-z]{3}$/, 'is not a currency code like usd')
       .optional(),
+    viewers: z.array(roleName).optional(),
     requesters: z.array(roleName).optional(),
     refundPattern: z
       .strictObject({ count: z.number().int().min(0), days: z.number().int().min(1) })
@@ -149,6 +150,7 @@ const permissionsSchema = z
   .transform(
     (given): PermissionMatrix => ({
       currency: given.currency ?? DEFAULT_PERMISSIONS.currency,
+      viewers: given.viewers ?? DEFAULT_PERMISSIONS.viewers,
       requesters: given.requesters ?? DEFAULT_PERMISSIONS.requesters,
       refundPattern: given.refundPattern ?? DEFAULT_PERMISSIONS.refundPattern,
       actions: { ...DEFAULT_PERMISSIONS.actions, ...given.actions } as PermissionMatrix['actions'],

@@ -57,6 +57,8 @@ export interface ActionPermission {
 export interface PermissionMatrix {
   /** Money limits are integer minor units of this currency; an action in another currency gets the top band. */
   currency: string;
+  /** Roles that may see a customer's billing information and payment history (the card, lifecycle, playbooks). */
+  viewers: RoleName[];
   /** Roles that may ask for an action they cannot run themselves. */
   requesters: RoleName[];
   actions: Record<ActionKind, ActionPermission>;
@@ -77,6 +79,7 @@ const always = (run: RoleName[], alsoApprovedBy?: SignOffRole): ActionPermission
 /** Seed 003's matrix. Money in cents of USD, trial extensions in days, discounts in hundredths of a percent. */
 export const DEFAULT_PERMISSIONS: PermissionMatrix = {
   currency: 'usd',
+  viewers: ['l1', 'l2', 'manager', 'billing_specialist'],
   requesters: ['l1', 'l2', 'manager', 'billing_specialist'],
   refundPattern: { count: 3, days: 90 },
   actions: {
@@ -345,4 +348,12 @@ export function offeredActions(
     offered.push({ kind, runsNow: decision.outcome === 'run_now' });
   }
   return offered;
+}
+
+/** Whether someone holding `roles` may see customers' billing information (seed 003: the four support roles). */
+export function mayViewBilling(
+  matrix: Pick<PermissionMatrix, 'viewers'>,
+  roles: readonly RoleName[],
+): boolean {
+  return matrix.viewers.some((role) => roles.includes(role));
 }

@@ -6,6 +6,7 @@ import { invalidInput } from '../errors.js';
 import { createStripeBillingPort } from '../integrations/stripe/billing.js';
 import {
   type BillingServiceContext,
+  checkBillingViewer,
   getBillingContext,
   getLifecycle,
   type KnownFacts,
@@ -48,11 +49,13 @@ export function registerBilling(
   ctx: BillingServiceContext = billingServiceContext(deps),
 ) {
   const slack = deps.integrations.slack;
+  const viewer = (userId: string) => checkBillingViewer(deps.directory, ctx.settings, userId);
   const card = async (customerId: string, known?: KnownFacts) =>
     summariseBillingContext(await getBillingContext(ctx, customerId, known), ctx.settings.billing, ctx.now());
 
   app.command('/billing', async ({ command, ack, respond }) => {
     await ack();
+    await viewer(command.user_id);
     const query = command.text.trim();
     if (!query) {
       await respond({ response_type: 'ephemeral', text: BILLING_USAGE });
@@ -85,8 +88,9 @@ export function registerBilling(
     }
   });
 
-  app.action<BlockAction<StaticSelectAction>>(A.pickCustomer, async ({ action, ack, respond }) => {
+  app.action<BlockAction<StaticSelectAction>>(A.pickCustomer, async ({ action, body, ack, respond }) => {
     await ack();
+    await viewer(body.user.id);
     const customerId = parseCustomerId(action.selected_option?.value);
     if (!customerId) throw invalidInput('That choice is not a Stripe customer.');
     await respond({
@@ -100,6 +104,7 @@ export function registerBilling(
     await ack();
     const customerId = parseCustomerId(action.value);
     if (!customerId) throw invalidInput('This escalation has no Stripe customer.');
+    await viewer(body.user.id);
     await openWhileLoading(slack, deps.logger, body, 'Billing context', async () =>
       billingCardModal(await card(customerId)),
     );
@@ -109,6 +114,7 @@ export function registerBilling(
     await ack();
     const customerId = parseCustomerId(action.value);
     if (!customerId) throw invalidInput('That button does not name a Stripe customer.');
+    await viewer(body.user.id);
     await openWhileLoading(slack, deps.logger, body, 'Lifecycle', async () =>
       lifecycleModal(await getLifecycle(ctx, customerId)),
     );
@@ -119,6 +125,7 @@ export function registerBilling(
     const kind: PlaybookKind | undefined = parsePlaybookActionId(action.action_id);
     const customerId = parseCustomerId(action.value);
     if (!kind || !customerId) throw invalidInput('That playbook button is not valid any more.');
+    await viewer(body.user.id);
     await openWhileLoading(slack, deps.logger, body, PLAYBOOK_LABELS[kind], async () =>
       playbookModal(
         await runPlaybook(ctx, { customerId, kind, viewerRoles: await deps.directory.rolesOf(body.user.id) }),
@@ -130,6 +137,7 @@ export function registerBilling(
   const refine = async (body: BlockAction<StaticSelectAction>, action: StaticSelectAction) => {
     const metadata = parsePlaybookMetadata(body.view?.private_metadata);
     if (!metadata || !body.view) throw invalidInput('This playbook is not valid any more; open it again.');
+    await viewer(body.user.id);
     const choice = action.selected_option?.value;
     const model = await runPlaybook(ctx, {
       customerId: metadata.customer,

@@ -18,6 +18,7 @@ import {
   assessmentPreview,
   saveAssessment,
 } from '../services/assessment.js';
+import { checkHoldsRole } from '../services/people.js';
 import { rankedProblems } from '../services/priority.js';
 import { createRcaTicketByHand, jiraBrowseUrl, type RcaDeps } from '../services/rca.js';
 import {
@@ -262,7 +263,13 @@ async function queueRows(deps: Deps, limit: number): Promise<QueueRow[]> {
 
 /** `/frontline queue`: open problems ranked by who is hurt, with the explanation and the RCA ticket. */
 export function queueSubcommand(deps: Deps): FrontlineSubcommand {
-  return async ({ respond }) => {
+  return async ({ userId, respond }) => {
+    // The queue names customers and what they pay.
+    await checkHoldsRole(
+      deps.directory,
+      userId,
+      'The ranked queue is for people with a Frontline role. Ask a manager to add you.',
+    );
     await respond({ response_type: 'ephemeral', ...queueMessage(await queueRows(deps, 15)) });
   };
 }

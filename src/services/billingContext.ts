@@ -11,8 +11,11 @@ import {
 import type { BillingContext, LifecycleModel, Part } from '../domain/billing-card.js';
 import type { CustomerSummary } from '../domain/customers.js';
 import { buildTimeline } from '../domain/lifecycle.js';
+import { mayViewBilling, rolesInWords } from '../domain/permissions.js';
 import type { Interval, NonFlatPricing } from '../domain/revenue.js';
+import { notPermitted } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Directory } from './people.js';
 
 /** What the billing card needs from the payment provider (Stripe behind it, a fake port in unit tests). */
 export interface BillingPort {
@@ -78,6 +81,21 @@ export interface LifecycleEventFacts {
   previousItems: Array<{ priceId: string; quantity: number }> | undefined;
   previousStatus: string | undefined;
   previousCancelAtPeriodEnd: boolean | undefined;
+}
+
+/**
+ * Billing information and payment history are for the roles the permission matrix names (seed 003: L1, L2, managers
+ * and billing specialists). Checked before anything is read from Stripe, on every way to a customer's billing.
+ */
+export async function checkBillingViewer(
+  directory: Pick<Directory, 'rolesOf'>,
+  settings: Pick<Settings, 'permissions'>,
+  userId: string,
+): Promise<void> {
+  if (mayViewBilling(settings.permissions, await directory.rolesOf(userId))) return;
+  throw notPermitted(
+    `Only ${rolesInWords(settings.permissions.viewers)} may see customers' billing details. Ask a support manager if you need them.`,
+  );
 }
 
 export interface BillingServiceContext {

@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Settings } from '../config.js';
 import { ROLE_NAMES, type RoleName } from '../domain/roles.js';
+import { notPermitted } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -60,4 +61,14 @@ export function createDirectory({
       return held;
     },
   };
+}
+
+/** Refuses, with `refusal`, someone who holds no Frontline role (for what names customers: the report, the queue). */
+export async function checkHoldsRole(
+  directory: Pick<Directory, 'rolesOf'>,
+  userId: string,
+  refusal: string,
+): Promise<void> {
+  if ((await directory.rolesOf(userId)).length > 0) return;
+  throw notPermitted(refusal);
 }

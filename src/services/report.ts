@@ -2,12 +2,11 @@ import type { WebClient } from '@slack/web-api';
 import type { Database } from '../db/client.js';
 import { periodFigures, reportRows, weeklyTrend } from '../db/repositories/metrics.js';
 import { monthLabel, previousMonth, type ReportPeriod, type WeeklyTrendPoint } from '../domain/metrics.js';
-import { notPermitted } from '../errors.js';
 import { renderChartPng } from '../integrations/charts/png.js';
 import type { Logger } from '../logger.js';
 import { reportMessage } from '../views/report.js';
 import { reportCsv, reportFileNames, weeklyTrendChartSpec } from '../views/report-files.js';
-import type { Directory } from './people.js';
+import { checkHoldsRole, type Directory } from './people.js';
 
 /**
  * The monthly billing support report: figures for the month and the month before (docs/metrics.md), a message with
@@ -70,9 +69,10 @@ export async function buildReportFiles(
 }
 
 /** Anyone who holds a Frontline role may read the report; it names people and customers. */
-export async function mayReadReports(directory: Directory, userId: string): Promise<void> {
-  if ((await directory.rolesOf(userId)).length > 0) return;
-  throw notPermitted(
+export function mayReadReports(directory: Directory, userId: string): Promise<void> {
+  return checkHoldsRole(
+    directory,
+    userId,
     'The billing support report is for people with a Frontline role. Ask a manager to add you.',
   );
 }
