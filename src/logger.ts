@@ -1,5 +1,6 @@
 import { type Logger, pino } from 'pino';
 import type { LogLevel } from './config.js';
+import { safeError } from './safe-error.js';
 
 export type { Logger } from 'pino';
 
@@ -35,6 +36,8 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
     level,
     base: { service: 'frontline' },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Errors are written as their kind, message, stack and codes only: never the request an HTTP client hangs on them.
+    serializers: { err: safeError, error: safeError, notifyError: safeError },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   return destination ? pino(options, destination as pino.DestinationStream) : pino(options);

@@ -2,6 +2,7 @@ import PgBoss from 'pg-boss';
 import type { z } from 'zod';
 import { type DatabaseHandle, type Executor, transactionExecutor } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import { safeError } from '../safe-error.js';
 
 /**
  * Durable background work on a Postgres-backed queue (pg-boss), on the real Postgres or the embedded database.
@@ -142,7 +143,9 @@ export class JobQueue {
       });
     } catch (error) {
       logger.warn({ err: error, retryCount }, 'job failed; it will be retried if attempts remain');
-      throw error;
+      // pg-boss stores what is thrown as the job's output: only what may be written down goes there.
+      const safe = safeError(error);
+      throw Object.assign(new Error(typeof safe === 'string' ? safe : safe.message), { detail: safe });
     }
   }
 

@@ -81,6 +81,44 @@ describe.each(DATABASE_KINDS)('durable jobs on %s', (kind) => {
     await queue.stop();
   }, 30_000);
 
+  it("stores a failed job's error without what an HTTP client hung on it (credentials)", async () => {
+    const secret = Buffer.from('ops@example.com:JIRASECRETTOKEN123').toString('base64');
+    let failed = false;
+    const queue = new JobQueue(database.handle, silent);
+    queue.define({
+      name: 'test.leaky',
+      schema: z.object({}),
+      retryLimit: 0,
+      handler: async () => {
+        failed = true;
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4393'), {
+          code: 'ECONNREFUSED',
+          config: { headers: { Authorization: `Basic ${secret}` } },
+          request: { _header: `GET /rest/api/3/myself HTTP/1.1\r\nAuthorization: Basic ${secret}\r\n` },
+        });
+      },
+    });
+    await queue.start();
+    const id = await queue.enqueue(database.handle.db, 'test.leaky', {});
+    await waitFor(() => failed);
+    const stored = async () =>
+      (
+        await queryRows<{ state: string; output: unknown }>(
+          database.handle.db,
+          sql`select state, output from pgboss.job where id = ${id}`,
+        )
+      )[0];
+    const deadline = Date.now() + 10_000;
+    while ((await stored())?.state !== 'failed' && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    const row = await stored();
+    expect(row?.state).toBe('failed');
+    const output = JSON.stringify(row?.output);
+    expect(output).toContain('ECONNREFUSED');
+    expect(output).not.toContain(secret);
+    await queue.stop();
+  });
+
   // Several instances share one database only on Postgres; the embedded database belongs to one process.
   if (kind !== 'postgres') return;
   it('runs each job once across several instances', async () => {

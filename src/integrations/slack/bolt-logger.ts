@@ -1,5 +1,6 @@
 import { type Logger as BoltLogger, LogLevel } from '@slack/bolt';
 import type { Logger } from '../../logger.js';
+import { maskCredentials, safeError } from '../../safe-error.js';
 
 /** Bolt and the Slack SDK log through our structured logger. */
 export function boltLogger(logger: Logger): BoltLogger {
@@ -7,12 +8,15 @@ export function boltLogger(logger: Logger): BoltLogger {
   const log =
     (method: 'debug' | 'info' | 'warn' | 'error') =>
     (...messages: unknown[]) => {
-      logger[method](
-        { component: 'slack' },
-        messages
-          .map((message) => (typeof message === 'string' ? message : JSON.stringify(message)))
-          .join(' '),
-      );
+      // Bolt and the SDK pass their errors here too; an HTTP error carries its request, bot token and all.
+      const text = messages
+        .map((message) =>
+          typeof message === 'string'
+            ? message
+            : JSON.stringify(message instanceof Error ? safeError(message) : message),
+        )
+        .join(' ');
+      logger[method]({ component: 'slack' }, maskCredentials(text));
     };
   return {
     debug: log('debug'),
