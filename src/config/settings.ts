@@ -128,10 +128,51 @@ const permissionBandSchema = z
   .refine((band) => band.below === undefined || band.upTo === undefined, {
     message: 'give either below or upTo, not both',
   });
-const actionPermissionSchema = z.strictObject({
-  measure: z.enum(['none', 'amount', 'days', 'percent']),
-  bands: z.array(permissionBandSchema).min(1),
-});
+/** A band's limit, for ordering: `below: 100` ends before `upTo: 100`. */
+const limitOf = (band: { below?: number | undefined; upTo?: number | undefined }) =>
+  band.below !== undefined ? band.below - 0.5 : band.upTo;
+
+/**
+ * Bands are tried in order and the first that covers the measure applies, so they must rise, and the last must have
+ * no limit: otherwise a measure above every limit would have no band, and one out of order would be read under a
+ * lower band's roles.
+ */
+const actionPermissionSchema = z
+  .strictObject({
+    measure: z.enum(['none', 'amount', 'days', 'percent']),
+    bands: z.array(permissionBandSchema).min(1),
+  })
+  .superRefine(({ measure, bands }, ctx) => {
+    if (measure === 'none' && bands.length > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bands'],
+        message: 'an action measured in none has exactly one band',
+      });
+    bands.forEach((band, index) => {
+      const limit = limitOf(band);
+      const last = index === bands.length - 1;
+      if (last && limit !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['bands', index],
+          message: 'the last band has no limit (no below or upTo): it takes everything above the others',
+        });
+      if (!last && limit === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['bands', index],
+          message: 'only the last band may be without a limit (below or upTo)',
+        });
+      const before = index > 0 ? limitOf(bands[index - 1] ?? {}) : undefined;
+      if (limit !== undefined && before !== undefined && limit <= before)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['bands', index],
+          message: 'bands are tried in order: each limit must be higher than the one before',
+        });
+    });
+  });
 /** The permission matrix; every part is optional and replaces the same part of seed 003's defaults. */
 const permissionsSchema = z
   .strictObject({

@@ -227,6 +227,49 @@ describe('the permissions settings key', () => {
     ).toThrow();
     expect(() => settingsSchema.parse({ permissions: { requesters: ['intern'] } })).toThrow();
   });
+  it("accepts seed 003's own bands when given in full", () => {
+    expect(
+      settingsSchema.parse({ permissions: { actions: DEFAULT_PERMISSIONS.actions } }).permissions,
+    ).toEqual(DEFAULT_PERMISSIONS);
+  });
+  it('refuses bands that would leave an amount without a band, or read it under a lower band', () => {
+    const problems = (bands: unknown[], measure = 'amount') => {
+      const parsed = settingsSchema.safeParse({ permissions: { actions: { credit: { measure, bands } } } });
+      return parsed.success
+        ? []
+        : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    };
+    const l2 = ['l2', 'manager', 'billing_specialist'];
+    const managers = ['manager', 'billing_specialist'];
+    // The README's example without its open third band: $1,000,000 would fall into "up to $500".
+    expect(
+      problems([
+        { below: 10_000, run: l2 },
+        { upTo: 50_000, run: managers },
+      ]),
+    ).toEqual([expect.stringMatching(/^permissions\.actions\.credit\.bands\.1: the last band has no limit/)]);
+    // Out of order: an L2 agent's band would be read after the managers' one.
+    expect(
+      problems([
+        { upTo: 50_000, run: managers },
+        { below: 10_000, run: l2 },
+        { run: ['billing_specialist'] },
+      ]),
+    ).toEqual([expect.stringMatching(/bands\.1: bands are tried in order/)]);
+    expect(problems([{ run: managers }, { below: 10_000, run: l2 }])).toContainEqual(
+      expect.stringMatching(/bands\.0: only the last band may be without a limit/),
+    );
+    expect(problems([{ run: managers }, { run: l2 }], 'none')).toContainEqual(
+      expect.stringMatching(/exactly one band/),
+    );
+    expect(
+      problems([
+        { below: 10_000, run: l2 },
+        { upTo: 10_000, run: managers },
+        { run: ['billing_specialist'] },
+      ]),
+    ).toEqual([]);
+  });
 });
 
 describe('the approval request view', () => {
