@@ -1,4 +1,5 @@
 import PgBoss from 'pg-boss';
+import postgres from 'postgres';
 import type { z } from 'zod';
 import { type DatabaseHandle, type Executor, transactionExecutor } from '../db/client.js';
 import type { Logger } from '../logger.js';
@@ -54,6 +55,8 @@ type AnyJobDefinition = JobDefinition<any>;
 export class JobQueue {
   private readonly definitions = new Map<string, AnyJobDefinition>();
   private readonly boss: PgBoss;
+  /** Postgres only: where the queue setup takes its advisory lock. */
+  private readonly connectionString: string | undefined;
   private started = false;
   private stopped = false;
   private readonly stopping = new AbortController();
@@ -68,6 +71,7 @@ export class JobQueue {
       // Maintenance also expires jobs whose worker died mid-run, so they are retried; keep it frequent.
       maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
     };
+    this.connectionString = 'connectionString' in database.jobs ? database.jobs.connectionString : undefined;
     this.boss =
       'connectionString' in database.jobs
         ? new PgBoss({
@@ -86,10 +90,35 @@ export class JobQueue {
     this.definitions.set(definition.name, definition);
   }
 
+  /**
+   * Creating queues takes locks in pg-boss's tables: two instances creating the same queues at once can deadlock
+   * (Postgres then aborts one, and that instance fails to start). On Postgres, instances therefore set up their
+   * queues in turn, under an advisory lock held on a connection of its own.
+   */
+  private async oneAtATime(setUp: () => Promise<void>): Promise<void> {
+    if (!this.connectionString) return setUp();
+    const lock = postgres(this.connectionString, { max: 1, onnotice: () => {} });
+    try {
+      await lock`select pg_advisory_lock(hashtext('frontline:job-queues'))`;
+      try {
+        await setUp();
+      } finally {
+        await lock`select pg_advisory_unlock(hashtext('frontline:job-queues'))`;
+      }
+    } finally {
+      await lock.end();
+    }
+  }
+
   /** Creates the queue tables and queues; with `work`, also starts the workers of this process. */
   async start({ work = true }: { work?: boolean } = {}): Promise<void> {
     await this.boss.start();
     this.started = true;
+    await this.oneAtATime(() => this.createQueues());
+    if (work) for (const definition of this.definitions.values()) await this.startWorkers(definition);
+  }
+
+  private async createQueues(): Promise<void> {
     for (const definition of this.definitions.values()) {
       const options = {
         name: definition.name,
@@ -104,7 +133,6 @@ export class JobQueue {
       if (definition.policy) await this.boss.updateQueue(definition.name, options);
       if (definition.schedule)
         await this.boss.schedule(definition.name, definition.schedule, {}, { tz: 'UTC' });
-      if (work) await this.startWorkers(definition);
     }
   }
 

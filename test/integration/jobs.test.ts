@@ -121,6 +121,26 @@ describe.each(DATABASE_KINDS)('durable jobs on %s', (kind) => {
 
   // Several instances share one database only on Postgres; the embedded database belongs to one process.
   if (kind !== 'postgres') return;
+  it('several instances starting together on a new database all start (no deadlock creating queues)', async () => {
+    const fresh = await freshDatabase('postgres');
+    try {
+      const names = Array.from({ length: 24 }, (_, n) => `test.start-${n}`);
+      const queues = [0, 1, 2, 3].map(() => {
+        const queue = new JobQueue(fresh.handle, silent);
+        for (const name of names)
+          queue.define({ name, schema: z.object({}), schedule: '0 3 * * *', handler: async () => {} });
+        return queue;
+      });
+      const started = await Promise.allSettled(queues.map((queue) => queue.start({ work: false })));
+      expect(
+        started.map((result) => (result.status === 'rejected' ? String(result.reason) : 'started')),
+      ).toEqual(['started', 'started', 'started', 'started']);
+      await Promise.all(queues.map((queue) => queue.stop()));
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it('runs each job once across several instances', async () => {
     const runs = new Map<number, number>();
     const queues = [0, 1, 2].map(() => {
