@@ -311,7 +311,7 @@ export function registerAccountActions(
     if (early) {
       if (early.errors) await ack({ response_action: 'errors', errors: early.errors });
       else await ack({ response_action: 'update', view: early.view });
-      if (early.create) await createAction(ctx, early.create);
+      if (early.create) await createAction(ctx, { ...early.create, submissionKey: view.id });
       return;
     }
     // Stripe is slow: answer Slack now with a holding view, and show the outcome in it once it is known.
@@ -319,7 +319,7 @@ export function registerAccountActions(
     const late = await lateOutcome(ctx, { answering, metadata, view, ackedAt: Date.now() });
     const shown = await showInView(deps, ctx, view.id, late.view);
     if (!shown && late.text) await ctx.slack.post({ channel: requesterId, text: late.text });
-    if (late.create) await createAction(ctx, late.create);
+    if (late.create) await createAction(ctx, { ...late.create, submissionKey: view.id });
   });
 
   app.action<BlockAction<ButtonAction>>(IDS.approve, async ({ action, body, ack }) => {

@@ -281,6 +281,7 @@ export function registerIncident(app: App, deps: Deps, ctx: IncidentContext = in
       publicMessage,
       internalNote: textOf(values, B.internalNote, I.internalNote),
       componentStates,
+      submissionKey: view.id,
     };
     const refused = await statusUpdateErrors(ctx, input);
     if (Object.keys(refused).length > 0) {

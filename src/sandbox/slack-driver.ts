@@ -581,11 +581,16 @@ export class SlackDriver {
     viewId: string;
     values?: Record<string, ElementInput>;
     skipClientValidation?: boolean;
+    /**
+     * Submits this copy of the view instead of the fake's current one: what Slack sends when a person submits a form
+     * again because the answer to their first submission never reached Slack.
+     */
+    asSubmitted?: SlackViewOutput;
   }): Promise<SubmitViewResult> {
     const fake = this.requireFake('submitView');
-    const view = fake.view(input.viewId);
+    const view = input.asSubmitted ?? fake.view(input.viewId);
     const info = fake.viewInfo(input.viewId);
-    if (!view || !info?.open) throw new Error(`view ${input.viewId} is not open`);
+    if (!view || (!input.asSubmitted && !info?.open)) throw new Error(`view ${input.viewId} is not open`);
     if (view.type !== 'modal') throw new Error(`view ${input.viewId} is a ${view.type} view, not a modal`);
     const values = applyInputs(view.blocks, view.state.values, input.values ?? {});
     fake.setViewState(view.id, values);

@@ -11,6 +11,7 @@ import {
   decideStage,
   dueForExpiry,
   getAccountAction,
+  getAccountActionBySubmission,
   insertAccountAction,
   insertApprovalStages,
   insertAuditEvent,
@@ -230,6 +231,8 @@ export interface PreparedAction {
   history: { refunds: MoneyEvent[]; credits: MoneyEvent[] };
   historyDays: number;
   preview?: string | undefined;
+  /** The submitted view's id: a second submission of the same form makes no second request. */
+  submissionKey?: string | undefined;
 }
 
 /**
@@ -395,6 +398,7 @@ export async function createAction(
   };
   const row = await ctx.db.transaction(async (tx) => {
     const created = await insertAccountAction(tx, {
+      submissionKey: prepared.submissionKey ?? null,
       kind: prepared.params.kind,
       customerId: prepared.customerId,
       customerName: prepared.customerName,
@@ -415,6 +419,7 @@ export async function createAction(
       createdAt: now,
       updatedAt: now,
     });
+    if (!created) return undefined;
     await insertApprovalStages(tx, created.id, stages);
     await insertAuditEvent(tx, {
       ...auditBase(created),
@@ -426,6 +431,15 @@ export async function createAction(
     });
     return created;
   });
+  if (!row) {
+    // The same form came again (Slack sends it anew when its answer was lost and the person submits once more).
+    const first = prepared.submissionKey
+      ? await getAccountActionBySubmission(ctx.db, prepared.submissionKey)
+      : undefined;
+    if (!first) throw new Error('an account action was neither stored nor found by its submission');
+    ctx.logger.info({ actionId: first.id }, 'a repeated account-action submission changed nothing');
+    return first;
+  }
 
   const view = await approvalView(ctx, row);
   try {

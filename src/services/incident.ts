@@ -17,6 +17,7 @@ import {
   lockIncident,
   lockProblem,
   openIncidents,
+  statusUpdateBySubmission,
   statusUpdatesOf,
   updateIncident,
 } from '../db/repositories/incidents.js';
@@ -422,6 +423,8 @@ export interface StatusUpdateInput {
   publicMessage: string;
   internalNote: string;
   componentStates: Record<string, ComponentState>;
+  /** The submitted view's id: the same form sent again posts no second update. */
+  submissionKey?: string | undefined;
 }
 
 export async function openStatusUpdate(
@@ -504,6 +507,9 @@ export async function postStatusUpdate(
   return ctx.db.transaction(async (tx) => {
     const incident = await lockIncident(tx, input.incidentId);
     if (!incident) throw notFound(`${incidentRef(input.incidentId)} does not exist.`);
+    // Under the incident's lock, so a form sent twice at once is seen here the second time.
+    const posted = input.submissionKey ? await statusUpdateBySubmission(tx, input.submissionKey) : undefined;
+    if (posted) return { updateId: posted.id };
     if (!canMoveTo(incident.state as IncidentState, input.state))
       throw conflict(`${incidentRef(incident.id)} is resolved; it takes no more updates.`);
     const { states, refused } = await componentStatesFor(tx, incident, input);
@@ -520,6 +526,7 @@ export async function postStatusUpdate(
       componentStates: states,
       authorId: input.actorId,
       createdAt: now,
+      submissionKey: input.submissionKey ?? null,
     });
     const field = stateTimestampField(input.state);
     const affected = new Set(incident.components);

@@ -94,6 +94,30 @@ describe.each(DATABASE_KINDS)('the account-action form (%s)', (kind) => {
     });
   });
 
+  it('the same form sent twice (its first answer lost) makes one request, and the credit runs once', async () => {
+    const before = new Set((await rows()).map((row) => row.id));
+    const creditsBefore = creditsOf(HALCYON).length;
+    const viewId = await openForm(app.people.l2, HALCYON, 'credit');
+    const form = structuredClone(app.slack.view(viewId));
+    const values = { amount_input: '25.00', reason_input: 'Goodwill for the double invoice' };
+    const first = await app.driver.submitView({ user: app.people.l2, viewId, values });
+    expect(first.status).toBe(200);
+    const again = await app.driver.submitView({ user: app.people.l2, viewId, values, asSubmitted: form });
+    expect(again.status).toBe(200);
+    const added = await eventually(async () => {
+      const fresh = (await rows()).filter((row) => !before.has(row.id));
+      return fresh.length > 0 && fresh.every((row) => row.state === 'succeeded') ? fresh : undefined;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await rows()).filter((row) => !before.has(row.id))).toHaveLength(1);
+    expect(added).toHaveLength(1);
+    expect(
+      creditsOf(HALCYON)
+        .slice(creditsBefore)
+        .map((t) => t.amount),
+    ).toEqual([-2_500]);
+  });
+
   describe('with Stripe slow to answer', () => {
     it('the Actions button opens its window at once, and the picker fills it when Stripe answers', async () => {
       const posted = await app.running.deps.integrations.slack.chat.postMessage({

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { insertIncident } from '../../src/db/repositories/incidents.js';
@@ -172,6 +173,51 @@ describe.each(DATABASE_KINDS)('status update fan-out under rate limits and a res
     const [row] = await deps.db.select().from(incidents).where(eq(incidents.id, incident.id));
     expect(row?.state).toBe('identified');
   }, 240_000);
+
+  it('the same update form sent twice (its first answer lost) posts one update', async () => {
+    const app = await startTestApp({ kind });
+    apps.push(app);
+    const { incident, threads } = await incidentWithThreads(
+      app,
+      'Refund emails go out twice',
+      ['C0SUPPORT'],
+      'refunds',
+    );
+    const formId = await openUpdateForm(app, incident.id);
+    const form = structuredClone(app.slack.view(formId));
+    const values = {
+      update_state_input: 'identified',
+      update_public_message_input: 'We know why refund emails are sent twice.',
+    };
+    expect((await app.driver.submitView({ user: app.people.engineer, viewId: formId, values })).status).toBe(
+      200,
+    );
+    const again = await app.driver.submitView({
+      user: app.people.engineer,
+      viewId: formId,
+      values,
+      asSubmitted: form,
+    });
+    expect(again.status).toBe(200);
+    const thread = threads[0];
+    if (!thread) throw new Error('no thread');
+    await eventually(() =>
+      app.slack
+        .thread(thread.channel, thread.threadTs)
+        .some((m) => m.text?.includes('refund emails are sent twice')),
+    );
+    await sleep(500);
+    const updates = await app.running.deps.db
+      .select()
+      .from(statusUpdates)
+      .where(eq(statusUpdates.incidentId, incident.id));
+    expect(updates).toHaveLength(1);
+    expect(
+      app.slack
+        .thread(thread.channel, thread.threadTs)
+        .filter((m) => m.text?.includes('refund emails are sent twice')),
+    ).toHaveLength(1);
+  });
 
   it('two updates posted back to back reach every thread in the order written, even when the first is held up', async () => {
     const app = await startTestApp({ kind, slackRateLimit: true });

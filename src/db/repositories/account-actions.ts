@@ -9,9 +9,21 @@ export type ApprovalRow = typeof approvals.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = typeof auditEvents.$inferInsert;
 
-export async function insertAccountAction(tx: Executor, values: NewAccountAction): Promise<AccountActionRow> {
-  const [row] = await tx.insert(accountActions).values(values).returning();
-  if (!row) throw new Error('account action insert returned nothing');
+/** Stores a request; undefined when one from the same form submission is stored already. */
+export async function insertAccountAction(
+  tx: Executor,
+  values: NewAccountAction,
+): Promise<AccountActionRow | undefined> {
+  const [row] = await tx.insert(accountActions).values(values).onConflictDoNothing().returning();
+  if (!row && !values.submissionKey) throw new Error('account action insert returned nothing');
+  return row;
+}
+
+export async function getAccountActionBySubmission(
+  db: Executor,
+  submissionKey: string,
+): Promise<AccountActionRow | undefined> {
+  const [row] = await db.select().from(accountActions).where(eq(accountActions.submissionKey, submissionKey));
   return row;
 }
 

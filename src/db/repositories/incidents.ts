@@ -82,6 +82,14 @@ export async function insertStatusUpdate(
   return row;
 }
 
+export async function statusUpdateBySubmission(
+  db: Executor,
+  submissionKey: string,
+): Promise<StatusUpdateRow | undefined> {
+  const [row] = await db.select().from(statusUpdates).where(eq(statusUpdates.submissionKey, submissionKey));
+  return row;
+}
+
 export async function getStatusUpdate(db: Executor, id: number): Promise<StatusUpdateRow | undefined> {
   const [row] = await db.select().from(statusUpdates).where(eq(statusUpdates.id, id));
   return row;

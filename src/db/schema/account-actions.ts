@@ -39,8 +39,11 @@ export const accountActions = pgTable(
     /** The requester's own message about this action; every change is told in its thread. */
     requesterChannel: text('requester_channel'),
     requesterTs: text('requester_ts'),
+    /** The Slack view whose submission made this request: the same form sent again makes no second request. */
+    submissionKey: text('submission_key'),
   },
   (table) => [
+    uniqueIndex('account_actions_submission_idx').on(table.submissionKey),
     index('account_actions_customer_idx').on(table.customerId, table.createdAt),
     index('account_actions_state_idx').on(table.state),
     // Reports and App Home: actions by month requested, money moved by month executed, pending requests per person.

@@ -57,6 +57,11 @@ export const statusUpdates = pgTable(
     componentStates: jsonb('component_states').$type<Record<string, string>>().notNull().default({}),
     authorId: text('author_id').notNull(),
     createdAt: createdAt(),
+    /** The Slack view whose submission posted this update: the same form sent again posts nothing more. */
+    submissionKey: text('submission_key'),
   },
-  (table) => [index('status_updates_incident_idx').on(table.incidentId, table.createdAt)],
+  (table) => [
+    index('status_updates_incident_idx').on(table.incidentId, table.createdAt),
+    uniqueIndex('status_updates_submission_idx').on(table.submissionKey),
+  ],
 );
