@@ -111,7 +111,7 @@ export interface TextSignals {
 
 export function extractSignals(text: string): TextSignals {
   const lower = text.toLowerCase();
-  const codes = [...new Set(lower.match(/[a-z]+(?:_[a-z]+)+/g) ?? [])].filter((code) =>
+  const codes = [...new Set(lower.match(/\b[a-z]+(?:_[a-z]+)+\b/g) ?? [])].filter((code) =>
     STRIPE_CODES.has(code),
   );
   const stripeIds = [...new Set(text.match(STRIPE_ID) ?? [])];

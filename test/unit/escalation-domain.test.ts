@@ -125,6 +125,15 @@ describe('text for matching', () => {
     expect(signals.stripeIds.length).toBe(1);
   });
 
+  it('reads codes as whole words, also in text with long runs of letters (read in linear time)', () => {
+    expect(extractSignals('(code:card_declined), then do_not_honor.').codes).toEqual([
+      'card_declined',
+      'do_not_honor',
+    ]);
+    // A pasted blob of 200,000 letters: the old pattern backtracked over it from every position (minutes).
+    expect(extractSignals(`${'a'.repeat(200_000)} insufficient_funds`).codes).toEqual(['insufficient_funds']);
+  });
+
   it('tells a how-to question from a report of something going wrong', () => {
     expect(textCues('How do I change the billing email?').isQuestion).toBe(true);
     expect(
