@@ -72,9 +72,19 @@ function offeredProblems(body: BlockAction, escalationId: number): number[] {
 }
 
 /** The first line of a message becomes the summary (trimmed to fit), the whole message the details. */
+/** Slack's message text as a person reads it: mentions dropped, links as their text, `&amp;` `&lt;` `&gt;` decoded. */
+function plainText(text: string): string {
+  return text
+    .replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, '')
+    .replace(/<(https?:\/\/[^|>]+)\|([^>]+)>/g, '$2 ($1)')
+    .replace(/<(https?:\/\/[^>]+)>/g, '$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
 function prefillFrom(text: string): { summary: string; details: string } {
-  const clean = text
-    .replace(/<@[A-Z0-9]+>/g, '')
+  const clean = plainText(text)
     .replace(/^\s*escalate\b[:\s]*/i, '')
     .trim();
   const [first = ''] = clean.split('\n');
@@ -88,7 +98,12 @@ export function registerEscalation(app: App, deps: Deps, ctx: EscalationContext 
   app.command('/escalate', async ({ command, ack }) => {
     await ack();
     const source: FormSource = { kind: 'command' };
-    await ctx.slack.openView(command.trigger_id, escalationModal({ source, summary: command.text.trim() }));
+    // The first line is the summary; text beyond it (a pasted report) goes to what happens, not away.
+    const { summary, details } = prefillFrom(command.text);
+    await ctx.slack.openView(
+      command.trigger_id,
+      escalationModal({ source, summary, ...(details !== summary ? { details } : {}) }),
+    );
   });
 
   app.shortcut(ESCALATION_IDS.shortcut, async ({ shortcut, ack }) => {
@@ -126,7 +141,7 @@ export function registerEscalation(app: App, deps: Deps, ctx: EscalationContext 
     // A post that mentions Frontline also arrives as `app_mention`: answer it there unless it is a plain intake post.
     const mentioned = context.botUserId !== undefined && mentionsUser(m.text, context.botUserId);
     if (mentioned && answerToMention(m.text, post, intake).kind !== 'intake') return;
-    await suggestForMessage(ctx, { channel: m.channel, ts: m.ts, text: m.text, kind: 'intake' });
+    await suggestForMessage(ctx, { channel: m.channel, ts: m.ts, text: plainText(m.text), kind: 'intake' });
   });
 
   app.event('app_mention', async ({ event }) => {
@@ -140,7 +155,7 @@ export function registerEscalation(app: App, deps: Deps, ctx: EscalationContext 
     await suggestForMessage(ctx, {
       channel: event.channel,
       ts: event.thread_ts ?? event.ts,
-      text: answer.text,
+      text: plainText(answer.text),
       kind: 'mention',
     });
   });

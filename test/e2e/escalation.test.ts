@@ -414,6 +414,44 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
     );
   });
 
+  it("prefills the form as people read the text: Slack's &amp; decoded, mentions dropped, a long /escalate kept whole", async () => {
+    const initialOf = (viewId: string) => (blockId: string) =>
+      (
+        (app.slack.view(viewId)?.blocks ?? []) as Array<{
+          block_id?: string;
+          element?: { initial_value?: string };
+        }>
+      ).find((block) => block.block_id === blockId)?.element?.initial_value;
+    // Message text as Slack's API delivers it: &, < and > escaped.
+    const posted = app.slack.postAsUser({
+      channel: 'C0SUPPORT',
+      user: app.people.l2,
+      text: 'Juniper &amp; Moss: refund &gt; $100 never arrived <@U0SBXL1A>',
+    });
+    const seen = new Set(app.slack.openViews(app.people.l2).map((view) => view.id));
+    await app.driver.messageShortcut({
+      user: app.people.l2,
+      channel: 'C0SUPPORT',
+      message: posted.ts,
+      callbackId: 'escalate_message',
+    });
+    const shortcutForm = await eventually(
+      () => app.slack.openViews(app.people.l2).find((view) => !seen.has(view.id))?.id,
+    );
+    expect(initialOf(shortcutForm)('summary')).toBe('Juniper & Moss: refund > $100 never arrived');
+    await app.driver.closeView({ user: app.people.l2, viewId: shortcutForm });
+
+    const pasted = `Customer charged twice for the annual renewal\n${'They sent the bank statement. '.repeat(10)}`;
+    const formId = await openEscalationForm(app, app.people.l2, pasted);
+    expect(initialOf(formId)('summary')).toBe('Customer charged twice for the annual renewal');
+    expect(initialOf(formId)('details')).toBe(pasted.trim());
+    await app.driver.closeView({ user: app.people.l2, viewId: formId });
+    const short = await openEscalationForm(app, app.people.l2, 'Card declined at checkout');
+    expect(initialOf(short)('summary')).toBe('Card declined at checkout');
+    expect(initialOf(short)('details')).toBeUndefined();
+    await app.driver.closeView({ user: app.people.l2, viewId: short });
+  });
+
   it('the message shortcut prefills from the message, keeps its permalink, and answers in its thread; triggers make it urgent', async () => {
     const original = app.slack.postAsUser({
       channel: 'C0SUPPORT',
