@@ -43,6 +43,7 @@ import {
   submittedModal,
 } from '../views/account-actions.js';
 import { escapeMrkdwn } from '../views/mrkdwn.js';
+import { answerWithin } from './answer-within.js';
 import { openWhileLoading } from './modal-loading.js';
 import { selectedOf, stateValues, textOf } from './view-state.js';
 
@@ -145,16 +146,6 @@ function formAnswer(
     // Storing the request tells the requester in a direct message, with or without the view.
     create: prepared,
   };
-}
-
-/** The work's answer when it comes within `ms`, else undefined while the work goes on; a failure in time is thrown. */
-async function answerWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  const timer = new AbortController();
-  try {
-    return await Promise.race([work, sleep(Math.max(0, ms), undefined, { signal: timer.signal })]);
-  } finally {
-    timer.abort();
-  }
 }
 
 /** What replaces the form when checking it failed, early or late: the failure, and a way to start again. */

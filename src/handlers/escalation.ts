@@ -36,9 +36,13 @@ import {
   parseLink,
 } from '../views/escalation-actions.js';
 import { cutAt } from '../views/mrkdwn.js';
+import { answerWithin } from './answer-within.js';
 import { checkedOf, selectedLabelOf, selectedOf, stateValues, textOf } from './view-state.js';
 
 const { blocks: B, inputs: I, actions: A } = ESCALATION_IDS;
+
+/** How long the customer menu waits for Stripe's search: Slack gives up on a menu answer after 3 s. */
+const OPTIONS_BUDGET_MS = 2_300;
 
 export function escalationContext(deps: Deps): EscalationContext {
   const { stripe, slack } = deps.integrations;
@@ -202,13 +206,17 @@ export function registerEscalation(app: App, deps: Deps, ctx: EscalationContext 
   app.options(I.customer, async ({ options, ack }) => {
     // The menu can only show options: a search Stripe refuses or does not answer shows none. Only the latter is
     // worth a log line (a refused search is what the person typed).
-    const found = await searchCustomers(deps.integrations.stripe, options.value, 20).catch(
-      (error: unknown) => {
-        if (!(error instanceof CustomerSearchRefused))
-          deps.logger.warn({ err: error }, 'customer search for the escalation form failed');
-        return [];
-      },
-    );
+    const searching = searchCustomers(deps.integrations.stripe, options.value, 20).catch((error: unknown) => {
+      if (!(error instanceof CustomerSearchRefused))
+        deps.logger.warn({ err: error }, 'customer search for the escalation form failed');
+      return [];
+    });
+    // Slack drops a menu answer after 3 s (and the late one would fail): when Stripe is slower, the menu shows none
+    // and the person types on, which asks again.
+    const answered = await answerWithin(searching, OPTIONS_BUDGET_MS);
+    if (!answered)
+      deps.logger.info({ budgetMs: OPTIONS_BUDGET_MS }, 'customer search outlasted the menu; answered none');
+    const found = answered ?? [];
     await ack({
       options: found.map((customer) => ({
         text: { type: 'plain_text', text: cutAt(customerLabel(customer), 75) },

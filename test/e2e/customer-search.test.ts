@@ -119,4 +119,25 @@ describe.each(DATABASE_KINDS)('customer searches Stripe cannot run (%s)', (kind)
     });
     expect(longer.options).toEqual([expect.objectContaining({ value: HALCYON })]);
   });
+  it("the escalation form's customer search answers within Slack's 3 s when Stripe is slow, with no options", async () => {
+    const viewId = await openEscalationForm(app, app.people.l1, 'Invoice shows the wrong VAT number');
+    app.stripe.latencyMs = 3_500;
+    try {
+      const slow = await app.driver.suggestion({
+        user: app.people.l1,
+        viewId,
+        actionId: 'customer_select',
+        value: 'hal',
+      });
+      expect(slow.status).toBe(200);
+      expect(slow.elapsedMs).toBeLessThan(3_000);
+      expect(slow.options).toEqual([]);
+    } finally {
+      app.stripe.latencyMs = 0;
+    }
+    // The late search ends without troubling anyone: no "something went wrong" message.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const dm = app.slack.messages(String(app.slack.dmChannel(app.people.l1)));
+    expect(dm.some((message) => message.text?.includes('Something went wrong'))).toBe(false);
+  });
 });
