@@ -96,7 +96,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 
   const portText = read(env, 'PORT');
   const port = portText === undefined ? 3000 : Number(portText);
-  const portIsValid = Number.isInteger(port) && port >= 0 && port <= 65535;
+  // Digits only: Number() would also read "4.33e3", "0x10f0" or "1e3" as a port.
+  const portIsValid =
+    (portText === undefined || /^\d{1,5}$/.test(portText.trim())) &&
+    Number.isInteger(port) &&
+    port >= 0 &&
+    port <= 65535;
   if (!portIsValid) {
     problem('PORT', 'is not a valid port; expected a whole number from 0 to 65535');
   }

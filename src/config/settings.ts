@@ -1,3 +1,4 @@
+import cronParser from 'cron-parser';
 import { z } from 'zod';
 import { normalizeRate } from '../domain/exchange-rates.js';
 import { DEFAULT_MATCHING_THRESHOLDS } from '../domain/matching.js';
@@ -116,6 +117,23 @@ const billingSchema = z
     stripeTimeoutMs: z.number().int().min(100).max(30_000).default(2_000),
   })
   .prefault({});
+
+/** A five-field cron expression in UTC, as the job queue reads it (checked here, not first when the app starts). */
+const cronSchedule = z.string().superRefine((text, ctx) => {
+  const fields = text.trim().split(/\s+/);
+  if (fields.length !== 5) {
+    ctx.addIssue({ code: 'custom', message: 'is not a cron schedule of five fields, like "*/10 * * * *"' });
+    return;
+  }
+  try {
+    cronParser.parseExpression(text, { tz: 'UTC' });
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `is not a cron schedule (${error instanceof Error ? error.message : 'unreadable'})`,
+    });
+  }
+});
 
 const roleName = z.enum(ROLE_NAMES);
 const permissionBandSchema = z
@@ -294,7 +312,7 @@ const jiraSchema = z
     /** Statuses that mean the fix is released (besides any status in Jira's "done" category). */
     doneStatuses: z.array(z.string().min(1)).default(['Done']),
     /** How often missed webhooks are caught up (cron, UTC). */
-    reconcileSchedule: z.string().min(1).default('*/10 * * * *'),
+    reconcileSchedule: cronSchedule.default('*/10 * * * *'),
   })
   .prefault({});
 

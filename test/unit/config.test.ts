@@ -171,6 +171,29 @@ describe('configuration', () => {
     ]);
   });
 
+  it('reads PORT only as digits', () => {
+    for (const port of ['4.33e3', '0x10f0', '1e3', '80.0', 'abc', '-1', '65536'])
+      expect(problemsOf({ PORT: port }), port).toEqual([
+        'PORT: is not a valid port; expected a whole number from 0 to 65535',
+      ]);
+    expect(loadConfig({ PORT: '4330' }, dir).port).toBe(4330);
+  });
+
+  it('refuses a Jira reconcile schedule that is not a five-field cron, naming the key', () => {
+    for (const schedule of ['every ten minutes', '0 0 0 * * * *', '61 * * * *', '*/5 * * * * *']) {
+      const path = yaml('cron.yml', `jira:\n  reconcileSchedule: "${schedule}"\n`);
+      expect(problemsOf({ FRONTLINE_CONFIG: path }), schedule).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: jira\\.reconcileSchedule: is not a cron schedule`,
+          ),
+        ),
+      ]);
+    }
+    const good = yaml('cron-good.yml', 'jira:\n  reconcileSchedule: "*/5 * * * *"\n');
+    expect(problemsOf({ FRONTLINE_CONFIG: good })).toEqual([]);
+  });
+
   it('still loads a settings file that names a key no longer read (billing.refundReviewAboveMinor)', () => {
     const path = yaml(
       'old-billing.yml',
