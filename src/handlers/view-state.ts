@@ -16,14 +16,23 @@ export function stateValues(view: unknown): ViewStateValues {
   return values && typeof values === 'object' ? (values as ViewStateValues) : {};
 }
 
+/** Postgres text cannot hold a NUL character: one pasted into a form would fail the whole submission. */
+const withoutNul = (text: string) => text.replaceAll('\0', '');
+
 export const textOf = (values: ViewStateValues, block: string, action: string): string =>
-  values[block]?.[action]?.value ?? '';
+  withoutNul(values[block]?.[action]?.value ?? '');
 
 export const selectedOf = (values: ViewStateValues, block: string, action: string): string | undefined =>
   values[block]?.[action]?.selected_option?.value ?? undefined;
 
-export const selectedLabelOf = (values: ViewStateValues, block: string, action: string): string | undefined =>
-  values[block]?.[action]?.selected_option?.text?.text ?? undefined;
+export const selectedLabelOf = (
+  values: ViewStateValues,
+  block: string,
+  action: string,
+): string | undefined => {
+  const label = values[block]?.[action]?.selected_option?.text?.text;
+  return label === undefined ? undefined : withoutNul(label);
+};
 
 export const checkedOf = (values: ViewStateValues, block: string, action: string): string[] =>
   (values[block]?.[action]?.selected_options ?? []).flatMap((option) => (option.value ? [option.value] : []));

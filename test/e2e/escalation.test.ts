@@ -838,4 +838,17 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
     expect(triageFacts(edited).revenue).not.toBe(revenueBefore);
     expect(cardsOf().map((m) => m.ts)).toEqual([triage.ts]);
   });
+  it('a NUL character pasted into the form is dropped, and the case is stored and answered', async () => {
+    const card = await escalateToDm(app.people.l1, {
+      summary: 'Refund\u0000 shows twice on the statement',
+      category: 'refund',
+      details: 'Pasted from a PDF:\u0000 two refund lines',
+    });
+    expect(card.text).toMatch(/^ESC-\d+/);
+    const [row] = await app.running.deps.db
+      .select()
+      .from(escalations)
+      .where(eq(escalations.summary, 'Refund shows twice on the statement'));
+    expect(row?.details).toBe('Pasted from a PDF: two refund lines');
+  });
 });
