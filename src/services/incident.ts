@@ -270,7 +270,7 @@ export function classificationErrors(
   const errors: Record<string, string> = {};
   const override = overrideProblem(suggestion, input.outcome, input.reason);
   if (override) errors.classify_reason = override;
-  if (!Number.isFinite(input.answers.customersAffected) || input.answers.customersAffected < 0)
+  if (!Number.isSafeInteger(input.answers.customersAffected) || input.answers.customersAffected < 0)
     errors.classify_customers = 'Give a whole number of customers (0 or more).';
   if (input.outcome === 'incident') {
     if (input.incident.publicTitle.trim().length < 5)

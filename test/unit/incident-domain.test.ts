@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { settingsSchema } from '../../src/config/settings.js';
+import type { Settings } from '../../src/config.js';
 import {
   COMPONENT_STATES,
   canMoveTo,
@@ -19,6 +20,7 @@ import {
 } from '../../src/domain/policy.js';
 import { parseIncidentCommand } from '../../src/handlers/incident.js';
 import { ChannelPacer } from '../../src/jobs/channel-pacer.js';
+import { type ClassificationInput, classificationErrors } from '../../src/services/incident.js';
 
 const none: ClassificationAnswers = {
   blocksSubscriptions: false,
@@ -272,5 +274,33 @@ describe('channel pacer', () => {
     expect(pacer.tryTake('C2')).toBe(0);
     pacer.settled('C1');
     expect(pacer.tryTake('C1')).toBe(0);
+  });
+});
+
+describe('the classification form', () => {
+  const input = (customersAffected: number): ClassificationInput => ({
+    problemId: 1,
+    actorId: 'U0ENG',
+    answers: {
+      blocksSubscriptions: false,
+      blocksPayments: false,
+      cosmeticOnly: true,
+      financial: false,
+      customersAffected,
+      afterRelease: false,
+    },
+    outcome: 'bug',
+    severity: 'sev4',
+    reason: '',
+    incident: { publicTitle: '', publicSummary: '', components: [], impact: 'operational', ownerId: 'U0ENG' },
+  });
+  const settings = settingsSchema.parse({}) as unknown as Settings;
+
+  it('takes only a whole number of customers', () => {
+    expect(classificationErrors(input(12), settings).errors).toEqual({});
+    for (const customers of [12.5, -1, Number.NaN, 1e20])
+      expect(classificationErrors(input(customers), settings).errors, String(customers)).toEqual({
+        classify_customers: 'Give a whole number of customers (0 or more).',
+      });
   });
 });
