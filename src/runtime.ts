@@ -46,7 +46,12 @@ export async function startFrontline(config: Config, options: StartOptions = {})
 
   const sandbox = await startSandboxIntegrations(config, logger);
   const closers: Array<() => Promise<void>> = [() => sandbox.stop()];
+  // One budget for the whole shutdown: each step gets what the steps before it left, keeping `reserveMs` for the
+  // steps after it, so the total stays within what main.ts allows (10 s).
+  let deadline = 0;
+  const remaining = (reserveMs: number) => Math.max(250, deadline - Date.now() - reserveMs);
   const closeAll = async () => {
+    deadline ||= Date.now() + SHUTDOWN_BUDGET_MS;
     for (const close of closers.splice(0).reverse()) {
       await close().catch((error: unknown) => logger.warn({ err: error }, 'shutdown step failed'));
     }
@@ -105,7 +110,8 @@ export async function startFrontline(config: Config, options: StartOptions = {})
     const app = buildApp(deps, transport, inFlight, features);
 
     await jobs.start({ work: options.workJobs ?? true });
-    closers.push(() => jobs.stop(SHUTDOWN_BUDGET_MS - 2_000));
+    // Whatever the requests left, less a second for the database and the local fakes.
+    closers.push(() => jobs.stop(remaining(1_000)));
 
     const http = await startHttpServer({
       port: config.port,
@@ -117,7 +123,8 @@ export async function startFrontline(config: Config, options: StartOptions = {})
     });
     closers.push(async () => {
       const closing = http.close();
-      const drained = await inFlight.drained(4_000);
+      // Up to 4 s for requests in flight, leaving the job workers at least 3 s.
+      const drained = await inFlight.drained(Math.min(4_000, remaining(4_000)));
       if (!drained) logger.warn({ inFlight: inFlight.size }, 'shutting down with requests still in flight');
       http.server.closeAllConnections();
       await closing;
