@@ -42,7 +42,7 @@ import { checkedOf, selectedLabelOf, selectedOf, stateValues, textOf } from './v
 const { blocks: B, inputs: I, actions: A } = ESCALATION_IDS;
 
 /** How long the customer menu waits for Stripe's search: Slack gives up on a menu answer after 3 s. */
-const OPTIONS_BUDGET_MS = 2_300;
+const OPTIONS_BUDGET_MS = 1_500;
 
 export function escalationContext(deps: Deps): EscalationContext {
   const { stripe, slack } = deps.integrations;
