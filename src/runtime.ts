@@ -9,6 +9,7 @@ import { createSlackWebClient } from './integrations/slack/web-client.js';
 import { createStripeClient } from './integrations/stripe/client.js';
 import { JobQueue } from './jobs/queue.js';
 import { createLogger, type Logger } from './logger.js';
+import { maskCredentials } from './safe-error.js';
 import { type SandboxIntegrations, startSandboxIntegrations } from './sandbox/integrations.js';
 import { createSandboxPage } from './sandbox/page.js';
 import { withSandboxPeople } from './sandbox/people.js';
@@ -64,9 +65,10 @@ export async function startFrontline(config: Config, options: StartOptions = {})
     const withSandboxPage = sandbox.slack !== undefined && sandboxIsSafe(config);
     const settings = withSandboxPage ? withSandboxPeople(config.settings) : config.settings;
 
-    const database = options.database ?? (await openDatabase(config.database));
+    const database =
+      options.database ?? (await namingTheSetting(config, () => openDatabase(config.database)));
     closers.push(() => database.close());
-    await database.migrate();
+    await namingTheSetting(config, () => database.migrate());
 
     const slack = createSlackWebClient({ botToken: transport.botToken, apiUrl: transport.apiUrl }, logger);
     const integrations: Integrations = {
@@ -158,6 +160,20 @@ export async function startFrontline(config: Config, options: StartOptions = {})
   } catch (error) {
     await closeAll();
     throw error;
+  }
+}
+
+/** A database that cannot be opened is reported under the setting that names it, so the operator knows what to fix. */
+async function namingTheSetting<T>(config: Config, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (error) {
+    const setting =
+      config.database.kind === 'postgres'
+        ? 'DATABASE_URL: the database'
+        : `DATA_DIR: the embedded database in ${config.database.dataDir}`;
+    const reason = maskCredentials(error instanceof Error ? error.message : String(error));
+    throw new Error(`${setting} could not be opened (${reason})`, { cause: error });
   }
 }
 

@@ -59,6 +59,21 @@ describe('starting and stopping the real process', () => {
     expect(output).not.toMatch(/secret-value-123|supersecret/);
     expect(output).not.toMatch(/\n\s+at /);
   }, 30_000);
+
+  it('names DATABASE_URL when its database cannot be reached, without its password', async () => {
+    const app = startProcess(SERVER, {
+      DATABASE_URL: 'postgres://frontline:db-password-456@127.0.0.1:9/frontline',
+      PORT: '0',
+    });
+    const code = await app.exited;
+    expect(code).toBe(1);
+    const output = app.output();
+    expect(output).toMatch(
+      /Frontline could not start: DATABASE_URL: the database could not be opened \(.+\)/,
+    );
+    expect(output).not.toContain('db-password-456');
+    expect(output).not.toMatch(/\n\s+at /);
+  }, 30_000);
 });
 
 describe.each(DATABASE_KINDS)('a job pending when the process is killed (%s)', (kind) => {
