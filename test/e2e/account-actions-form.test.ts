@@ -36,8 +36,8 @@ describe.each(DATABASE_KINDS)('the account-action form (%s)', (kind) => {
     [...app.stripe.state.balanceTransactions.values()].filter((t) => t.customer === customer && t.amount < 0);
   const directMessages = (user: string) => app.slack.messages(String(app.slack.dmChannel(user)));
 
-  /** Opens the Actions picker on a billing card and chooses `kindName`; answers the id of the form's view. */
-  async function openForm(user: string, customer: string, kindName: string): Promise<string> {
+  /** Clicks Actions on a billing card for `customer`; answers the views that were open before the click. */
+  async function clickActions(user: string, customer: string): Promise<Set<string>> {
     const posted = await app.running.deps.integrations.slack.chat.postMessage({
       channel: 'C0SUPPORT',
       text: 'Billing card',
@@ -51,7 +51,18 @@ describe.each(DATABASE_KINDS)('the account-action form (%s)', (kind) => {
       actionId: 'account_actions_open',
     });
     expect(clicked.status).toBe(200);
-    const viewId = (await loadedView(app, user, seen)).id;
+    return seen;
+  }
+
+  /** Clicks Actions on a billing card; answers the id of the picker's view once Stripe's answer filled it. */
+  async function openPicker(user: string, customer: string): Promise<string> {
+    const seen = await clickActions(user, customer);
+    return (await loadedView(app, user, seen)).id;
+  }
+
+  /** Opens the Actions picker on a billing card and chooses `kindName`; answers the id of the form's view. */
+  async function openForm(user: string, customer: string, kindName: string): Promise<string> {
+    const viewId = await openPicker(user, customer);
     const picked = await app.driver.submitView({ user, viewId, values: { kind_select: kindName } });
     expect(picked.status).toBe(200);
     expect(app.slack.view(viewId)?.callback_id).toBe('account_action_form');
@@ -120,21 +131,9 @@ describe.each(DATABASE_KINDS)('the account-action form (%s)', (kind) => {
 
   describe('with Stripe slow to answer', () => {
     it('the Actions button opens its window at once, and the picker fills it when Stripe answers', async () => {
-      const posted = await app.running.deps.integrations.slack.chat.postMessage({
-        channel: 'C0SUPPORT',
-        text: 'Billing card',
-        blocks: [{ type: 'actions', elements: [accountActionsButton({ customer: HALCYON })] }],
-      });
-      const seen = new Set(app.slack.openViews(app.people.l2).map((view) => view.id));
       // Longer than the trigger id lasts: opening the window only after Stripe answered would lose the click.
       app.stripe.latencyMs = 3_300;
-      const clicked = await app.driver.clickButton({
-        user: app.people.l2,
-        channel: 'C0SUPPORT',
-        messageTs: String(posted.ts),
-        actionId: 'account_actions_open',
-      });
-      expect(clicked.status).toBe(200);
+      const seen = await clickActions(app.people.l2, HALCYON);
       const opened = await eventually(
         () => app.slack.openViews(app.people.l2).find((view) => !seen.has(view.id)),
         2_500,
@@ -147,19 +146,7 @@ describe.each(DATABASE_KINDS)('the account-action form (%s)', (kind) => {
     });
 
     it('choosing a plan change is answered within 3 s, and its form replaces the holding view', async () => {
-      const posted = await app.running.deps.integrations.slack.chat.postMessage({
-        channel: 'C0SUPPORT',
-        text: 'Billing card',
-        blocks: [{ type: 'actions', elements: [accountActionsButton({ customer: JUNIPER })] }],
-      });
-      const seen = new Set(app.slack.openViews(app.people.l2).map((view) => view.id));
-      await app.driver.clickButton({
-        user: app.people.l2,
-        channel: 'C0SUPPORT',
-        messageTs: String(posted.ts),
-        actionId: 'account_actions_open',
-      });
-      const { id: viewId } = await loadedView(app, app.people.l2, seen);
+      const viewId = await openPicker(app.people.l2, JUNIPER);
       // The upgrade form reads the customer, its subscription and the plans: three rounds of Stripe calls.
       app.stripe.latencyMs = SLOW_STRIPE_MS;
       const picked = await app.driver.submitView({
@@ -175,19 +162,7 @@ describe.each(DATABASE_KINDS)('the account-action form (%s)', (kind) => {
     });
 
     it('a Stripe failure while the form is prepared is shown in the window, with a button to start again', async () => {
-      const posted = await app.running.deps.integrations.slack.chat.postMessage({
-        channel: 'C0SUPPORT',
-        text: 'Billing card',
-        blocks: [{ type: 'actions', elements: [accountActionsButton({ customer: HALCYON })] }],
-      });
-      const seen = new Set(app.slack.openViews(app.people.l2).map((view) => view.id));
-      await app.driver.clickButton({
-        user: app.people.l2,
-        channel: 'C0SUPPORT',
-        messageTs: String(posted.ts),
-        actionId: 'account_actions_open',
-      });
-      const { id: viewId } = await loadedView(app, app.people.l2, seen);
+      const viewId = await openPicker(app.people.l2, HALCYON);
       app.stripe.inject({
         match: (request) => request.method === 'GET' && request.path.endsWith(`/customers/${HALCYON}`),
         times: 1,
