@@ -91,6 +91,14 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
     );
   }
 
+  /** The value a field of an open form was prefilled with. */
+  const initialValue = (viewId: string, blockId: string) =>
+    (
+      (app.slack.view(viewId)?.blocks ?? []) as Array<{
+        block_id?: string;
+        element?: { initial_value?: string };
+      }>
+    ).find((block) => block.block_id === blockId)?.element?.initial_value;
   const count = async (table: 'escalations' | 'problems') =>
     Number(
       (
@@ -415,13 +423,6 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
   });
 
   it("prefills the form as people read the text: Slack's &amp; decoded, mentions dropped, a long /escalate kept whole", async () => {
-    const initialOf = (viewId: string) => (blockId: string) =>
-      (
-        (app.slack.view(viewId)?.blocks ?? []) as Array<{
-          block_id?: string;
-          element?: { initial_value?: string };
-        }>
-      ).find((block) => block.block_id === blockId)?.element?.initial_value;
     // Message text as Slack's API delivers it: &, < and > escaped.
     const posted = app.slack.postAsUser({
       channel: 'C0SUPPORT',
@@ -438,17 +439,17 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
     const shortcutForm = await eventually(
       () => app.slack.openViews(app.people.l2).find((view) => !seen.has(view.id))?.id,
     );
-    expect(initialOf(shortcutForm)('summary')).toBe('Juniper & Moss: refund > $100 never arrived');
+    expect(initialValue(shortcutForm, 'summary')).toBe('Juniper & Moss: refund > $100 never arrived');
     await app.driver.closeView({ user: app.people.l2, viewId: shortcutForm });
 
     const pasted = `Customer charged twice for the annual renewal\n${'They sent the bank statement. '.repeat(10)}`;
     const formId = await openEscalationForm(app, app.people.l2, pasted);
-    expect(initialOf(formId)('summary')).toBe('Customer charged twice for the annual renewal');
-    expect(initialOf(formId)('details')).toBe(pasted.trim());
+    expect(initialValue(formId, 'summary')).toBe('Customer charged twice for the annual renewal');
+    expect(initialValue(formId, 'details')).toBe(pasted.trim());
     await app.driver.closeView({ user: app.people.l2, viewId: formId });
     const short = await openEscalationForm(app, app.people.l2, 'Card declined at checkout');
-    expect(initialOf(short)('summary')).toBe('Card declined at checkout');
-    expect(initialOf(short)('details')).toBeUndefined();
+    expect(initialValue(short, 'summary')).toBe('Card declined at checkout');
+    expect(initialValue(short, 'details')).toBeUndefined();
     await app.driver.closeView({ user: app.people.l2, viewId: short });
   });
 
@@ -465,12 +466,7 @@ describe.each(DATABASE_KINDS)('escalation intake and known-issue matching (%s)',
       callbackId: 'escalate_message',
     });
     const viewId = await eventually(() => app.slack.openViews(app.people.l2).at(-1)?.id);
-    const formBlocks = (app.slack.view(viewId)?.blocks ?? []) as Array<{
-      block_id?: string;
-      element?: { initial_value?: string };
-    }>;
-    const initial = (blockId: string) =>
-      formBlocks.find((block) => block.block_id === blockId)?.element?.initial_value;
+    const initial = (blockId: string) => initialValue(viewId, blockId);
     expect(initial('summary')).toBe('Ostrander Legal says their invoice has no VAT line since last week');
     expect(initial('details')).toBe(
       'Ostrander Legal says their invoice has no VAT line since last week\nTheir accountant refuses to book it.',
