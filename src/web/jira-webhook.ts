@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { type JiraWebhookDeps, receiveJiraWebhook } from '../services/jira-webhook.js';
+import { cappedBody, postOnly } from './webhook-route.js';
 
 /**
  * The largest Jira delivery read. An issue event carries the whole issue (description, custom fields, changelog), so
@@ -33,16 +33,7 @@ export function jiraWebhookRoutes(deps: JiraWebhookDeps & { secret: string | und
       }
       await next();
     },
-    bodyLimit({
-      maxSize: JIRA_WEBHOOK_MAX_BYTES,
-      onError: (c) => {
-        deps.logger.warn(
-          { path, maxBytes: JIRA_WEBHOOK_MAX_BYTES },
-          'refused a Jira webhook over the size limit',
-        );
-        return c.json({ error: 'payload_too_large' }, 413);
-      },
-    }),
+    cappedBody(deps.logger, path, JIRA_WEBHOOK_MAX_BYTES, 'refused a Jira webhook over the size limit'),
     async (c) => {
       const raw = await c.req.text();
       if (!deps.secret || !validJiraSignature(deps.secret, raw, c.req.header('x-hub-signature'))) {
@@ -65,6 +56,6 @@ export function jiraWebhookRoutes(deps: JiraWebhookDeps & { secret: string | und
       return c.json(result, 200);
     },
   );
-  web.all(path, (c) => c.json({ error: 'method_not_allowed' }, 405, { Allow: 'POST' }));
+  postOnly(web, path);
   return web;
 }

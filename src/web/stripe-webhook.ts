@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { recordStripeEvent } from '../db/repositories/stripe-events.js';
 import { isKeptStripeEvent, stripeEventFacts } from '../domain/stripe-events.js';
 import type { Logger } from '../logger.js';
+import { cappedBody, postOnly } from './webhook-route.js';
 
 /**
  * The largest Stripe delivery read. Stripe's events are a few kilobytes (an invoice with many lines stays far below a
@@ -52,16 +52,12 @@ export function stripeWebhookRoutes(deps: StripeWebhookDeps): Hono {
       }
       await next();
     },
-    bodyLimit({
-      maxSize: STRIPE_WEBHOOK_MAX_BYTES,
-      onError: (c) => {
-        deps.logger.warn(
-          { path, maxBytes: STRIPE_WEBHOOK_MAX_BYTES },
-          'refused a Stripe webhook delivery over the size limit',
-        );
-        return c.json({ error: 'payload_too_large' }, 413);
-      },
-    }),
+    cappedBody(
+      deps.logger,
+      path,
+      STRIPE_WEBHOOK_MAX_BYTES,
+      'refused a Stripe webhook delivery over the size limit',
+    ),
     async (c) => {
       const raw = await c.req.text();
       let event: Stripe.Event;
@@ -100,6 +96,6 @@ export function stripeWebhookRoutes(deps: StripeWebhookDeps): Hono {
       return c.json({ received: true, kept: true, duplicate: !isNew });
     },
   );
-  web.all(path, (c) => c.json({ error: 'method_not_allowed' }, 405, { Allow: 'POST' }));
+  postOnly(web, path);
   return web;
 }
