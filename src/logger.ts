@@ -37,7 +37,7 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
     base: { service: 'frontline' },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     // Errors are written as their kind, message, stack and codes only: never the request an HTTP client hangs on them.
-    serializers: { err: safeError, error: safeError, notifyError: safeError },
+    serializers: { err: safeError, error: safeError },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   return destination ? pino(options, destination as pino.DestinationStream) : pino(options);
