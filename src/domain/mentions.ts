@@ -59,3 +59,14 @@ export function answerToMention(
 export function mentionsUser(text: string, userId: string): boolean {
   return text.includes(`<@${userId}>`) || text.includes(`<@${userId}|`);
 }
+
+/** Slack's message text as a person reads it: mentions dropped, links as their text, `&amp;` `&lt;` `&gt;` decoded. */
+export function readableText(text: string): string {
+  return text
+    .replace(USER_MENTION, '')
+    .replace(/<(https?:\/\/[^|>]+)\|([^>]+)>/g, '$2 ($1)')
+    .replace(/<(https?:\/\/[^>]+)>/g, '$1')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&amp;', '&');
+}

@@ -11,7 +11,7 @@ import {
   type Trigger,
   validateEscalation,
 } from '../domain/escalation.js';
-import { answerToMention, mentionsUser } from '../domain/mentions.js';
+import { answerToMention, mentionsUser, readableText } from '../domain/mentions.js';
 import { invalidInput } from '../errors.js';
 import { createSlackMessenger } from '../integrations/slack/messenger.js';
 import { fetchCustomerFacts } from '../integrations/stripe/customer-facts.js';
@@ -76,19 +76,8 @@ function offeredProblems(body: BlockAction, escalationId: number): number[] {
 }
 
 /** The first line of a message becomes the summary (trimmed to fit), the whole message the details. */
-/** Slack's message text as a person reads it: mentions dropped, links as their text, `&amp;` `&lt;` `&gt;` decoded. */
-function plainText(text: string): string {
-  return text
-    .replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, '')
-    .replace(/<(https?:\/\/[^|>]+)\|([^>]+)>/g, '$2 ($1)')
-    .replace(/<(https?:\/\/[^>]+)>/g, '$1')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-}
-
 function prefillFrom(text: string): { summary: string; details: string } {
-  const clean = plainText(text)
+  const clean = readableText(text)
     .replace(/^\s*escalate\b[:\s]*/i, '')
     .trim();
   const [first = ''] = clean.split('\n');
@@ -145,7 +134,12 @@ export function registerEscalation(app: App, deps: Deps, ctx: EscalationContext 
     // A post that mentions Frontline also arrives as `app_mention`: answer it there unless it is a plain intake post.
     const mentioned = context.botUserId !== undefined && mentionsUser(m.text, context.botUserId);
     if (mentioned && answerToMention(m.text, post, intake).kind !== 'intake') return;
-    await suggestForMessage(ctx, { channel: m.channel, ts: m.ts, text: plainText(m.text), kind: 'intake' });
+    await suggestForMessage(ctx, {
+      channel: m.channel,
+      ts: m.ts,
+      text: readableText(m.text),
+      kind: 'intake',
+    });
   });
 
   app.event('app_mention', async ({ event }) => {
@@ -159,7 +153,7 @@ export function registerEscalation(app: App, deps: Deps, ctx: EscalationContext 
     await suggestForMessage(ctx, {
       channel: event.channel,
       ts: event.thread_ts ?? event.ts,
-      text: plainText(answer.text),
+      text: readableText(answer.text),
       kind: 'mention',
     });
   });
